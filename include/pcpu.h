@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pcpu.h - per-CPU memory and scalable counters for user space.
+ *
+ * One header, two libraries that serve it with the same versioned symbols:
+ *
+ *   libpcpu-api.so  what an application links (-lpcpu-api).  Portable and
+ *                   small: counters are one shared atomic, so every read is
+ *                   exact and every accuracy range is 0.
+ *   libpcpu.so      the per-CPU runtime, swapped in with LD_PRELOAD.  Per-CPU
+ *                   copies live in a bitmap arena, counters update the
+ *                   calling CPU's copy and fold into shared state only when a
+ *                   batch is crossed.
+ *
+ * Conventions:
+ *   - functions returning int return 0 (or a documented non-negative value)
+ *     on success and a negative errno on failure;
+ *   - allocators return NULL and set errno;
+ *   - misuse that would corrupt memory (freeing a pointer that is not a
+ *     live allocation, using a counter or ref that was never initialised
+ *     or is already destroyed) prints "libpcpu: <function>(<pointer>):
+ *     <reason>" on stderr and aborts, as a malloc would;
+ *   - every function is thread-safe unless its comment says otherwise.
+ *     init, destroy and exit functions must not race with other use of the
+ *     same object (the usual rule for constructors and destructors).
+ *
+ * A "per-CPU pointer" is what pcpu_alloc() returns, or such a pointer plus a
+ * byte offset inside its object.  It names one object with one copy per CPU;
+ * pcpu_ptr() turns it into the address of one CPU's copy.  A per-CPU pointer
+ * must never be dereferenced directly.
+ *
+ * The header compiles as C11 and as C++.
+ */
+#ifndef PCPU_H
+#define PCPU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define PCPU_API __attribute__((visibility("default")))
+#else
+#define PCPU_API
+#endif
+
+#define PCPU_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------------
+ * Identity
+ */
+
+/*
+ * Which implementation serves the API, and how.  For example
+ * "libpcpu-api 0.1.0 (portable, cpus=2)" or
+ * "libpcpu 0.1.0 (mode=rseq, cpus=2)".  The string is static.
+ */
+PCPU_API const char *pcpu_runtime(void);
+
+/*
+ * Number of per-CPU copies of every per-CPU object.  Valid cpu arguments
+ * are [0, pcpu_nr_cpus()).  This is the number of possible CPUs (never the
+ * online count or the affinity mask), or the slot count of the local
+ * access mode; PCPU_NR_CPUS in the environment may raise it.  Constant for
+ * the life of the process.
+ */
+PCPU_API int pcpu_nr_cpus(void);
+
+/* ------------------------------------------------------------------------
+ * Per-CPU memory
+ */
+
+/* Largest object pcpu_alloc() accepts, in bytes. */
+#define PCPU_ALLOC_MAX (32 * 1024)
+/* Largest alignment pcpu_alloc() accepts, in bytes. */
+#define PCPU_ALIGN_MAX 4096
+
+/*
+ * Allocate a per-CPU object of size bytes, every copy zeroed.  align is 0
+ * (meaning 8) or a power of two up to PCPU_ALIGN_MAX; every copy is aligned
+ * to it.  Returns a per-CPU pointer, or NULL with errno set to EINVAL (size
+ * 0 or above PCPU_ALLOC_MAX, bad alignment) or ENOMEM.
+ */
+PCPU_API void *pcpu_alloc(size_t size, size_t align);
+
+/*
+ * Free a per-CPU object.  NULL is a no-op.  Any other pointer must be the
+ * exact value pcpu_alloc() returned and not yet freed; otherwise (never
+ * allocated, interior pointer, already freed) prints
+ * "libpcpu: pcpu_free(0x...): <reason>" and aborts.
+ */
+PCPU_API void pcpu_free(void *p);
+
+/*
+ * Address of cpu's copy of the per-CPU object (or field) p, or NULL if cpu
+ * is outside [0, pcpu_nr_cpus()).  Offsets carry over:
+ * pcpu_ptr((char *)p + off, cpu) == (char *)pcpu_ptr(p, cpu) + off.
+ * The copy may be read and written by any thread; updates that race with
+ * this-CPU operations on the same copy must be atomic.
+ */
+PCPU_API void *pcpu_ptr(void *p, int cpu);
+
+/*
+ * this-CPU operations on a per-CPU int64_t (p aligned to 8).  The add lands
+ * on the copy of the CPU the caller runs on (or its slot in local mode) and
+ * is never lost, whatever the migrations and signal handlers.
+ * pcpu_this_add_return() returns the value of the copy it updated, after
+ * the add.  pcpu_sum() returns the sum of all copies (wrapping modulo 2^64);
+ * it is exact when no add is in flight.
+ */
+PCPU_API void pcpu_this_add(int64_t *p, int64_t v);
+PCPU_API int64_t pcpu_this_add_return(int64_t *p, int64_t v);
+PCPU_API int64_t pcpu_sum(int64_t *p);
+
+/*
+ * Allocation statistics.  Fields may be appended in later versions; callers
+ * pass sizeof(struct pcpu_stats) as they know it and get that many bytes.
+ * "Bytes per CPU" count one copy of each object.
+ */
+struct pcpu_stats {
+	uint64_t nr_alloc;       /* live allocations */
+	uint64_t nr_max_alloc;   /* peak of nr_alloc */
+	uint64_t nr_alloc_total; /* successful pcpu_alloc() calls so far */
+	uint64_t nr_free_total;  /* pcpu_free() calls of live objects so far */
+	uint64_t nr_chunks;      /* arena chunks held (0: portable library) */
+	uint64_t nr_max_chunks;  /* peak of nr_chunks */
+	uint64_t min_alloc_size; /* smallest live-or-past request, 0 if none */
+	uint64_t max_alloc_size; /* largest request so far, 0 if none */
+	uint64_t bytes_used;     /* bytes per CPU in live objects */
+	uint64_t bytes_free;     /* free bytes per CPU inside held chunks */
+	uint64_t largest_free;   /* largest free run in any chunk, bytes */
+	uint64_t nr_fragments;   /* free runs across all chunks */
+	uint64_t bytes_reserved; /* backing memory held for all copies */
+	uint64_t bytes_metadata; /* allocator metadata */
+	uint32_t nr_cpus;        /* copies per object */
+	uint32_t unit_size;      /* bytes between two CPUs' copies (0: varies) */
+};
+
+/*
+ * Fill *st with the current statistics.  size is the caller's
+ * sizeof(struct pcpu_stats); fewer bytes are written if it is smaller,
+ * bytes beyond this version's struct are zeroed if it is larger.
+ * -EINVAL if st is NULL or size is 0.
+ */
+PCPU_API int pcpu_stats(struct pcpu_stats *st, size_t size);
+
+/*
+ * Print the statistics, and per-chunk details where the implementation has
+ * chunks, in human-readable form.  -EINVAL if f is NULL, -EIO on a write
+ * error.
+ */
+PCPU_API int pcpu_stats_print(FILE *f);
+
+/* ------------------------------------------------------------------------
+ * percpu_counter: the kernel's batched per-CPU counter.
+ *
+ * A shared 64-bit count plus per-CPU deltas.  An add goes to the calling
+ * CPU's delta; when the delta reaches the batch it is folded into the
+ * shared count.  So percpu_counter_read() is one load that may lag the
+ * exact value by less than batch * pcpu_nr_cpus() (batch being the largest
+ * batch the updates used), and percpu_counter_sum() adds the deltas up.
+ *
+ * The struct is opaque, of fixed size (the ABI shared by both libraries).
+ * Functions other than init abort on a counter that is not initialised.
+ */
+struct percpu_counter {
+	uint64_t __opaque[4];
+};
+
+/* Initialise to value.  -ENOMEM. */
+PCPU_API int percpu_counter_init(struct percpu_counter *c, int64_t value);
+/* Initialise c[0..n-1] to value with one allocation.  -EINVAL if n is 0,
+ * -ENOMEM (then none is initialised). */
+PCPU_API int percpu_counter_init_many(struct percpu_counter *c, int64_t value,
+				      unsigned n);
+PCPU_API void percpu_counter_destroy(struct percpu_counter *c);
+/* Destroy counters made by one percpu_counter_init_many() call. */
+PCPU_API void percpu_counter_destroy_many(struct percpu_counter *c, unsigned n);
+
+/* Default batch: max(32, 2 * pcpu_nr_cpus()). */
+PCPU_API int32_t percpu_counter_batch(void);
+
+/* Add amount, folding when the CPU's delta reaches batch (> 0; a batch of
+ * 0 or less folds every add). */
+PCPU_API void percpu_counter_add_batch(struct percpu_counter *c, int64_t amount,
+				       int32_t batch);
+/* add, sub, inc, dec: add_batch with percpu_counter_batch(). */
+PCPU_API void percpu_counter_add(struct percpu_counter *c, int64_t amount);
+PCPU_API void percpu_counter_sub(struct percpu_counter *c, int64_t amount);
+PCPU_API void percpu_counter_inc(struct percpu_counter *c);
+PCPU_API void percpu_counter_dec(struct percpu_counter *c);
+
+/* The shared count: one load, off by less than batch * pcpu_nr_cpus(). */
+PCPU_API int64_t percpu_counter_read(struct percpu_counter *c);
+/* read(), or 0 if it is negative. */
+PCPU_API int64_t percpu_counter_read_positive(struct percpu_counter *c);
+/* Exact value when no update is in flight; O(pcpu_nr_cpus()). */
+PCPU_API int64_t percpu_counter_sum(struct percpu_counter *c);
+/* sum(), or 0 if it is negative. */
+PCPU_API int64_t percpu_counter_sum_positive(struct percpu_counter *c);
+
+/*
+ * Sign of (counter - rhs): -1, 0 or 1.  Decided from the fast read when
+ * it is further than percpu_counter_batch() * pcpu_nr_cpus() from rhs,
+ * from the exact sum otherwise.  Like the kernel's, the fast decision
+ * assumes the updates used at most the default batch.
+ */
+PCPU_API int percpu_counter_compare(struct percpu_counter *c, int64_t rhs);
+
+/*
+ * Add amount only if the exact result stays <= limit (amount > 0) or
+ * >= limit (amount < 0); returns whether it added.  Concurrent limited adds
+ * never take the counter past the limit together.  amount 0 returns true.
+ */
+PCPU_API bool percpu_counter_limited_add(struct percpu_counter *c, int64_t limit,
+					 int64_t amount);
+
+/* Set the exact value.  Adds racing with set may be lost. */
+PCPU_API void percpu_counter_set(struct percpu_counter *c, int64_t value);
+
+/* ------------------------------------------------------------------------
+ * percpu_counter_tree: hierarchical per-CPU counters.
+ *
+ * Each CPU adds to its level-0 counter.  When an add crosses a multiple of
+ * the batch size, the crossed amount (the carry) is added to the CPU's
+ * parent in a tree of shared atomic items, and so on up to the root, which
+ * holds the approximate sum: one load, whose distance from the exact value
+ * is bounded by a range that depends only on the batch size and the tree
+ * shape, not on the update rate.
+ *
+ * Accuracy, whenever no update is in flight:
+ *     approximate - over <= precise <= approximate + under
+ * (under and over from percpu_counter_tree_approximate_accuracy_range()).
+ *
+ * Values are long; sums wrap modulo 2^(8 * sizeof(long)) like the kernel's,
+ * and the _positive variants return 0 for a negative sum.
+ *
+ * The struct is opaque, of fixed size.  Functions other than init abort on
+ * a counter that is not initialised.
+ */
+struct percpu_counter_tree {
+	uint64_t __opaque[6];
+};
+
+/* Initialise to 0.  batch_size: a power of two >= 2, else -EINVAL.
+ * -ENOMEM. */
+PCPU_API int percpu_counter_tree_init(struct percpu_counter_tree *c,
+				      unsigned long batch_size);
+/* Initialise c[0..n-1] with one allocation for their per-CPU counters and
+ * one for their tree items.  -EINVAL (n == 0 or bad batch_size), -ENOMEM;
+ * on error none is initialised. */
+PCPU_API int percpu_counter_tree_init_many(struct percpu_counter_tree *c,
+					   unsigned n, unsigned long batch_size);
+PCPU_API void percpu_counter_tree_destroy(struct percpu_counter_tree *c);
+/* Destroy counters made by one percpu_counter_tree_init_many() call. */
+PCPU_API void percpu_counter_tree_destroy_many(struct percpu_counter_tree *c,
+					       unsigned n);
+
+PCPU_API void percpu_counter_tree_add(struct percpu_counter_tree *c, long inc);
+
+/* The root: one load, within the accuracy range of the exact value. */
+PCPU_API long percpu_counter_tree_approximate_sum(struct percpu_counter_tree *c);
+PCPU_API long
+percpu_counter_tree_approximate_sum_positive(struct percpu_counter_tree *c);
+/* Exact when no update is in flight; O(pcpu_nr_cpus()), never blocks
+ * updaters. */
+PCPU_API long percpu_counter_tree_precise_sum(struct percpu_counter_tree *c);
+PCPU_API long
+percpu_counter_tree_precise_sum_positive(struct percpu_counter_tree *c);
+
+/* Set the exact value.  Adds racing with set may be lost. */
+PCPU_API void percpu_counter_tree_set(struct percpu_counter_tree *c, long v);
+
+/*
+ * Add this counter's accuracy range to *under and *over (so the ranges of
+ * several counters accumulate): the exact value is at most
+ * approximate + under and at least approximate - over.
+ */
+PCPU_API void
+percpu_counter_tree_approximate_accuracy_range(struct percpu_counter_tree *c,
+					       unsigned long *under,
+					       unsigned long *over);
+/* *approx = approximate sum, *min = approx - over, *max = approx + under
+ * (wrapping like the sums).  Any pointer may be NULL. */
+PCPU_API void
+percpu_counter_tree_approximate_min_max(struct percpu_counter_tree *c,
+					long *approx, long *min, long *max);
+/* max(under, over). */
+PCPU_API unsigned long
+percpu_counter_tree_inaccuracy(struct percpu_counter_tree *c);
+
+/* 1 if v > approx + under, -1 if v < approx - over, 0 if undecided. */
+PCPU_API int
+percpu_counter_tree_approximate_compare_value(struct percpu_counter_tree *c,
+					      long v);
+/* Sign of (v - precise). */
+PCPU_API int
+percpu_counter_tree_precise_compare_value(struct percpu_counter_tree *c, long v);
+/* 1 if a is certainly larger (approx_a - approx_b > over_a + under_b),
+ * -1 if certainly smaller (approx_a - approx_b < -(under_a + over_b)),
+ * else 0. */
+PCPU_API int
+percpu_counter_tree_approximate_compare(struct percpu_counter_tree *a,
+					struct percpu_counter_tree *b);
+/* Sign of (precise_a - precise_b); takes precise sums only when the
+ * approximate comparison is undecided. */
+PCPU_API int percpu_counter_tree_precise_compare(struct percpu_counter_tree *a,
+						 struct percpu_counter_tree *b);
+
+/*
+ * Index of the counter with the largest precise sum among c[0..n-1] (the
+ * lowest index on ties), or -1 if n is 0.  Counters whose upper bound
+ * cannot reach the best lower bound are pruned with approximate sums first;
+ * precise sums are taken of the survivors only, so the result is exact.
+ * *nr_precise (if not NULL) receives the number of precise sums taken.
+ */
+PCPU_API int
+percpu_counter_tree_select_max(struct percpu_counter_tree *const *c, unsigned n,
+			       unsigned *nr_precise);
+
+/* ------------------------------------------------------------------------
+ * percpu_ref: per-CPU reference counts (the kernel's percpu_ref).
+ *
+ * While live, get and put update the calling CPU's copy and the count
+ * cannot reach zero.  percpu_ref_kill() switches the ref to one shared
+ * count, waiting until no thread is still inside a per-CPU get or put,
+ * folds the copies in and drops the initial reference; release runs
+ * exactly once, when the shared count then reaches zero, on the thread
+ * that dropped the last reference.
+ *
+ * Misuse aborts with a message naming the ref: a put that would take the
+ * count below zero, a kill of a ref that is already dying, exit while
+ * references other than the initial one are held, any use of a ref that
+ * is not initialised.
+ */
+struct percpu_ref;
+typedef void percpu_ref_func_t(struct percpu_ref *ref);
+
+struct percpu_ref {
+	uint64_t __opaque[4];
+};
+
+enum {
+	/* start in shared-count mode; percpu_ref_switch_to_percpu() leaves it */
+	PERCPU_REF_INIT_ATOMIC = 1u << 0,
+	/* start dying, holding only the initial reference (implies
+	 * INIT_ATOMIC and ALLOW_REINIT); percpu_ref_resurrect() makes it live */
+	PERCPU_REF_INIT_DEAD = 1u << 1,
+	/* keep the per-CPU copies after release so percpu_ref_reinit() works */
+	PERCPU_REF_ALLOW_REINIT = 1u << 2,
+};
+
+/* Initialise with one reference (the initial one, dropped by kill).
+ * release may be NULL.  -EINVAL for unknown flags, -ENOMEM. */
+PCPU_API int percpu_ref_init(struct percpu_ref *ref, percpu_ref_func_t *release,
+			     unsigned flags);
+/* Free the per-CPU copies; the ref must be released, or still hold only its
+ * initial reference (an init error path). */
+PCPU_API void percpu_ref_exit(struct percpu_ref *ref);
+
+PCPU_API void percpu_ref_get(struct percpu_ref *ref);
+PCPU_API void percpu_ref_get_many(struct percpu_ref *ref, unsigned long nr);
+/* Take a reference unless the count is zero. */
+PCPU_API bool percpu_ref_tryget(struct percpu_ref *ref);
+/* Take a reference unless the ref is dying (killed). */
+PCPU_API bool percpu_ref_tryget_live(struct percpu_ref *ref);
+PCPU_API void percpu_ref_put(struct percpu_ref *ref);
+PCPU_API void percpu_ref_put_many(struct percpu_ref *ref, unsigned long nr);
+
+/* Mark dying, switch to the shared count, drop the initial reference. */
+PCPU_API void percpu_ref_kill(struct percpu_ref *ref);
+/* kill, and call confirm (if not NULL) once tryget_live() is certain to
+ * fail everywhere, before the initial reference is dropped. */
+PCPU_API void percpu_ref_kill_and_confirm(struct percpu_ref *ref,
+					  percpu_ref_func_t *confirm);
+/* Switch to the shared count and return when the switch is complete; the
+ * ref stays in shared mode until percpu_ref_switch_to_percpu(). */
+PCPU_API void percpu_ref_switch_to_atomic_sync(struct percpu_ref *ref);
+/* Back to per-CPU counting (deferred until resurrect if the ref is
+ * dying). */
+PCPU_API void percpu_ref_switch_to_percpu(struct percpu_ref *ref);
+/* Make a dying ref, not yet released, live again, taking its initial
+ * reference back if kill dropped it. */
+PCPU_API void percpu_ref_resurrect(struct percpu_ref *ref);
+/* Make a released ref (count zero) live again with its initial reference;
+ * needs PERCPU_REF_ALLOW_REINIT or INIT_DEAD. */
+PCPU_API void percpu_ref_reinit(struct percpu_ref *ref);
+/* True if the count is zero (only possible in shared mode). */
+PCPU_API bool percpu_ref_is_zero(struct percpu_ref *ref);
+/* True once killed, until resurrected or reinitialised. */
+PCPU_API bool percpu_ref_is_dying(struct percpu_ref *ref);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PCPU_H */

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+
+struct config config;
+
+/* A decimal integer in [1, CONFIG_MAX_CPUS], or 0 with a warning. */
+static int config_count(const char *name, const char *v)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < 1 || n > CONFIG_MAX_CPUS) {
+		diag_warn("%s=%s is not a number from 1 to %d; ignored", name, v,
+			  CONFIG_MAX_CPUS);
+		return 0;
+	}
+	return (int)n;
+}
+
+static enum config_mode config_mode(const char *v)
+{
+	static const char *const names[] = { "auto", "rseq", "atomic", "local" };
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(v, names[i]))
+			return (enum config_mode)i;
+	diag_warn("PCPU_MODE=%s is not one of auto, rseq, atomic, local; using auto",
+		  v);
+	return CONFIG_MODE_AUTO;
+}
+
+static bool config_flag(const char *name, const char *v)
+{
+	if (!strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "true"))
+		return true;
+	if (strcmp(v, "0") && strcmp(v, "no") && strcmp(v, "false") && *v)
+		diag_warn("%s=%s is not 0 or 1; using 0", name, v);
+	return false;
+}
+
+void config_read(void)
+{
+	const char *v;
+
+	if ((v = getenv("PCPU_MODE")) && *v)
+		config.mode = config_mode(v);
+	if ((v = getenv("PCPU_NR_CPUS")) && *v)
+		config.nr_cpus = config_count("PCPU_NR_CPUS", v);
+	if ((v = getenv("PCPU_NR_SLOTS")) && *v)
+		config.nr_slots = config_count("PCPU_NR_SLOTS", v);
+	if ((v = getenv("PCPU_STATS")) && *v)
+		config.stats = v;
+	if ((v = getenv("PCPU_DEBUG")) && *v) {
+		if (!strcmp(v, "leaks"))
+			config.debug_leaks = true;
+		else
+			diag_warn("PCPU_DEBUG=%s is not 'leaks'; ignored", v);
+	}
+	if ((v = getenv("PCPU_VERBOSE")))
+		config.verbose = config_flag("PCPU_VERBOSE", v);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+#include "runtime.h"
+
+#include <pcpu.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "arena.h"
+#include "config.h"
+#include "cpu.h"
+#include "diag.h"
+
+int runtime_ready;
+static pthread_once_t runtime_once = PTHREAD_ONCE_INIT;
+static char runtime_name[96];
+
+static void runtime_setup(void)
+{
+	config_read();
+	if (cpu_init() || arena_init(cpu_nr_units))
+		diag_die("init", NULL, "cannot set up the per-CPU runtime");
+	snprintf(runtime_name, sizeof(runtime_name), "libpcpu %s (mode=%s, cpus=%d)",
+		 PCPU_VERSION, cpu_mode_name(), cpu_nr_units);
+	if (config.verbose)
+		fprintf(stderr, "libpcpu: %s\n", runtime_name);
+	__atomic_store_n(&runtime_ready, 1, __ATOMIC_RELEASE);
+}
+
+void runtime_init_slow(void)
+{
+	pthread_once(&runtime_once, runtime_setup);
+}
+
+__attribute__((constructor)) static void runtime_constructor(void)
+{
+	runtime_init();
+}
+
+const char *pcpu_runtime(void)
+{
+	runtime_init();
+	return runtime_name;
+}
+
+int pcpu_nr_cpus(void)
+{
+	runtime_init();
+	return cpu_nr_units;
+}

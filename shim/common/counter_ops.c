@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * counter_ops - the percpu_counter functions that every implementation
+ * derives the same way from its primitives (add_batch, read, sum).
+ */
+#include <pcpu.h>
+
+int32_t percpu_counter_batch(void)
+{
+	int n = 2 * pcpu_nr_cpus();
+
+	return n > 32 ? n : 32;
+}
+
+void percpu_counter_add(struct percpu_counter *c, int64_t amount)
+{
+	percpu_counter_add_batch(c, amount, percpu_counter_batch());
+}
+
+void percpu_counter_sub(struct percpu_counter *c, int64_t amount)
+{
+	/* Two's-complement negation, so INT64_MIN subtracts as it adds. */
+	percpu_counter_add(c, (int64_t)(0 - (uint64_t)amount));
+}
+
+void percpu_counter_inc(struct percpu_counter *c)
+{
+	percpu_counter_add(c, 1);
+}
+
+void percpu_counter_dec(struct percpu_counter *c)
+{
+	percpu_counter_add(c, -1);
+}
+
+int64_t percpu_counter_read_positive(struct percpu_counter *c)
+{
+	int64_t v = percpu_counter_read(c);
+
+	return v > 0 ? v : 0;
+}
+
+int64_t percpu_counter_sum_positive(struct percpu_counter *c)
+{
+	int64_t v = percpu_counter_sum(c);
+
+	return v > 0 ? v : 0;
+}
+
+int percpu_counter_compare(struct percpu_counter *c, int64_t rhs)
+{
+	__int128 slack = (__int128)percpu_counter_batch() * pcpu_nr_cpus();
+	__int128 d = (__int128)percpu_counter_read(c) - rhs;
+
+	if (d > slack || d < -slack)
+		return d > 0 ? 1 : -1;
+	int64_t sum = percpu_counter_sum(c);
+	return (sum > rhs) - (sum < rhs);
+}

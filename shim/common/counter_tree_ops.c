@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * counter_tree_ops - the percpu_counter_tree functions that every
+ * implementation derives the same way from its three primitives:
+ * approximate_sum, precise_sum and approximate_accuracy_range.
+ *
+ * Bounds are computed in 128-bit arithmetic so that approx + under and
+ * approx - over compare exactly, even next to LONG_MAX and LONG_MIN.
+ */
+#include <pcpu.h>
+
+typedef __int128 wide_t;
+
+struct approx {
+	wide_t value, lo, hi; /* hi = value + under, lo = value - over */
+	unsigned long under, over;
+};
+
+static struct approx approx_of(struct percpu_counter_tree *c)
+{
+	struct approx a = { 0 };
+
+	a.value = percpu_counter_tree_approximate_sum(c);
+	percpu_counter_tree_approximate_accuracy_range(c, &a.under, &a.over);
+	a.lo = a.value - a.over;
+	a.hi = a.value + a.under;
+	return a;
+}
+
+static int sign_of(wide_t d)
+{
+	return (d > 0) - (d < 0);
+}
+
+long percpu_counter_tree_approximate_sum_positive(struct percpu_counter_tree *c)
+{
+	long v = percpu_counter_tree_approximate_sum(c);
+
+	return v > 0 ? v : 0;
+}
+
+long percpu_counter_tree_precise_sum_positive(struct percpu_counter_tree *c)
+{
+	long v = percpu_counter_tree_precise_sum(c);
+
+	return v > 0 ? v : 0;
+}
+
+void percpu_counter_tree_approximate_min_max(struct percpu_counter_tree *c,
+					     long *approx, long *min, long *max)
+{
+	struct approx a = approx_of(c);
+
+	/* The bounds wrap like the sums they describe. */
+	if (approx)
+		*approx = (long)a.value;
+	if (min)
+		*min = (long)(unsigned long)a.lo;
+	if (max)
+		*max = (long)(unsigned long)a.hi;
+}
+
+unsigned long percpu_counter_tree_inaccuracy(struct percpu_counter_tree *c)
+{
+	struct approx a = approx_of(c);
+
+	return a.under > a.over ? a.under : a.over;
+}
+
+int percpu_counter_tree_approximate_compare_value(struct percpu_counter_tree *c,
+						  long v)
+{
+	struct approx a = approx_of(c);
+
+	if (v > a.hi)
+		return 1;
+	if (v < a.lo)
+		return -1;
+	return 0;
+}
+
+int percpu_counter_tree_precise_compare_value(struct percpu_counter_tree *c,
+					      long v)
+{
+	return sign_of((wide_t)v - percpu_counter_tree_precise_sum(c));
+}
+
+/* Decided from approximations alone: a certainly above (below) b when a's
+ * lowest possible value exceeds b's highest (and the other way round). */
+static int approx_order(const struct approx *a, const struct approx *b)
+{
+	if (a->lo > b->hi)
+		return 1;
+	if (a->hi < b->lo)
+		return -1;
+	return 0;
+}
+
+int percpu_counter_tree_approximate_compare(struct percpu_counter_tree *a,
+					    struct percpu_counter_tree *b)
+{
+	struct approx x = approx_of(a), y = approx_of(b);
+
+	return approx_order(&x, &y);
+}
+
+int percpu_counter_tree_precise_compare(struct percpu_counter_tree *a,
+					struct percpu_counter_tree *b)
+{
+	struct approx x = approx_of(a), y = approx_of(b);
+	int order = approx_order(&x, &y);
+
+	if (order)
+		return order;
+	return sign_of((wide_t)percpu_counter_tree_precise_sum(a) -
+		       percpu_counter_tree_precise_sum(b));
+}
+
+/*
+ * Two passes, as in the OOM killer's use of these counters: the best lower
+ * bound among the approximations prunes every counter whose upper bound
+ * cannot reach it (its exact value is strictly below that counter's), then
+ * precise sums decide among the survivors.  A single survivor is the
+ * answer without any precise sum.  The approximations are read again in
+ * the second pass instead of being stored: no allocation, and a bound that
+ * moved in between only keeps more candidates.
+ */
+int percpu_counter_tree_select_max(struct percpu_counter_tree *const *c,
+				   unsigned n, unsigned *nr_precise)
+{
+	wide_t best_lo = 0;
+	unsigned i, survivors = 0, first = 0, taken = 0;
+	int best = -1;
+	long best_sum = 0;
+
+	for (i = 0; i < n; i++) {
+		struct approx a = approx_of(c[i]);
+
+		if (i == 0 || a.lo > best_lo)
+			best_lo = a.lo;
+	}
+	for (i = 0; i < n; i++) {
+		if (approx_of(c[i]).hi >= best_lo && survivors++ == 0)
+			first = i;
+	}
+	if (survivors == 1) {
+		best = (int)first;
+	} else {
+		for (i = first; i < n; i++) {
+			if (approx_of(c[i]).hi < best_lo)
+				continue;
+			long sum = percpu_counter_tree_precise_sum(c[i]);
+			taken++;
+			if (best < 0 || sum > best_sum) {
+				best = (int)i;
+				best_sum = sum;
+			}
+		}
+	}
+	/* Bounds that moved between the passes may have pruned everyone. */
+	if (best < 0 && n)
+		best = (int)first;
+	if (nr_precise)
+		*nr_precise = taken;
+	return best;
+}

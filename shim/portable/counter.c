@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/* percpu_counter in the portable library: one shared atomic, so read and
+ * sum are the same exact load and limited_add is a compare-and-swap loop. */
+#include <errno.h>
+#include <pcpu.h>
+
+#include "diag.h"
+
+struct counter {
+	uint32_t magic;
+	int64_t count;
+};
+_Static_assert(sizeof(struct counter) <= sizeof(struct percpu_counter),
+	       "struct counter outgrew the ABI");
+
+static struct counter *counter_of(struct percpu_counter *c, const char *fn)
+{
+	struct counter *ct = (struct counter *)c;
+
+	diag_check(ct->magic, DIAG_MAGIC_COUNTER, fn, c, "percpu_counter");
+	return ct;
+}
+
+int percpu_counter_init(struct percpu_counter *c, int64_t value)
+{
+	return percpu_counter_init_many(c, value, 1);
+}
+
+int percpu_counter_init_many(struct percpu_counter *c, int64_t value, unsigned n)
+{
+	if (n == 0)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		*(struct counter *)&c[i] = (struct counter){ DIAG_MAGIC_COUNTER, value };
+	return 0;
+}
+
+void percpu_counter_destroy(struct percpu_counter *c)
+{
+	counter_of(c, "percpu_counter_destroy")->magic = 0;
+}
+
+void percpu_counter_destroy_many(struct percpu_counter *c, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		counter_of(&c[i], "percpu_counter_destroy_many")->magic = 0;
+}
+
+void percpu_counter_add_batch(struct percpu_counter *c, int64_t amount,
+			      int32_t batch)
+{
+	(void)batch;
+	__atomic_fetch_add(&counter_of(c, "percpu_counter_add_batch")->count, amount,
+			   __ATOMIC_RELAXED);
+}
+
+int64_t percpu_counter_read(struct percpu_counter *c)
+{
+	return __atomic_load_n(&counter_of(c, "percpu_counter_read")->count,
+			       __ATOMIC_RELAXED);
+}
+
+int64_t percpu_counter_sum(struct percpu_counter *c)
+{
+	return __atomic_load_n(&counter_of(c, "percpu_counter_sum")->count,
+			       __ATOMIC_RELAXED);
+}
+
+void percpu_counter_set(struct percpu_counter *c, int64_t value)
+{
+	__atomic_store_n(&counter_of(c, "percpu_counter_set")->count, value,
+			 __ATOMIC_RELAXED);
+}
+
+bool percpu_counter_limited_add(struct percpu_counter *c, int64_t limit,
+				int64_t amount)
+{
+	struct counter *ct = counter_of(c, "percpu_counter_limited_add");
+	int64_t cur = __atomic_load_n(&ct->count, __ATOMIC_RELAXED), next;
+
+	if (amount == 0)
+		return true;
+	do {
+		/* A result that overflows is past any limit. */
+		if (__builtin_add_overflow(cur, amount, &next) ||
+		    (amount > 0 ? next > limit : next < limit))
+			return false;
+	} while (!__atomic_compare_exchange_n(&ct->count, &cur, next, false,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return true;
+}

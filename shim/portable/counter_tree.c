@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/* percpu_counter_tree in the portable library: one shared atomic long, so
+ * the approximate sum is exact and the accuracy range is 0. */
+#include <errno.h>
+#include <pcpu.h>
+
+#include "diag.h"
+
+struct tree {
+	uint32_t magic;
+	long count;
+};
+_Static_assert(sizeof(struct tree) <= sizeof(struct percpu_counter_tree),
+	       "struct tree outgrew the ABI");
+
+static struct tree *tree_of(struct percpu_counter_tree *c, const char *fn)
+{
+	struct tree *t = (struct tree *)c;
+
+	diag_check(t->magic, DIAG_MAGIC_TREE, fn, c, "percpu_counter_tree");
+	return t;
+}
+
+int percpu_counter_tree_init(struct percpu_counter_tree *c,
+			     unsigned long batch_size)
+{
+	return percpu_counter_tree_init_many(c, 1, batch_size);
+}
+
+int percpu_counter_tree_init_many(struct percpu_counter_tree *c, unsigned n,
+				  unsigned long batch_size)
+{
+	if (n == 0 || batch_size < 2 || (batch_size & (batch_size - 1)))
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		*(struct tree *)&c[i] = (struct tree){ DIAG_MAGIC_TREE, 0 };
+	return 0;
+}
+
+void percpu_counter_tree_destroy(struct percpu_counter_tree *c)
+{
+	tree_of(c, "percpu_counter_tree_destroy")->magic = 0;
+}
+
+void percpu_counter_tree_destroy_many(struct percpu_counter_tree *c, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		tree_of(&c[i], "percpu_counter_tree_destroy_many")->magic = 0;
+}
+
+void percpu_counter_tree_add(struct percpu_counter_tree *c, long inc)
+{
+	/* Atomic adds wrap in two's complement, like the kernel's sums. */
+	__atomic_fetch_add(&tree_of(c, "percpu_counter_tree_add")->count, inc,
+			   __ATOMIC_RELAXED);
+}
+
+long percpu_counter_tree_approximate_sum(struct percpu_counter_tree *c)
+{
+	return __atomic_load_n(
+		&tree_of(c, "percpu_counter_tree_approximate_sum")->count,
+		__ATOMIC_RELAXED);
+}
+
+long percpu_counter_tree_precise_sum(struct percpu_counter_tree *c)
+{
+	return __atomic_load_n(&tree_of(c, "percpu_counter_tree_precise_sum")->count,
+			       __ATOMIC_RELAXED);
+}
+
+void percpu_counter_tree_set(struct percpu_counter_tree *c, long v)
+{
+	__atomic_store_n(&tree_of(c, "percpu_counter_tree_set")->count, v,
+			 __ATOMIC_RELAXED);
+}
+
+void percpu_counter_tree_approximate_accuracy_range(struct percpu_counter_tree *c,
+						    unsigned long *under,
+						    unsigned long *over)
+{
+	/* Exact: the range this counter adds is empty. */
+	tree_of(c, "percpu_counter_tree_approximate_accuracy_range");
+	(void)under;
+	(void)over;
+}
