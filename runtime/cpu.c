@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "cpu.h"
 
+#include <pthread.h>
 #include <sched.h>
 
 #include "arena.h"
@@ -37,4 +38,30 @@ void cpu_this_add64(int64_t *p, int64_t v)
 int64_t cpu_this_add_return64(int64_t *p, int64_t v)
 {
 	return __atomic_add_fetch(cpu_this_copy(p), v, __ATOMIC_RELAXED);
+}
+
+int64_t cpu_this_xchg64(int64_t *p, int64_t v)
+{
+	return __atomic_exchange_n(cpu_this_copy(p), v, __ATOMIC_RELAXED);
+}
+
+/* PROVISIONAL: a process-wide rwlock stands in for a real grace period. */
+static pthread_rwlock_t gate_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+bool cpu_gated_add64(int64_t *p, int64_t v, const int *gate)
+{
+	bool open;
+
+	pthread_rwlock_rdlock(&gate_lock);
+	open = !__atomic_load_n(gate, __ATOMIC_ACQUIRE);
+	if (open)
+		cpu_this_add64(p, v);
+	pthread_rwlock_unlock(&gate_lock);
+	return open;
+}
+
+void cpu_gate_sync(void)
+{
+	pthread_rwlock_wrlock(&gate_lock);
+	pthread_rwlock_unlock(&gate_lock);
 }

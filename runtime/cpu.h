@@ -8,6 +8,7 @@
 #ifndef PCPU_CPU_H
 #define PCPU_CPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Number of copies of every per-CPU object; fixed by cpu_init(). */
@@ -23,5 +24,17 @@ const char *cpu_mode_name(void);
 void cpu_this_add64(int64_t *p, int64_t v);
 /* Same, returning the updated copy's new value. */
 int64_t cpu_this_add_return64(int64_t *p, int64_t v);
+/* Replace the calling CPU's copy with v and return what it held. */
+int64_t cpu_this_xchg64(int64_t *p, int64_t v);
+
+/*
+ * Gated adds, the grace period that percpu_ref's switch to shared mode
+ * needs: cpu_gated_add64() adds v to the calling CPU's copy of p unless
+ * *gate is non-zero, and returns whether it added.  cpu_gate_sync(), called
+ * after setting a gate, returns only once every gated add that saw the gate
+ * clear has completed, so the copies can then be summed exactly.
+ */
+bool cpu_gated_add64(int64_t *p, int64_t v, const int *gate);
+void cpu_gate_sync(void);
 
 #endif
