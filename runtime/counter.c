@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * counter - percpu_counter in libpcpu.so: the kernel's scheme.
+ *
+ * A shared 64-bit count plus one int64_t delta per CPU (counter_slots).
+ * An add goes to the calling CPU's delta; when the delta reaches the batch
+ * the CPU's whole delta is exchanged for 0 and added to the count, so
+ * count + sum of the deltas is the exact value at every quiescent point
+ * (wrapping modulo 2^64), and read() is one load.
+ *
+ * Deltas change only through the this-CPU primitives.  So a fold can land
+ * on another CPU's delta than the add that triggered it (the thread moved
+ * in between): the total is still conserved, but no delta is bounded by the
+ * batch for certain.  That is why limited_add never trusts a bound on the
+ * deltas and sums them instead (see there), and why compare's fast
+ * decision is, like the kernel's, only as good as the batch assumption.
+ */
+#include <errno.h>
+#include <pcpu.h>
+#include <stddef.h>
+
+#include "arena.h"
+#include "counter_slots.h"
+#include "cpu.h"
+#include "diag.h"
+#include "runtime.h"
+
+enum counter_group {
+	COUNTER_SINGLE = 1, /* from init, or init_many of one */
+	COUNTER_FIRST,      /* first of an init_many */
+	COUNTER_MEMBER,     /* any other of an init_many */
+};
+
+struct counter {
+	uint32_t magic;
+	uint32_t group;
+	int64_t count;
+	int64_t *deltas; /* per-CPU */
+};
+_Static_assert(sizeof(struct counter) <= sizeof(struct percpu_counter),
+	       "struct counter outgrew the ABI");
+_Static_assert(_Alignof(struct counter) <= _Alignof(struct percpu_counter),
+	       "struct counter is more aligned than the ABI");
+
+static struct counter *counter_of(struct percpu_counter *c, const char *fn)
+{
+	struct counter *ct = (struct counter *)c;
+
+	diag_check(ct->magic, DIAG_MAGIC_COUNTER, fn, c, "percpu_counter");
+	return ct;
+}
+
+static uint64_t deltas_sum(const struct counter *ct)
+{
+	uint64_t sum = 0;
+
+	for (int cpu = 0; cpu < cpu_nr_units; cpu++)
+		sum += (uint64_t)__atomic_load_n((int64_t *)arena_ptr(ct->deltas, cpu),
+						 __ATOMIC_RELAXED);
+	return sum;
+}
+
+int percpu_counter_init(struct percpu_counter *c, int64_t value)
+{
+	return percpu_counter_init_many(c, value, 1);
+}
+
+int percpu_counter_init_many(struct percpu_counter *c, int64_t value, unsigned n)
+{
+	int err;
+
+	if (n == 0)
+		return -EINVAL;
+	runtime_init();
+	err = counter_slots_alloc(c, sizeof(*c), offsetof(struct counter, deltas), n);
+	if (err)
+		return err;
+	for (unsigned i = 0; i < n; i++) {
+		struct counter *ct = (struct counter *)&c[i];
+
+		ct->count = value;
+		ct->group = n == 1 ? COUNTER_SINGLE : i ? COUNTER_MEMBER : COUNTER_FIRST;
+		ct->magic = DIAG_MAGIC_COUNTER;
+	}
+	return 0;
+}
+
+void percpu_counter_destroy(struct percpu_counter *c)
+{
+	percpu_counter_destroy_many(c, 1);
+}
+
+void percpu_counter_destroy_many(struct percpu_counter *c, unsigned n)
+{
+	const char *fn = n == 1 ? "percpu_counter_destroy" : "percpu_counter_destroy_many";
+
+	if (n == 0)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		struct counter *ct = counter_of(&c[i], fn);
+		uint32_t want = n == 1 ? COUNTER_SINGLE : i ? COUNTER_MEMBER : COUNTER_FIRST;
+
+		if (ct->group != want)
+			diag_die(fn, &c[i], "counter was not made by one init%s of %u",
+				 n == 1 ? "" : "_many", n);
+	}
+	counter_slots_free(c, sizeof(*c), offsetof(struct counter, deltas), n);
+	for (unsigned i = 0; i < n; i++)
+		((struct counter *)&c[i])->magic = 0;
+}
+
+void percpu_counter_add_batch(struct percpu_counter *c, int64_t amount,
+			      int32_t batch)
+{
+	struct counter *ct = counter_of(c, "percpu_counter_add_batch");
+
+	if (batch > 0) {
+		int64_t delta = cpu_this_add_return64(ct->deltas, amount);
+
+		if (delta < batch && delta > -batch)
+			return;
+		amount = cpu_this_xchg64(ct->deltas, 0);
+	}
+	__atomic_fetch_add(&ct->count, amount, __ATOMIC_RELAXED);
+}
+
+int64_t percpu_counter_read(struct percpu_counter *c)
+{
+	return __atomic_load_n(&counter_of(c, "percpu_counter_read")->count,
+			       __ATOMIC_RELAXED);
+}
+
+int64_t percpu_counter_sum(struct percpu_counter *c)
+{
+	struct counter *ct = counter_of(c, "percpu_counter_sum");
+	uint64_t count = (uint64_t)__atomic_load_n(&ct->count, __ATOMIC_RELAXED);
+
+	return (int64_t)(count + deltas_sum(ct));
+}
+
+void percpu_counter_set(struct percpu_counter *c, int64_t value)
+{
+	struct counter *ct = counter_of(c, "percpu_counter_set");
+
+	/* The deltas cannot be cleared from here (they belong to their CPUs'
+	 * primitives), so the count absorbs them instead. */
+	__atomic_store_n(&ct->count, (int64_t)((uint64_t)value - deltas_sum(ct)),
+			 __ATOMIC_RELAXED);
+}
+
+/*
+ * Limited adds change only the shared count, by compare-and-swap, after
+ * summing the deltas: as long as no plain add is in flight the deltas do
+ * not move, so every successful swap checked the exact value the counter
+ * had at that instant, and concurrent limited adds can never pass the
+ * limit together.  There is no fast path that skips the sum: it would need
+ * a bound on the deltas, which migrations between an add and its fold
+ * deny (see the top of this file).
+ */
+bool percpu_counter_limited_add(struct percpu_counter *c, int64_t limit,
+				int64_t amount)
+{
+	struct counter *ct = counter_of(c, "percpu_counter_limited_add");
+	int64_t count = __atomic_load_n(&ct->count, __ATOMIC_RELAXED), next;
+
+	if (amount == 0)
+		return true;
+	do {
+		int64_t exact = (int64_t)((uint64_t)count + deltas_sum(ct));
+
+		/* A result that overflows is past any limit. */
+		if (__builtin_add_overflow(exact, amount, &next) ||
+		    (amount > 0 ? next > limit : next < limit))
+			return false;
+	} while (!__atomic_compare_exchange_n(&ct->count, &count,
+					      (int64_t)((uint64_t)count + (uint64_t)amount),
+					      false, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return true;
+}

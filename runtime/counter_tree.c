@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * counter_tree - percpu_counter_tree in libpcpu.so.
+ *
+ * Each counter has a per-CPU long leaf (counter_slots) and one long item
+ * per position of the process-wide tree shape (tree_items); tree_shape
+ * owns the carry arithmetic and the accuracy range it implies.  An add
+ * goes to the calling CPU's leaf; only when it crosses a multiple of the
+ * batch does the carry climb the items to the root.
+ *
+ * The sums carry a bias so that set() is exact without touching other
+ * CPUs' leaves: precise = bias + sum of the leaves, approximate = bias +
+ * root.  set() changes the bias only, so the residuals between leaves and
+ * root, and with them the accuracy range, hold across it.
+ */
+#include <errno.h>
+#include <pcpu.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stddef.h>
+
+#include "arena.h"
+#include "counter_slots.h"
+#include "cpu.h"
+#include "diag.h"
+#include "runtime.h"
+#include "tree_items.h"
+#include "tree_shape.h"
+
+_Static_assert(sizeof(long) == sizeof(int64_t), "leaves are int64_t copies");
+
+enum tree_group {
+	TREE_SINGLE = 1, /* from init, or init_many of one */
+	TREE_FIRST,      /* first of an init_many */
+	TREE_MEMBER,     /* any other of an init_many */
+};
+
+struct tree {
+	uint32_t magic;
+	uint8_t group;
+	uint8_t batch_shift; /* leaf batch is 2^batch_shift */
+	int64_t *level0;     /* per-CPU leaves */
+	char *items;         /* position k at items + k * stride */
+	long *root;
+	long bias;
+	size_t stride;
+};
+_Static_assert(sizeof(struct tree) <= sizeof(struct percpu_counter_tree),
+	       "struct tree outgrew the ABI");
+_Static_assert(_Alignof(struct tree) <= _Alignof(struct percpu_counter_tree),
+	       "struct tree is more aligned than the ABI");
+
+static struct tree_shape shape;
+static unsigned long under_of_shift[64];
+static pthread_once_t shape_once = PTHREAD_ONCE_INIT;
+
+static void shape_setup(void)
+{
+	tree_shape_init(&shape, (unsigned)cpu_nr_units);
+	for (unsigned b = 0; b < 64; b++)
+		under_of_shift[b] = tree_under(&shape, b);
+}
+
+static struct tree *tree_of(struct percpu_counter_tree *c, const char *fn)
+{
+	struct tree *t = (struct tree *)c;
+
+	diag_check(t->magic, DIAG_MAGIC_TREE, fn, c, "percpu_counter_tree");
+	return t;
+}
+
+static unsigned long leaves_sum(const struct tree *t)
+{
+	unsigned long sum = 0;
+
+	for (int cpu = 0; cpu < cpu_nr_units; cpu++)
+		sum += (unsigned long)__atomic_load_n(
+			(int64_t *)arena_ptr(t->level0, cpu), __ATOMIC_RELAXED);
+	return sum;
+}
+
+int percpu_counter_tree_init(struct percpu_counter_tree *c,
+			     unsigned long batch_size)
+{
+	return percpu_counter_tree_init_many(c, 1, batch_size);
+}
+
+int percpu_counter_tree_init_many(struct percpu_counter_tree *c, unsigned n,
+				  unsigned long batch_size)
+{
+	size_t stride;
+	char *items;
+	int err;
+
+	if (n == 0 || batch_size < 2 || (batch_size & (batch_size - 1)))
+		return -EINVAL;
+	runtime_init();
+	pthread_once(&shape_once, shape_setup);
+	err = counter_slots_alloc(c, sizeof(*c), offsetof(struct tree, level0), n);
+	if (err)
+		return err;
+	items = tree_items_alloc(n, shape.nr_items, &stride);
+	if (!items) {
+		counter_slots_free(c, sizeof(*c), offsetof(struct tree, level0), n);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct tree *t = (struct tree *)&c[i];
+
+		t->group = n == 1 ? TREE_SINGLE : i ? TREE_MEMBER : TREE_FIRST;
+		t->batch_shift = (uint8_t)__builtin_ctzl(batch_size);
+		t->items = items + i * sizeof(long);
+		t->stride = stride;
+		t->root = (long *)(t->items + (shape.nr_items - 1) * stride);
+		t->bias = 0;
+		t->magic = DIAG_MAGIC_TREE;
+	}
+	return 0;
+}
+
+void percpu_counter_tree_destroy(struct percpu_counter_tree *c)
+{
+	percpu_counter_tree_destroy_many(c, 1);
+}
+
+void percpu_counter_tree_destroy_many(struct percpu_counter_tree *c, unsigned n)
+{
+	const char *fn = n == 1 ? "percpu_counter_tree_destroy" :
+				  "percpu_counter_tree_destroy_many";
+
+	if (n == 0)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		struct tree *t = tree_of(&c[i], fn);
+		uint8_t want = n == 1 ? TREE_SINGLE : i ? TREE_MEMBER : TREE_FIRST;
+
+		if (t->group != want)
+			diag_die(fn, &c[i], "counter was not made by one init%s of %u",
+				 n == 1 ? "" : "_many", n);
+	}
+	counter_slots_free(c, sizeof(*c), offsetof(struct tree, level0), n);
+	tree_items_free(((struct tree *)c)->items, n, shape.nr_items);
+	for (unsigned i = 0; i < n; i++)
+		((struct tree *)&c[i])->magic = 0;
+}
+
+/* Which CPU's path the carry takes only spreads the traffic: any leaf's
+ * parent keeps the sums right (tree_shape), so a thread that moved since
+ * its add costs nothing but locality. */
+static void __attribute__((noinline)) tree_add_carry(struct tree *t, long carry)
+{
+	int cpu = sched_getcpu();
+	unsigned leaf = cpu < 0 ? 0 : (unsigned)cpu % shape.nr_leaves;
+
+	tree_propagate(&shape, t->items, t->stride, leaf, t->batch_shift, carry);
+}
+
+void percpu_counter_tree_add(struct percpu_counter_tree *c, long inc)
+{
+	struct tree *t = tree_of(c, "percpu_counter_tree_add");
+	long res = cpu_this_add_return64(t->level0, inc);
+	long carry = tree_carry((unsigned long)(res - inc), (unsigned long)res,
+				t->batch_shift);
+
+	if (__builtin_expect(carry != 0, 0))
+		tree_add_carry(t, carry);
+}
+
+long percpu_counter_tree_approximate_sum(struct percpu_counter_tree *c)
+{
+	struct tree *t = tree_of(c, "percpu_counter_tree_approximate_sum");
+
+	return (long)((unsigned long)__atomic_load_n(t->root, __ATOMIC_RELAXED) +
+		      (unsigned long)__atomic_load_n(&t->bias, __ATOMIC_RELAXED));
+}
+
+long percpu_counter_tree_precise_sum(struct percpu_counter_tree *c)
+{
+	struct tree *t = tree_of(c, "percpu_counter_tree_precise_sum");
+
+	return (long)(leaves_sum(t) +
+		      (unsigned long)__atomic_load_n(&t->bias, __ATOMIC_RELAXED));
+}
+
+void percpu_counter_tree_set(struct percpu_counter_tree *c, long v)
+{
+	struct tree *t = tree_of(c, "percpu_counter_tree_set");
+
+	__atomic_store_n(&t->bias, (long)((unsigned long)v - leaves_sum(t)),
+			 __ATOMIC_RELAXED);
+}
+
+void percpu_counter_tree_approximate_accuracy_range(struct percpu_counter_tree *c,
+						    unsigned long *under,
+						    unsigned long *over)
+{
+	struct tree *t = tree_of(c, "percpu_counter_tree_approximate_accuracy_range");
+
+	/* The root never exceeds the precise sum: over is 0 (tree_shape). */
+	(void)over;
+	if (__builtin_add_overflow(*under, under_of_shift[t->batch_shift], under))
+		*under = ~0UL;
+}
