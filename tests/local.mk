@@ -6,9 +6,18 @@ check_LIBRARIES += tests/libtap.a
 tests_libtap_a_SOURCES = tests/tap.c tests/tap.h
 
 tap_tests = \
-	tests/identity
+	tests/counter \
+	tests/counter_tree \
+	tests/identity \
+	tests/tree_shape
 
+tests_counter_SOURCES = tests/counter.c
+tests_counter_tree_SOURCES = tests/counter_tree.c
 tests_identity_SOURCES = tests/identity.c
+# Internal unit test: the shape code compiled in.
+tests_tree_shape_SOURCES = tests/tree_shape.c runtime/tree_shape.c \
+	runtime/tree_shape.h
+tests_tree_shape_LDADD = tests/libtap.a libpcpu-api.la
 
 check_PROGRAMS += $(tap_tests)
 LDADD = libpcpu-api.la tests/libtap.a
@@ -18,6 +27,8 @@ AM_LDFLAGS = -no-install
 # PROVISIONAL: rseq and local join when the access modes land.
 tap_markers = $(tap_tests:=.api.tap) $(tap_tests:=.atomic.tap)
 TESTS += $(tap_markers)
+TESTS += tests/counter_tree_shapes.sh
+EXTRA_DIST += tests/counter_tree_shapes.sh
 CLEANFILES += $(tap_markers)
 
 tests/%.api.tap tests/%.rseq.tap tests/%.atomic.tap tests/%.local.tap: tests/%$(EXEEXT)

@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * percpu_counter_tree: the accuracy invariant and exact precise sums after
+ * concurrent adds, comparison boundaries, set, batch validation, select_max
+ * against a brute-force scan, and misuse.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pcpu.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "tap.h"
+
+#define NR_THREADS 16
+#define NR_MANY 3
+
+/* approx - over <= precise <= approx + under, modulo 2^64 like the sums. */
+static bool within_range(struct percpu_counter_tree *c)
+{
+	unsigned long under = 0, over = 0;
+	long approx = percpu_counter_tree_approximate_sum(c);
+	long precise = percpu_counter_tree_precise_sum(c);
+	unsigned long d = (unsigned long)precise - (unsigned long)approx;
+
+	percpu_counter_tree_approximate_accuracy_range(c, &under, &over);
+	if (d <= under || -d <= over)
+		return true;
+	tap_diag("  approx %ld precise %ld under %lu over %lu", approx, precise,
+		 under, over);
+	return false;
+}
+
+static void test_init(void)
+{
+	static const unsigned long bad[] = { 0, 1, 3, 5, 6, 12, 100, 1000,
+					     (1UL << 40) + 1, ~0UL };
+	static const unsigned long good[] = { 2, 4, 512, 1UL << 31, 1UL << 63 };
+	struct percpu_counter_tree c[2];
+	bool all = true;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (percpu_counter_tree_init(c, bad[i]) != -EINVAL ||
+		    percpu_counter_tree_init_many(c, 2, bad[i]) != -EINVAL) {
+			tap_diag("  batch %lu accepted", bad[i]);
+			all = false;
+		}
+	}
+	ok(all, "init and init_many reject batch sizes 0, 1, 3 and non-powers of two");
+	is(percpu_counter_tree_init_many(c, 0, 32), -EINVAL, "init_many of 0 counters");
+
+	all = true;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (percpu_counter_tree_init(c, good[i])) {
+			all = false;
+			continue;
+		}
+		percpu_counter_tree_add(c, 5);
+		percpu_counter_tree_add(c, -7);
+		all &= percpu_counter_tree_precise_sum(c) == -2 && within_range(c);
+		percpu_counter_tree_destroy(c);
+	}
+	ok(all, "powers of two from 2 to 2^63 work as batch sizes");
+}
+
+struct adder {
+	pthread_t thread;
+	struct percpu_counter_tree *c;
+	long *model;
+	uint64_t seed;
+	double until;
+};
+
+static void *adder_run(void *arg)
+{
+	struct adder *a = arg;
+
+	do {
+		for (int i = 0; i < 256; i++) {
+			uint64_t r = tap_rand(&a->seed);
+			long inc = (long)(r % 50001);
+			unsigned k = (unsigned)(r >> 32) % NR_MANY;
+
+			if (r & (1ULL << 31))
+				inc = -inc;
+			percpu_counter_tree_add(&a->c[k], inc);
+			__atomic_fetch_add(&a->model[k], inc, __ATOMIC_RELAXED);
+		}
+	} while (tap_now() < a->until);
+	return NULL;
+}
+
+/* 16 threads of random adds on three counters made together, one round
+ * per batch size, each checked at quiescence against an atomic model. */
+static void test_concurrent(void)
+{
+	double per_round = tap_seconds(0.8) / 8;
+	uint64_t seed = 42;
+
+	for (unsigned shift = 2; shift <= 9; shift++) {
+		struct percpu_counter_tree c[NR_MANY];
+		struct adder a[NR_THREADS];
+		long model[NR_MANY] = { 0 };
+		bool exact = true, in_range = true;
+
+		if (percpu_counter_tree_init_many(c, NR_MANY, 1UL << shift))
+			tap_bail("init_many failed");
+		for (int round = 0; round < 2; round++) {
+			double until = tap_now() + per_round / 2;
+
+			for (int t = 0; t < NR_THREADS; t++) {
+				a[t] = (struct adder){ .c = c, .model = model,
+						       .seed = tap_rand(&seed), .until = until };
+				pthread_create(&a[t].thread, NULL, adder_run, &a[t]);
+			}
+			for (int t = 0; t < NR_THREADS; t++)
+				pthread_join(a[t].thread, NULL);
+			for (int k = 0; k < NR_MANY; k++) {
+				if (percpu_counter_tree_precise_sum(&c[k]) != model[k]) {
+					tap_diag("  counter %d: precise %ld, model %ld", k,
+						 percpu_counter_tree_precise_sum(&c[k]),
+						 model[k]);
+					exact = false;
+				}
+				in_range &= within_range(&c[k]);
+			}
+		}
+		ok(exact, "batch %lu: precise sums equal the model after %d threads",
+		   1UL << shift, NR_THREADS);
+		ok(in_range, "batch %lu: approximate sums within their accuracy range",
+		   1UL << shift);
+		percpu_counter_tree_destroy_many(c, NR_MANY);
+	}
+}
+
+/* Leave residuals everywhere, so that approximate and precise sums differ
+ * where the implementation has any slack. */
+static void scramble(struct percpu_counter_tree *c, uint64_t *seed)
+{
+	for (int i = 0; i < 1000; i++)
+		percpu_counter_tree_add(c, (long)(tap_rand(seed) % 2001) - 1000);
+}
+
+static void test_compare_value(void)
+{
+	struct percpu_counter_tree c;
+	unsigned long under = 0, over = 0;
+	long approx, min, max;
+	uint64_t seed = 7;
+
+	if (percpu_counter_tree_init(&c, 64))
+		tap_bail("init failed");
+	percpu_counter_tree_set(&c, 0);
+	percpu_counter_tree_approximate_accuracy_range(&c, &under, &over);
+	is(percpu_counter_tree_approximate_sum(&c), 0, "fresh counter set to 0");
+	is(percpu_counter_tree_approximate_compare_value(&c, (long)under), 0,
+	   "compare_value(under = %lu) is undecided", under);
+	is(percpu_counter_tree_approximate_compare_value(&c, (long)under + 1), 1,
+	   "compare_value(under + 1) is above");
+	is(percpu_counter_tree_approximate_compare_value(&c, -(long)over), 0,
+	   "compare_value(-over = -%lu) is undecided", over);
+	is(percpu_counter_tree_approximate_compare_value(&c, -(long)over - 1), -1,
+	   "compare_value(-(over + 1)) is below");
+	is(percpu_counter_tree_precise_compare_value(&c, 0), 0, "precise compare with 0");
+	is(percpu_counter_tree_precise_compare_value(&c, 1), 1, "precise compare with 1");
+	is(percpu_counter_tree_precise_compare_value(&c, -1), -1, "precise compare with -1");
+	ok(percpu_counter_tree_inaccuracy(&c) == (under > over ? under : over),
+	   "inaccuracy is max(under, over)");
+
+	/* The same boundaries on a counter whose approximation lags. */
+	scramble(&c, &seed);
+	percpu_counter_tree_set(&c, 0);
+	scramble(&c, &seed);
+	percpu_counter_tree_approximate_min_max(&c, &approx, &min, &max);
+	is(approx, percpu_counter_tree_approximate_sum(&c), "min_max returns the approximation");
+	is(max - approx, (long)under, "max = approx + under");
+	is(approx - min, (long)over, "min = approx - over");
+	ok(min <= percpu_counter_tree_precise_sum(&c) &&
+		   percpu_counter_tree_precise_sum(&c) <= max,
+	   "precise sum within [min, max]");
+	ok(percpu_counter_tree_approximate_compare_value(&c, min) == 0 &&
+		   percpu_counter_tree_approximate_compare_value(&c, max) == 0 &&
+		   percpu_counter_tree_approximate_compare_value(&c, min - 1) == -1 &&
+		   percpu_counter_tree_approximate_compare_value(&c, max + 1) == 1,
+	   "approximate compare_value boundaries at min and max");
+	long p = percpu_counter_tree_precise_sum(&c);
+	ok(percpu_counter_tree_precise_compare_value(&c, p) == 0 &&
+		   percpu_counter_tree_precise_compare_value(&c, p + 1) == 1 &&
+		   percpu_counter_tree_precise_compare_value(&c, p - 1) == -1,
+	   "precise compare_value around the precise sum");
+	percpu_counter_tree_destroy(&c);
+}
+
+static void test_compare_two(void)
+{
+	struct percpu_counter_tree a, b;
+	unsigned long ua = 0, oa = 0, ub = 0, ob = 0;
+
+	if (percpu_counter_tree_init(&a, 32) || percpu_counter_tree_init(&b, 128))
+		tap_bail("init failed");
+	percpu_counter_tree_approximate_accuracy_range(&a, &ua, &oa);
+	percpu_counter_tree_approximate_accuracy_range(&b, &ub, &ob);
+
+	long up = (long)(oa + ub), down = (long)(ua + ob);
+
+	percpu_counter_tree_set(&a, 1000 + up);
+	percpu_counter_tree_set(&b, 1000);
+	is(percpu_counter_tree_approximate_compare(&a, &b), 0,
+	   "a = b + over_a + under_b: undecided");
+	is(percpu_counter_tree_precise_compare(&a, &b), up ? 1 : 0, "precise sign");
+	percpu_counter_tree_set(&a, 1000 + up + 1);
+	is(percpu_counter_tree_approximate_compare(&a, &b), 1,
+	   "a = b + over_a + under_b + 1: a larger");
+	is(percpu_counter_tree_precise_compare(&a, &b), 1, "precise: a larger");
+
+	percpu_counter_tree_set(&a, -1000);
+	percpu_counter_tree_set(&b, -1000 + down);
+	is(percpu_counter_tree_approximate_compare(&a, &b), 0,
+	   "b = a + under_a + over_b: undecided");
+	is(percpu_counter_tree_precise_compare(&a, &b), down ? -1 : 0, "precise sign");
+	percpu_counter_tree_set(&b, -1000 + down + 1);
+	is(percpu_counter_tree_approximate_compare(&a, &b), -1,
+	   "b = a + under_a + over_b + 1: a smaller");
+	is(percpu_counter_tree_precise_compare(&a, &b), -1, "precise: a smaller");
+
+	percpu_counter_tree_set(&a, 77);
+	percpu_counter_tree_set(&b, 77);
+	is(percpu_counter_tree_approximate_compare(&a, &b), 0, "equal: undecided");
+	is(percpu_counter_tree_precise_compare(&a, &b), 0, "equal: precise 0");
+	is(percpu_counter_tree_precise_compare(&a, &a), 0, "a counter equals itself");
+	percpu_counter_tree_destroy(&a);
+	percpu_counter_tree_destroy(&b);
+}
+
+static void test_set(void)
+{
+	static const long base[] = { 127, 128, 255, 256, 4095, 4096, 500000 };
+	uint64_t seed = 11;
+	bool all = true;
+
+	for (unsigned long batch = 4; batch <= 512; batch *= 8) {
+		struct percpu_counter_tree c;
+
+		if (percpu_counter_tree_init(&c, batch))
+			tap_bail("init failed");
+		for (size_t i = 0; i < 2 * sizeof(base) / sizeof(base[0]); i++) {
+			long v = i % 2 ? -base[i / 2] : base[i / 2];
+
+			scramble(&c, &seed);
+			percpu_counter_tree_set(&c, v);
+			bool set_ok = percpu_counter_tree_precise_sum(&c) == v && within_range(&c);
+			percpu_counter_tree_add(&c, v);
+			bool dbl = percpu_counter_tree_precise_sum(&c) == 2 * v && within_range(&c);
+			percpu_counter_tree_add(&c, -2 * v);
+			bool zero = percpu_counter_tree_precise_sum(&c) == 0 && within_range(&c);
+			/* One unit at a time across the batch boundaries. */
+			for (long j = 0; j < 3 * (long)batch; j++)
+				percpu_counter_tree_add(&c, v < 0 ? -1 : 1);
+			bool steps = percpu_counter_tree_precise_sum(&c) ==
+					     (v < 0 ? -3 : 3) * (long)batch &&
+				     within_range(&c);
+			if (!(set_ok && dbl && zero && steps)) {
+				tap_diag("  batch %lu value %ld: set %d double %d cancel %d steps %d",
+					 batch, v, set_ok, dbl, zero, steps);
+				all = false;
+			}
+		}
+		percpu_counter_tree_set(&c, -5);
+		all &= percpu_counter_tree_precise_sum_positive(&c) == 0 &&
+		       percpu_counter_tree_approximate_sum_positive(&c) == 0;
+		percpu_counter_tree_set(&c, 5);
+		all &= percpu_counter_tree_precise_sum_positive(&c) == 5;
+		percpu_counter_tree_set(&c, LONG_MAX);
+		percpu_counter_tree_add(&c, 1);
+		all &= percpu_counter_tree_precise_sum(&c) == LONG_MIN && within_range(&c);
+		percpu_counter_tree_destroy(&c);
+		ok(all, "batch %lu: set around powers of two, then double, cancel and step",
+		   batch);
+	}
+}
+
+/* The first index of the largest precise sum. */
+static int brute_max(struct percpu_counter_tree **c, unsigned n)
+{
+	int best = -1;
+	long best_sum = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		long s = percpu_counter_tree_precise_sum(c[i]);
+
+		if (best < 0 || s > best_sum) {
+			best = (int)i;
+			best_sum = s;
+		}
+	}
+	return best;
+}
+
+static void test_select_max(void)
+{
+	enum { N = 64 };
+	struct percpu_counter_tree many[N], *c[N];
+	uint64_t seed = 99;
+	bool all = true;
+	unsigned taken = 12345;
+
+	if (percpu_counter_tree_init_many(many, N, 16))
+		tap_bail("init_many failed");
+	for (int i = 0; i < N; i++)
+		c[i] = &many[i];
+	is(percpu_counter_tree_select_max(c, 0, &taken), -1, "select_max of none");
+	is(taken, 0, "no precise sum for none");
+
+	for (int round = 0; round < 200; round++) {
+		unsigned n = 1 + (unsigned)(tap_rand(&seed) % N);
+		/* Few distinct levels, so ties are common, reached through
+		 * adds that leave residuals. */
+		long spread = round % 3 == 0 ? 1 : round % 3 == 1 ? 50 : 100000;
+
+		for (unsigned i = 0; i < n; i++) {
+			long target = (long)(tap_rand(&seed) % 4) * spread;
+
+			percpu_counter_tree_set(c[i], 0);
+			scramble(c[i], &seed);
+			percpu_counter_tree_add(c[i], target - percpu_counter_tree_precise_sum(c[i]));
+		}
+		int got = percpu_counter_tree_select_max(c, n, &taken);
+		int want = brute_max(c, n);
+
+		if (got != want || taken > n) {
+			tap_diag("  round %d n %u: got %d want %d, %u precise sums", round,
+				 n, got, want, taken);
+			all = false;
+		}
+	}
+	ok(all, "select_max equals a brute-force scan on random sets with ties");
+
+	/* One clearly largest: no precise sum needed. */
+	for (int i = 0; i < N; i++)
+		percpu_counter_tree_set(c[i], i);
+	percpu_counter_tree_set(c[N / 2], 1L << 40);
+	is(percpu_counter_tree_select_max(c, N, &taken), N / 2, "clear maximum found");
+	is(taken, 0, "without any precise sum");
+	for (int i = 0; i < N; i++)
+		percpu_counter_tree_set(c[i], 3);
+	is(percpu_counter_tree_select_max(c, N, NULL), 0, "all equal: the lowest index");
+	percpu_counter_tree_destroy_many(many, N);
+}
+
+static void use_destroyed(void *arg)
+{
+	percpu_counter_tree_add(arg, 1);
+}
+
+static void destroy_twice(void *arg)
+{
+	percpu_counter_tree_destroy(arg);
+}
+
+static void test_misuse(void)
+{
+	struct percpu_counter_tree c;
+
+	if (percpu_counter_tree_init(&c, 8))
+		tap_bail("init failed");
+	percpu_counter_tree_destroy(&c);
+	tap_aborts(use_destroyed, &c, "percpu_counter_tree_add",
+		   "add on a destroyed counter aborts");
+	tap_aborts(destroy_twice, &c, "percpu_counter_tree",
+		   "destroying twice aborts");
+}
+
+int main(void)
+{
+	tap_start();
+	test_init();
+	test_compare_value();
+	test_compare_two();
+	test_set();
+	test_select_max();
+	test_concurrent();
+	test_misuse();
+	return tap_done();
+}
