@@ -5,16 +5,30 @@
  */
 #include <pcpu.h>
 
+/* pcpu_nr_cpus() is constant, so the default batch is computed once: add
+ * is a fast path and should not call through the library for it. */
+static int32_t default_batch(void)
+{
+	static int32_t batch;
+	int32_t b = __atomic_load_n(&batch, __ATOMIC_RELAXED);
+
+	if (__builtin_expect(!b, 0)) {
+		int n = 2 * pcpu_nr_cpus();
+
+		b = n > 32 ? n : 32;
+		__atomic_store_n(&batch, b, __ATOMIC_RELAXED);
+	}
+	return b;
+}
+
 int32_t percpu_counter_batch(void)
 {
-	int n = 2 * pcpu_nr_cpus();
-
-	return n > 32 ? n : 32;
+	return default_batch();
 }
 
 void percpu_counter_add(struct percpu_counter *c, int64_t amount)
 {
-	percpu_counter_add_batch(c, amount, percpu_counter_batch());
+	percpu_counter_add_batch(c, amount, default_batch());
 }
 
 void percpu_counter_sub(struct percpu_counter *c, int64_t amount)
@@ -49,7 +63,7 @@ int64_t percpu_counter_sum_positive(struct percpu_counter *c)
 
 int percpu_counter_compare(struct percpu_counter *c, int64_t rhs)
 {
-	__int128 slack = (__int128)percpu_counter_batch() * pcpu_nr_cpus();
+	__int128 slack = (__int128)default_batch() * pcpu_nr_cpus();
 	__int128 d = (__int128)percpu_counter_read(c) - rhs;
 
 	if (d > slack || d < -slack)
