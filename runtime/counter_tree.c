@@ -159,8 +159,7 @@ void percpu_counter_tree_add(struct percpu_counter_tree *c, long inc)
 {
 	struct tree *t = tree_of(c, "percpu_counter_tree_add");
 	long res = cpu_this_add_return64(t->level0, inc);
-	long carry = tree_carry((unsigned long)(res - inc), (unsigned long)res,
-				t->batch_shift);
+	long carry = tree_carry((unsigned long)res, (unsigned long)inc, t->batch_shift);
 
 	if (__builtin_expect(carry != 0, 0))
 		tree_add_carry(t, carry);

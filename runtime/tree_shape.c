@@ -37,7 +37,7 @@ void tree_propagate(const struct tree_shape *s, char *items, size_t stride,
 		long *item = (long *)(items + pos * stride);
 		long res = __atomic_add_fetch(item, carry, __ATOMIC_RELAXED);
 
-		carry = tree_carry((unsigned long)(res - carry), (unsigned long)res,
+		carry = tree_carry((unsigned long)res, (unsigned long)carry,
 				   tree_level_shift(s, batch_shift, j));
 		if (!carry)
 			return;

@@ -43,14 +43,14 @@ struct tree_shape {
 /* The shape for nr_leaves >= 1 leaves. */
 void tree_shape_init(struct tree_shape *s, unsigned nr_leaves);
 
-/* Change of x rounded down to a multiple of 2^shift, when x went from
- * orig to res: what a node passes to its parent. */
-static inline long tree_carry(unsigned long orig, unsigned long res,
+/* Change of x rounded down to a multiple of 2^shift, when adding inc made
+ * x res: what a node passes to its parent.  Unsigned, so values wrap. */
+static inline long tree_carry(unsigned long res, unsigned long inc,
 			      unsigned shift)
 {
 	unsigned long mask = ~0UL << shift;
 
-	return (long)((res & mask) - (orig & mask));
+	return (long)((res & mask) - ((res - inc) & mask));
 }
 
 /* log2 of the batch of level j for a leaf batch of 2^batch_shift. */

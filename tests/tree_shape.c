@@ -80,11 +80,14 @@ static void test_shapes(void)
 	tree_shape_init(&s, 4096);
 	is(tree_under(&s, 63), ~0UL, "the range saturates");
 
-	ok(tree_carry(0, (unsigned long)-1L, 2) == -4 && tree_carry(3, 4, 2) == 4 &&
-		   tree_carry(4, 3, 2) == -4 && tree_carry(1, 2, 2) == 0 &&
-		   tree_carry(2, 2 + 12, 2) == 12 &&
-		   tree_carry((unsigned long)-9L, 7, 2) == 16,
-	   "carries round both signs down");
+	/* (orig, res): (0, -1), (3, 4), (4, 3), (1, 2), (2, 14), (-9, 7),
+	 * (LONG_MAX, LONG_MIN) */
+	ok(tree_carry((unsigned long)-1L, (unsigned long)-1L, 2) == -4 &&
+		   tree_carry(4, 1, 2) == 4 && tree_carry(3, (unsigned long)-1L, 2) == -4 &&
+		   tree_carry(2, 1, 2) == 0 && tree_carry(14, 12, 2) == 12 &&
+		   tree_carry(7, 16, 2) == 16 &&
+		   tree_carry(1UL << 63, 1, 2) == 4,
+	   "carries round both signs down, and wrap");
 }
 
 /* Random adds on every leaf; returns whether the identity and the range
@@ -105,8 +108,9 @@ static bool simulate(unsigned leaves, unsigned shift, bool misroute, uint64_t *s
 		/* The last leaf often: an odd count must not lose it. */
 		unsigned k = r & 1 ? leaves - 1 : (unsigned)((r >> 1) % leaves);
 		long inc = (long)((r >> 20) % (4UL << shift)) - (long)(2UL << shift);
-		long res = leaf[k] += inc;
-		long carry = tree_carry((unsigned long)(res - inc), (unsigned long)res, shift);
+		unsigned long res = (unsigned long)leaf[k] + (unsigned long)inc;
+		long carry = tree_carry(res, (unsigned long)inc, shift);
+		leaf[k] = (long)res;
 		unsigned route = misroute ? (unsigned)((r >> 40) % leaves) : k;
 
 		if (carry)
