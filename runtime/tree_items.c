@@ -20,6 +20,24 @@ _Static_assert(sizeof(struct slab) <= LINE, "slab header outgrew its line");
 
 static struct slab pool = { &pool, &pool, 0 };
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+/* A fork while another thread holds the lock must not leave the child's
+ * pool locked for ever. */
+static void pool_lock_take(void)
+{
+	pthread_mutex_lock(&pool_lock);
+}
+
+static void pool_lock_drop(void)
+{
+	pthread_mutex_unlock(&pool_lock);
+}
+
+static void pool_setup(void)
+{
+	pthread_atfork(pool_lock_take, pool_lock_drop, pool_lock_drop);
+}
 
 static size_t slab_stride(size_t nr_slots)
 {
@@ -52,6 +70,7 @@ static char *pool_alloc(unsigned nr_items)
 	struct slab *s;
 	unsigned slot;
 
+	pthread_once(&pool_once, pool_setup);
 	pthread_mutex_lock(&pool_lock);
 	s = pool.next;
 	if (s == &pool) {

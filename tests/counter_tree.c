@@ -9,6 +9,8 @@
 #include <pcpu.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tap.h"
 
@@ -347,6 +349,57 @@ static void test_select_max(void)
 	percpu_counter_tree_destroy_many(many, N);
 }
 
+/* A child inherits live counters and can make new ones while a thread of
+ * the parent keeps making and destroying counters. */
+static void *churn_run(void *arg)
+{
+	double until = tap_now() + tap_seconds(0.8) / 8;
+
+	(void)arg;
+	while (tap_now() < until) {
+		struct percpu_counter_tree c;
+
+		if (percpu_counter_tree_init(&c, 4))
+			tap_bail("init failed");
+		percpu_counter_tree_add(&c, 9);
+		percpu_counter_tree_destroy(&c);
+	}
+	return NULL;
+}
+
+static void test_fork(void)
+{
+	struct percpu_counter_tree c;
+	pthread_t churn;
+	bool all = true;
+
+	if (percpu_counter_tree_init(&c, 16))
+		tap_bail("init failed");
+	percpu_counter_tree_add(&c, 1000);
+	pthread_create(&churn, NULL, churn_run, NULL);
+	for (int i = 0; i < 20; i++) {
+		pid_t pid = fork();
+		int status;
+
+		if (pid == 0) {
+			struct percpu_counter_tree d;
+
+			alarm(10); /* a lock inherited held would hang here */
+			percpu_counter_tree_add(&c, 1);
+			_exit(percpu_counter_tree_precise_sum(&c) != 1001 ||
+			      percpu_counter_tree_init(&d, 8) || (percpu_counter_tree_add(&d, 3),
+			      percpu_counter_tree_precise_sum(&d) != 3));
+		}
+		if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			all = false;
+	}
+	pthread_join(churn, NULL);
+	ok(all, "forked children use inherited counters and make new ones");
+	is(percpu_counter_tree_precise_sum(&c), 1000, "the parent's counter is its own");
+	percpu_counter_tree_destroy(&c);
+}
+
 static void use_destroyed(void *arg)
 {
 	percpu_counter_tree_add(arg, 1);
@@ -379,6 +432,7 @@ int main(void)
 	test_set();
 	test_select_max();
 	test_concurrent();
+	test_fork();
 	test_misuse();
 	return tap_done();
 }
