@@ -139,7 +139,8 @@ int percpu_counter_tree_select_max(struct percpu_counter_tree *const *c,
 		if (i == 0 || a.lo > best_lo)
 			best_lo = a.lo;
 	}
-	for (i = 0; i < n; i++) {
+	/* Whether more than one survives is all the second pass needs. */
+	for (i = 0; i < n && survivors < 2; i++) {
 		if (approx_of(c[i]).hi >= best_lo && survivors++ == 0)
 			first = i;
 	}
