@@ -4,9 +4,9 @@ runtime_sources = \
 	runtime/config.c runtime/config.h \
 	runtime/cpu.c runtime/cpu.h \
 	runtime/memory.c \
+	runtime/ref.c \
 	runtime/runtime.c runtime/runtime.h \
 	shim/portable/counter.c \
-	shim/portable/counter_tree.c \
-	shim/portable/ref.c
+	shim/portable/counter_tree.c
 runtime_libadd =
 runtime_ldflags =
