@@ -10,6 +10,12 @@ tap_tests = \
 
 tests_identity_SOURCES = tests/identity.c
 
+tap_tests += tests/ref_state tests/ref_misuse tests/ref_kill tests/ref_switch
+tests_ref_state_SOURCES = tests/ref_state.c
+tests_ref_misuse_SOURCES = tests/ref_misuse.c
+tests_ref_kill_SOURCES = tests/ref_kill.c
+tests_ref_switch_SOURCES = tests/ref_switch.c
+
 check_PROGRAMS += $(tap_tests)
 LDADD = libpcpu-api.la tests/libtap.a
 # Real binaries, not libtool wrappers, so emulators and preloads see them.
