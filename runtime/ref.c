@@ -29,8 +29,7 @@
 #define REF_BIAS (1ull << 57)
 _Static_assert(REF_BIAS < REF_COUNT / 2, "REF_BIAS leaves no room for counts");
 
-int percpu_ref_init(struct percpu_ref *r, percpu_ref_func_t *release,
-		    unsigned flags)
+int percpu_ref_init(struct percpu_ref *r, percpu_ref_func_t *release, unsigned flags)
 {
 	int64_t *pcpu;
 	int err;
@@ -62,8 +61,8 @@ static int64_t ref_pcpu_sum(struct ref *ref, bool zero)
 void percpu_ref_exit(struct percpu_ref *r)
 {
 	struct ref *ref = ref_of(r, "percpu_ref_exit");
-	int64_t count = (int64_t)(__atomic_load_n(&ref->word, __ATOMIC_ACQUIRE) &
-				  REF_COUNT);
+	int64_t count =
+	    (int64_t)(__atomic_load_n(&ref->word, __ATOMIC_ACQUIRE) & REF_COUNT);
 
 	if (!ref->shared)
 		count += ref_pcpu_sum(ref, false) - (int64_t)REF_BIAS;
@@ -114,8 +113,6 @@ static inline bool ref_tryget(struct ref *ref, uint64_t refuse)
 {
 	if (__builtin_expect(cpu_gated_add64(ref->pcpu, 1, &ref->shared), 1))
 		return true;
-	/* Pairs with kill's REF_DEAD before the gate: we saw the gate shut. */
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return ref_shared_tryget(ref, refuse);
 }
 

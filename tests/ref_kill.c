@@ -15,10 +15,10 @@
 #include "tap.h"
 
 #define NR_WORKERS 16
-#define OPS 64		/* per worker per round: rounds stay short */
+#define OPS	   64 /* per worker per round: rounds stay short */
 #define MIN_ROUNDS 1000
-#define ALIVE 0x600dcafeu
-#define POISON 0xdeadbeefu
+#define ALIVE	   0x600dcafeu
+#define POISON	   0xdeadbeefu
 
 static struct percpu_ref ref;
 static unsigned *canary;

@@ -157,13 +157,13 @@ static const struct use {
 	const char *fn;
 	use_fn *use;
 } uses[] = {
-	{ "percpu_ref_get", use_get },
-	{ "percpu_ref_put", use_put },
-	{ "percpu_ref_tryget_live", use_tryget_live },
-	{ "percpu_ref_kill", use_kill },
-	{ "percpu_ref_exit", use_exit },
-	{ "percpu_ref_is_zero", use_is_zero },
-	{ "percpu_ref_switch_to_atomic_sync", use_switch },
+    {"percpu_ref_get", use_get},
+    {"percpu_ref_put", use_put},
+    {"percpu_ref_tryget_live", use_tryget_live},
+    {"percpu_ref_kill", use_kill},
+    {"percpu_ref_exit", use_exit},
+    {"percpu_ref_is_zero", use_is_zero},
+    {"percpu_ref_switch_to_atomic_sync", use_switch},
 };
 
 static void use_zeroed(void *u)
@@ -199,7 +199,7 @@ int main(void)
 	static const struct mode {
 		unsigned flags;
 		const char *name;
-	} modes[] = { { 0, "per-CPU" }, { PERCPU_REF_INIT_ATOMIC, "atomic" } };
+	} modes[] = {{0, "per-CPU"}, {PERCPU_REF_INIT_ATOMIC, "atomic"}};
 
 	tap_start();
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
@@ -210,7 +210,8 @@ int main(void)
 			   "%s: put on a released ref aborts", name);
 		tap_aborts(put_initial_then_kill, &flags, "below zero",
 			   "%s: more puts than gets aborts", name);
-		tap_aborts(kill_twice, &flags, msg("percpu_ref_kill", "ref is already dying"),
+		tap_aborts(kill_twice, &flags,
+			   msg("percpu_ref_kill", "ref is already dying"),
 			   "%s: kill twice aborts naming the ref", name);
 		tap_aborts(exit_held, &flags,
 			   msg("percpu_ref_exit", "2 references still held"),
@@ -218,17 +219,20 @@ int main(void)
 	}
 	tap_aborts(put_below_zero_then_switch, NULL, "below zero",
 		   "puts below zero abort by switch_to_atomic_sync at the latest");
-	tap_aborts(get_after_release, NULL, "released",
-		   "get on a released ref aborts");
+	tap_aborts(get_after_release, NULL, "released", "get on a released ref aborts");
 	tap_aborts(kill_init_dead, NULL, msg("percpu_ref_kill", "ref is already dying"),
 		   "kill of an INIT_DEAD ref aborts");
-	tap_aborts(exit_killed_held, NULL, msg("percpu_ref_exit", "1 references still held"),
+	tap_aborts(exit_killed_held, NULL,
+		   msg("percpu_ref_exit", "1 references still held"),
 		   "exit of a killed ref still held aborts");
 	tap_aborts(resurrect_live, NULL, msg("percpu_ref_resurrect", "ref is not dying"),
 		   "resurrect of a live ref aborts");
-	tap_aborts(resurrect_released, NULL, msg("percpu_ref_resurrect", "ref is already released"),
+	tap_aborts(resurrect_released, NULL,
+		   msg("percpu_ref_resurrect", "ref is already released"),
 		   "resurrect of a released ref aborts");
-	tap_aborts(reinit_not_allowed, NULL, msg("percpu_ref_reinit", "ref was not initialised with PERCPU_REF_ALLOW_REINIT"),
+	tap_aborts(reinit_not_allowed, NULL,
+		   msg("percpu_ref_reinit",
+		       "ref was not initialised with PERCPU_REF_ALLOW_REINIT"),
 		   "reinit without ALLOW_REINIT aborts");
 	tap_aborts(reinit_held, NULL, msg("percpu_ref_reinit", "1 references still held"),
 		   "reinit with a reference held aborts");
@@ -237,9 +241,11 @@ int main(void)
 	for (size_t i = 0; i < sizeof(uses) / sizeof(uses[0]); i++) {
 		const struct use *u = &uses[i];
 
-		tap_aborts(use_zeroed, (void *)u, msg(u->fn, "not an initialised percpu_ref"),
+		tap_aborts(use_zeroed, (void *)u,
+			   msg(u->fn, "not an initialised percpu_ref"),
 			   "%s on a zeroed ref aborts", u->fn);
-		tap_aborts(use_garbage, (void *)u, msg(u->fn, "not an initialised percpu_ref"),
+		tap_aborts(use_garbage, (void *)u,
+			   msg(u->fn, "not an initialised percpu_ref"),
 			   "%s on garbage aborts", u->fn);
 		tap_aborts(use_after_exit, (void *)u,
 			   msg(u->fn, "not an initialised percpu_ref"),

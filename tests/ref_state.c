@@ -23,11 +23,13 @@ static void test_init_flags(void)
 {
 	struct percpu_ref ref;
 
-	is(percpu_ref_init(&ref, on_release, 1u << 3), -EINVAL, "init: unknown flag is EINVAL");
+	is(percpu_ref_init(&ref, on_release, 1u << 3), -EINVAL,
+	   "init: unknown flag is EINVAL");
 	is(percpu_ref_init(&ref, on_release, ~0u), -EINVAL, "init: all flags is EINVAL");
 	is(percpu_ref_init(&ref, NULL, 0), 0, "init with a NULL release");
 	percpu_ref_kill(&ref);
-	ok(percpu_ref_is_zero(&ref), "a NULL release: kill still takes the count to zero");
+	ok(percpu_ref_is_zero(&ref),
+	   "a NULL release: kill still takes the count to zero");
 	percpu_ref_exit(&ref);
 }
 
@@ -99,8 +101,8 @@ static int confirmed, confirm_ok;
 static void on_confirm(struct percpu_ref *r)
 {
 	confirmed++;
-	confirm_ok = percpu_ref_is_dying(r) && !percpu_ref_tryget_live(r) &&
-		     !released && !percpu_ref_is_zero(r);
+	confirm_ok = percpu_ref_is_dying(r) && !percpu_ref_tryget_live(r) && !released &&
+		     !percpu_ref_is_zero(r);
 }
 
 static void test_kill_and_confirm(void)

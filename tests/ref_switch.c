@@ -12,10 +12,10 @@
 
 #include "tap.h"
 
-#define NR_WORKERS 8
+#define NR_WORKERS   8
 #define MIN_SWITCHES 100
-#define ROUNDS 6
-#define MAX_HELD 40
+#define ROUNDS	     6
+#define MAX_HELD     40
 
 static struct percpu_ref ref;
 static int released, stop, live_failed;

@@ -17,23 +17,23 @@
 int ref_state_init(struct ref *ref, percpu_ref_func_t *release, unsigned flags,
 		   int64_t *pcpu)
 {
-	unsigned known = PERCPU_REF_INIT_ATOMIC | PERCPU_REF_INIT_DEAD |
-			 PERCPU_REF_ALLOW_REINIT;
+	uint64_t word = 1 | REF_INITIAL;
 
-	if (flags & ~known)
+	if (flags &
+	    ~(PERCPU_REF_INIT_ATOMIC | PERCPU_REF_INIT_DEAD | PERCPU_REF_ALLOW_REINIT))
 		return -EINVAL;
-	*ref = (struct ref){
-		.magic = DIAG_MAGIC_REF,
-		.shared = 1,
-		.word = 1 | REF_INITIAL |
-			(flags & PERCPU_REF_INIT_DEAD ? REF_DEAD : 0) |
-			(flags & PERCPU_REF_INIT_ATOMIC ? REF_ATOMIC : 0) |
-			(flags & (PERCPU_REF_ALLOW_REINIT | PERCPU_REF_INIT_DEAD) ?
-				 REF_REINIT : 0),
-		.pcpu = pcpu,
-		.release = release,
-	};
-	if (ref_wants_percpu(ref->word))
+	if (flags & PERCPU_REF_INIT_ATOMIC)
+		word |= REF_ATOMIC;
+	if (flags & PERCPU_REF_INIT_DEAD)
+		word |= REF_DEAD | REF_REINIT;
+	if (flags & PERCPU_REF_ALLOW_REINIT)
+		word |= REF_REINIT;
+	*ref = (struct ref){.magic = DIAG_MAGIC_REF,
+			    .shared = 1,
+			    .word = word,
+			    .pcpu = pcpu,
+			    .release = release};
+	if (ref_wants_percpu(word))
 		ref_mode_percpu(ref);
 	return 0;
 }
@@ -56,7 +56,8 @@ void ref_shared_get(struct ref *ref, unsigned long nr)
 	uint64_t old = __atomic_fetch_add(&ref->word, nr, __ATOMIC_RELAXED);
 
 	if (!(old & REF_COUNT))
-		diag_die("percpu_ref_get", ref_api(ref), "reference taken on a released ref");
+		diag_die("percpu_ref_get", ref_api(ref),
+			 "reference taken on a released ref");
 }
 
 bool ref_shared_tryget(struct ref *ref, uint64_t refuse)
@@ -110,9 +111,9 @@ void percpu_ref_kill_and_confirm(struct percpu_ref *r, percpu_ref_func_t *confir
 	if (ref_lock(ref) & REF_DEAD)
 		diag_die("percpu_ref_kill", r, "ref is already dying");
 	/*
-	 * Dead before the gate closes: a tryget_live that finds the gate
-	 * closed finds REF_DEAD too, and one that got through the gate is
-	 * waited for by the switch.
+	 * From here a tryget_live on the shared word fails; one that got
+	 * through the per-CPU gate is waited out by the switch, so when
+	 * confirm runs none can succeed any more.
 	 */
 	__atomic_fetch_or(&ref->word, REF_DEAD, __ATOMIC_SEQ_CST);
 	ref_mode_shared(ref, "percpu_ref_kill");

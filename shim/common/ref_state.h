@@ -34,18 +34,18 @@
 
 #include "diag.h"
 
-#define REF_DEAD (1ull << 63)
-#define REF_LOCK (1ull << 62)
+#define REF_DEAD    (1ull << 63)
+#define REF_LOCK    (1ull << 62)
 #define REF_INITIAL (1ull << 61)
-#define REF_ATOMIC (1ull << 60)
-#define REF_REINIT (1ull << 59)
-#define REF_COUNT (REF_REINIT - 1)
+#define REF_ATOMIC  (1ull << 60)
+#define REF_REINIT  (1ull << 59)
+#define REF_COUNT   (REF_REINIT - 1)
 
 struct ref {
 	uint32_t magic;
-	int shared;		/* 0: counting in the per-CPU copies */
-	uint64_t word;		/* state bits | shared count */
-	int64_t *pcpu;		/* per-CPU copies (runtime only) */
+	int shared;    /* 0: counting in the per-CPU copies */
+	uint64_t word; /* state bits | shared count */
+	int64_t *pcpu; /* per-CPU copies (runtime only) */
 	percpu_ref_func_t *release;
 };
 _Static_assert(sizeof(struct ref) <= sizeof(struct percpu_ref),

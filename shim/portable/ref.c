@@ -9,8 +9,7 @@
 
 #include "ref_state.h"
 
-int percpu_ref_init(struct percpu_ref *r, percpu_ref_func_t *release,
-		    unsigned flags)
+int percpu_ref_init(struct percpu_ref *r, percpu_ref_func_t *release, unsigned flags)
 {
 	return ref_state_init((struct ref *)r, release, flags, NULL);
 }
@@ -19,8 +18,8 @@ void percpu_ref_exit(struct percpu_ref *r)
 {
 	struct ref *ref = ref_of(r, "percpu_ref_exit");
 
-	ref_state_exit(ref, (int64_t)(__atomic_load_n(&ref->word, __ATOMIC_ACQUIRE) &
-				      REF_COUNT));
+	ref_state_exit(
+	    ref, (int64_t)(__atomic_load_n(&ref->word, __ATOMIC_ACQUIRE) & REF_COUNT));
 }
 
 void percpu_ref_get_many(struct percpu_ref *r, unsigned long nr)
