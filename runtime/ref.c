@@ -16,6 +16,10 @@
  *     (cpu_gate_sync(), a grace period, never a sleep), then moves the copies
  *     and removes REF_BIAS in one atomic add.  Nothing adds to a copy while
  *     the gate is closed, so reading and zeroing them cannot lose an add.
+ *
+ * A put below zero in per-CPU mode cannot be seen by the put itself (only
+ * the sum of the copies means anything): the next fold (kill,
+ * switch_to_atomic_sync) or exit reports it.
  */
 #include <errno.h>
 #include <pcpu.h>
