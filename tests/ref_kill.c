@@ -24,14 +24,14 @@ static struct percpu_ref ref;
 static unsigned *canary;
 static int released;
 static long ops_done, kill_at;
-static int use_confirm, stop;
+static int use_confirm, confirmed, stop;
 static uint64_t round_seed;
 static pthread_t killer_tid;
 static int released_by_worker;
 static pthread_barrier_t start, done;
 
 /* Per-round failures, summed by main. */
-static int early, confirm_bad, live_after_kill;
+static int early, confirm_bad, live_after_kill, live_after_confirm;
 
 static void on_release(struct percpu_ref *r)
 {
@@ -47,6 +47,7 @@ static void on_confirm(struct percpu_ref *r)
 	if (percpu_ref_tryget_live(r) || !percpu_ref_is_dying(r) ||
 	    __atomic_load_n(&released, __ATOMIC_SEQ_CST))
 		__atomic_fetch_add(&confirm_bad, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&confirmed, 1, __ATOMIC_SEQ_CST);
 }
 
 /* Holding a reference: the release must not have run. */
@@ -67,8 +68,17 @@ static void work(uint64_t seed)
 
 		if (!held) {
 			/* The ref's memory outlives the round: trying is safe. */
-			if (percpu_ref_tryget_live(&ref) || percpu_ref_tryget(&ref))
+			int after = __atomic_load_n(&confirmed, __ATOMIC_SEQ_CST);
+
+			if (percpu_ref_tryget_live(&ref)) {
+				/* One that starts after confirm must fail. */
+				if (after)
+					__atomic_fetch_add(&live_after_confirm, 1,
+							   __ATOMIC_RELAXED);
 				held = 1;
+			} else if (percpu_ref_tryget(&ref)) {
+				held = 1;
+			}
 		} else if (r % 8 < 3) {
 			unsigned long n = 1 + r / 8 % 3;
 
@@ -159,6 +169,7 @@ int main(void)
 		/* Sometimes before any work, sometimes after all of it. */
 		kill_at = (long)(tap_rand(&rs) % (NR_WORKERS * OPS + 1));
 		use_confirm = rounds % 2;
+		confirmed = 0;
 		bad_init += percpu_ref_init(&ref, on_release, flags) != 0;
 		pthread_barrier_wait(&start);
 		pthread_barrier_wait(&done);
@@ -183,6 +194,7 @@ int main(void)
 	is(bad_end, 0, "every round ended poisoned, zero and dying");
 	is(confirm_bad, 0, "confirm ran with tryget_live failing, before release");
 	is(live_after_kill, 0, "tryget_live after kill failed");
+	is(live_after_confirm, 0, "no tryget_live started after confirm succeeded");
 	free(canary);
 	return tap_done();
 }
