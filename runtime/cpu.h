@@ -2,8 +2,21 @@
 /*
  * cpu - how the calling thread reaches "its" copy of a per-CPU object.
  *
- * PROVISIONAL: the atomic mode only (sched_getcpu() and an atomic on that
- * copy), until the access-mode work brings rseq and the local mapping.
+ * Three access modes, one of which cpu_init() chooses for the life of the
+ * process (PCPU_MODE, see cpu.c):
+ *   rseq    restartable sequences on the unit the thread's rseq area names
+ *           (cpu_rseq.h);
+ *   atomic  a CPU number, then an atomic on that unit (cpu_atomic.h);
+ *   local   each thread owns a slot and reaches its unit through a
+ *           thread-local byte offset (cpu_local.h).
+ * The operations are inline and dispatch on cpu_mode so that an API entry
+ * point such as pcpu_this_add() is one call and one predictable branch.
+ *
+ * Invariants, in every mode: an update lands on a unit in
+ * [0, cpu_nr_units), whatever CPU number the kernel reports; it is never
+ * lost to a migration, a preemption or a signal handler of the same thread
+ * that updates the same copy; updates of a copy by other threads through
+ * pcpu_ptr() may race with it (the copy belongs to "its" CPU or slot).
  */
 #ifndef PCPU_CPU_H
 #define PCPU_CPU_H
@@ -11,6 +24,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+enum cpu_mode {
+	CPU_MODE_RSEQ,
+	CPU_MODE_ATOMIC,
+	CPU_MODE_LOCAL,
+};
+
+/* Fixed by cpu_init(). */
+extern enum cpu_mode cpu_mode;
 /* Number of copies of every per-CPU object; fixed by cpu_init(). */
 extern int cpu_nr_units;
 
@@ -20,12 +41,62 @@ int cpu_init(void);
 /* "rseq", "atomic" or "local". */
 const char *cpu_mode_name(void);
 
+/* Make sure cpu_thread_exit() runs when the calling thread exits
+ * (slow paths that give a thread state to release call it). */
+void cpu_thread_track(void);
+
+#include "cpu_atomic.h"
+#include "cpu_gate.h"
+#include "cpu_local.h"
+#include "cpu_rseq.h"
+
 /* this-CPU add on a per-CPU int64_t; never lost. */
-void cpu_this_add64(int64_t *p, int64_t v);
+static inline void cpu_this_add64(int64_t *p, int64_t v)
+{
+	if (cpu_mode == CPU_MODE_RSEQ)
+		cpu_rseq_add(p, v);
+	else if (cpu_mode == CPU_MODE_LOCAL)
+		cpu_local_add(p, v);
+	else
+		cpu_atomic_add(p, v);
+}
+
 /* Same, returning the updated copy's new value. */
-int64_t cpu_this_add_return64(int64_t *p, int64_t v);
+static inline int64_t cpu_this_add_return64(int64_t *p, int64_t v)
+{
+	if (cpu_mode == CPU_MODE_RSEQ)
+		return cpu_rseq_add_return(p, v);
+	if (cpu_mode == CPU_MODE_LOCAL)
+		return cpu_local_add_return(p, v);
+	return cpu_atomic_add_return(p, v);
+}
+
 /* Replace the calling CPU's copy with v and return what it held. */
-int64_t cpu_this_xchg64(int64_t *p, int64_t v);
+static inline int64_t cpu_this_xchg64(int64_t *p, int64_t v)
+{
+	if (cpu_mode == CPU_MODE_RSEQ)
+		return cpu_rseq_xchg(p, v);
+	if (cpu_mode == CPU_MODE_LOCAL)
+		return cpu_local_xchg(p, v);
+	return cpu_atomic_xchg(p, v);
+}
+
+/* A gated add under the gate readers' protocol (cpu_gate.h): the atomic
+ * and local modes, and an rseq add that cannot run as a sequence. */
+static inline bool cpu_gated_add_readers(int64_t *p, int64_t v, const int *gate)
+{
+	struct cpu_gate_reader *r = cpu_gate_enter();
+	bool open = !__atomic_load_n(gate, __ATOMIC_RELAXED);
+
+	if (open) {
+		if (cpu_mode == CPU_MODE_LOCAL)
+			cpu_local_add(p, v);
+		else
+			cpu_atomic_add(p, v);
+	}
+	cpu_gate_exit(r);
+	return open;
+}
 
 /*
  * Gated adds, the grace period that percpu_ref's switch to shared mode
@@ -34,7 +105,13 @@ int64_t cpu_this_xchg64(int64_t *p, int64_t v);
  * after setting a gate, returns only once every gated add that saw the gate
  * clear has completed, so the copies can then be summed exactly.
  */
-bool cpu_gated_add64(int64_t *p, int64_t v, const int *gate);
+static inline bool cpu_gated_add64(int64_t *p, int64_t v, const int *gate)
+{
+	if (cpu_mode == CPU_MODE_RSEQ)
+		return cpu_rseq_gated_add(p, v, gate);
+	return cpu_gated_add_readers(p, v, gate);
+}
+
 void cpu_gate_sync(void);
 
 #endif

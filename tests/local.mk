@@ -6,17 +6,45 @@ check_LIBRARIES += tests/libtap.a
 tests_libtap_a_SOURCES = tests/tap.c tests/tap.h
 
 tap_tests = \
-	tests/identity
+	tests/identity \
+	tests/cpu_churn \
+	tests/cpu_fork \
+	tests/cpu_signal \
+	tests/cpu_stress
 
 tests_identity_SOURCES = tests/identity.c
+
+# The access modes (issue 4): public behaviour in every variant, the
+# runtime's internals in the three modes, glibc's rseq tunable and valgrind.
+cpu_test_sources = tests/cpu_test.c tests/cpu_test.h
+tests_cpu_churn_SOURCES = tests/cpu_churn.c $(cpu_test_sources)
+tests_cpu_fork_SOURCES = tests/cpu_fork.c $(cpu_test_sources)
+tests_cpu_signal_SOURCES = tests/cpu_signal.c $(cpu_test_sources)
+tests_cpu_stress_SOURCES = tests/cpu_stress.c $(cpu_test_sources)
+
+mode_tests = tests/cpu_internal
+tests_cpu_internal_SOURCES = tests/cpu_internal.c $(cpu_test_sources) \
+	runtime/cpu.c runtime/cpu_gate.c runtime/cpu_local.c runtime/cpu_rseq.c \
+	runtime/config.c shim/common/cpus.c shim/common/diag.c
+tests_cpu_internal_LDADD = tests/libtap.a libpcpu-api.la
+check_PROGRAMS += $(mode_tests)
+mode_markers = $(mode_tests:=.rseq.tap) $(mode_tests:=.atomic.tap) \
+	$(mode_tests:=.local.tap)
+TESTS += $(mode_markers)
+CLEANFILES += $(mode_markers)
+
+cpu_scripts = tests/cpu_tunable.sh tests/cpu_valgrind.sh
+EXTRA_DIST += tests/cpu_script.sh
+TESTS += $(cpu_scripts)
+EXTRA_DIST += $(cpu_scripts)
 
 check_PROGRAMS += $(tap_tests)
 LDADD = libpcpu-api.la tests/libtap.a
 # Real binaries, not libtool wrappers, so emulators and preloads see them.
 AM_LDFLAGS = -no-install
 
-# PROVISIONAL: rseq and local join when the access modes land.
-tap_markers = $(tap_tests:=.api.tap) $(tap_tests:=.atomic.tap)
+tap_markers = $(tap_tests:=.api.tap) $(tap_tests:=.rseq.tap) \
+	$(tap_tests:=.atomic.tap) $(tap_tests:=.local.tap)
 TESTS += $(tap_markers)
 CLEANFILES += $(tap_markers)
 

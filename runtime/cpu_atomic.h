@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cpu_atomic - the atomic access mode, which every platform can run: find
+ * the CPU the thread runs on, then update that CPU's unit with an atomic.
+ *
+ * The CPU number comes from the thread's rseq area where one is registered
+ * (cpu_id or mm_cid, kept current by the kernel: one load), else from
+ * sched_getcpu().  Either may be stale by the time the atomic runs; a
+ * migration then costs locality, never correctness, because every update of
+ * the unit is atomic.  A number at or above cpu_nr_units (a CPU the possible
+ * count missed, or sched_getcpu() failing) is folded into range.
+ *
+ * The rseq mode borrows these functions for the index it cannot serve in a
+ * sequence (see cpu_rseq.h).
+ */
+#ifndef PCPU_CPU_ATOMIC_H
+#define PCPU_CPU_ATOMIC_H
+
+#include <sched.h>
+#include <stdint.h>
+
+#include "arena.h"
+
+extern int cpu_nr_units;
+
+/*
+ * Byte offset from the thread pointer of the 32-bit index field (cpu_id or
+ * mm_cid) of the thread's rseq area, or 0 when no area is registered.  Set
+ * once by cpu_rseq_detect().
+ */
+extern long cpu_rseq_index_off;
+
+/* The thread's rseq index: one thread-pointer-relative load. */
+static inline uint32_t cpu_rseq_index(void)
+{
+#if defined(__x86_64__)
+	uint32_t idx;
+
+	__asm__ volatile("movl %%fs:(%1), %0" : "=r"(idx) : "r"(cpu_rseq_index_off));
+	return idx;
+#else
+	return __atomic_load_n((uint32_t *)((char *)__builtin_thread_pointer() +
+					    cpu_rseq_index_off),
+			       __ATOMIC_RELAXED);
+#endif
+}
+
+static inline int64_t *cpu_atomic_unit(int64_t *p)
+{
+	/* sched_getcpu() failing gives -1, which folds like any other. */
+	uint32_t cpu = cpu_rseq_index_off ? cpu_rseq_index() : (uint32_t)sched_getcpu();
+
+	if (__builtin_expect(cpu >= (uint32_t)cpu_nr_units, 0))
+		cpu %= (uint32_t)cpu_nr_units;
+	return arena_ptr(p, (int)cpu);
+}
+
+static inline void cpu_atomic_add(int64_t *p, int64_t v)
+{
+	__atomic_fetch_add(cpu_atomic_unit(p), v, __ATOMIC_RELAXED);
+}
+
+static inline int64_t cpu_atomic_add_return(int64_t *p, int64_t v)
+{
+	return __atomic_add_fetch(cpu_atomic_unit(p), v, __ATOMIC_RELAXED);
+}
+
+static inline int64_t cpu_atomic_xchg(int64_t *p, int64_t v)
+{
+	return __atomic_exchange_n(cpu_atomic_unit(p), v, __ATOMIC_RELAXED);
+}
+
+#endif
