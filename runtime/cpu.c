@@ -106,11 +106,6 @@ const char *cpu_mode_name(void)
 	return names[cpu_mode];
 }
 
-bool cpu_rseq_gated_add_folded(int64_t *p, int64_t v, const int *gate)
-{
-	return cpu_gated_add_readers(p, v, gate);
-}
-
 void cpu_gate_sync(void)
 {
 	if (cpu_mode == CPU_MODE_RSEQ)

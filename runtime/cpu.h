@@ -81,23 +81,6 @@ static inline int64_t cpu_this_xchg64(int64_t *p, int64_t v)
 	return cpu_atomic_xchg(p, v);
 }
 
-/* A gated add under the gate readers' protocol (cpu_gate.h): the atomic
- * and local modes, and an rseq add that cannot run as a sequence. */
-static inline bool cpu_gated_add_readers(int64_t *p, int64_t v, const int *gate)
-{
-	struct cpu_gate_reader *r = cpu_gate_enter();
-	bool open = !__atomic_load_n(gate, __ATOMIC_RELAXED);
-
-	if (open) {
-		if (cpu_mode == CPU_MODE_LOCAL)
-			cpu_local_add(p, v);
-		else
-			cpu_atomic_add(p, v);
-	}
-	cpu_gate_exit(r);
-	return open;
-}
-
 /*
  * Gated adds, the grace period that percpu_ref's switch to shared mode
  * needs: cpu_gated_add64() adds v to the calling CPU's copy of p unless
@@ -109,7 +92,9 @@ static inline bool cpu_gated_add64(int64_t *p, int64_t v, const int *gate)
 {
 	if (cpu_mode == CPU_MODE_RSEQ)
 		return cpu_rseq_gated_add(p, v, gate);
-	return cpu_gated_add_readers(p, v, gate);
+	if (cpu_mode == CPU_MODE_LOCAL)
+		return cpu_local_gated_add(p, v, gate);
+	return cpu_atomic_gated_add(p, v, gate);
 }
 
 void cpu_gate_sync(void);

@@ -16,10 +16,8 @@
 #ifndef PCPU_CPU_ATOMIC_H
 #define PCPU_CPU_ATOMIC_H
 
-#include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
-
-#include "arena.h"
 
 extern int cpu_nr_units;
 
@@ -45,29 +43,13 @@ static inline uint32_t cpu_rseq_index(void)
 #endif
 }
 
-static inline int64_t *cpu_atomic_unit(int64_t *p)
-{
-	/* sched_getcpu() failing gives -1, which folds like any other. */
-	uint32_t cpu = cpu_rseq_index_off ? cpu_rseq_index() : (uint32_t)sched_getcpu();
-
-	if (__builtin_expect(cpu >= (uint32_t)cpu_nr_units, 0))
-		cpu %= (uint32_t)cpu_nr_units;
-	return arena_ptr(p, (int)cpu);
-}
-
-static inline void cpu_atomic_add(int64_t *p, int64_t v)
-{
-	__atomic_fetch_add(cpu_atomic_unit(p), v, __ATOMIC_RELAXED);
-}
-
-static inline int64_t cpu_atomic_add_return(int64_t *p, int64_t v)
-{
-	return __atomic_add_fetch(cpu_atomic_unit(p), v, __ATOMIC_RELAXED);
-}
-
-static inline int64_t cpu_atomic_xchg(int64_t *p, int64_t v)
-{
-	return __atomic_exchange_n(cpu_atomic_unit(p), v, __ATOMIC_RELAXED);
-}
+/*
+ * Out of line: the atomic dominates their cost, and callers' fast paths
+ * reach them by tail calls, so they need no registers saved.
+ */
+void cpu_atomic_add(int64_t *p, int64_t v);
+int64_t cpu_atomic_add_return(int64_t *p, int64_t v);
+int64_t cpu_atomic_xchg(int64_t *p, int64_t v);
+bool cpu_atomic_gated_add(int64_t *p, int64_t v, const int *gate);
 
 #endif

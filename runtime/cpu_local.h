@@ -25,7 +25,10 @@
 #ifndef PCPU_CPU_LOCAL_H
 #define PCPU_CPU_LOCAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include "cpu_gate.h"
 
 #define CPU_LOCAL_SHARED ((uintptr_t)1)
 #define CPU_LOCAL_UNCLAIMED (~(uintptr_t)0)
@@ -47,9 +50,16 @@ int cpu_local_slots_owned(void);
 void cpu_local_add_slow(int64_t *p, int64_t v);
 int64_t cpu_local_add_return_slow(int64_t *p, int64_t v);
 
+/* The unit a word names: shared or not, the offset is word without bit 0. */
 static inline int64_t *cpu_local_at(int64_t *p, uintptr_t word)
 {
 	return (int64_t *)((char *)p + (word & ~CPU_LOCAL_SHARED));
+}
+
+/* Same, for a word known to own its slot (bit 0 clear). */
+static inline int64_t *cpu_local_owned(int64_t *p, uintptr_t word)
+{
+	return (int64_t *)((char *)p + word);
 }
 
 static inline void cpu_local_add(int64_t *p, int64_t v)
@@ -62,7 +72,7 @@ static inline void cpu_local_add(int64_t *p, int64_t v)
 	}
 #if defined(__x86_64__)
 	/* A memory add is one instruction: signal-safe, no lock needed. */
-	__asm__("addq %1, %0" : "+m"(*cpu_local_at(p, w)) : "er"(v) : "cc");
+	__asm__("addq %1, %0" : "+m"(*cpu_local_owned(p, w)) : "er"(v) : "cc");
 #else
 	/*
 	 * A load/add/store could lose the update of a signal handler that ran
@@ -72,7 +82,7 @@ static inline void cpu_local_add(int64_t *p, int64_t v)
 	 * (returning from the handler clears the exclusive monitor, so the
 	 * store fails and the loop retries).
 	 */
-	__atomic_fetch_add(cpu_local_at(p, w), v, __ATOMIC_RELAXED);
+	__atomic_fetch_add(cpu_local_owned(p, w), v, __ATOMIC_RELAXED);
 #endif
 }
 
@@ -85,11 +95,24 @@ static inline int64_t cpu_local_add_return(int64_t *p, int64_t v)
 		return cpu_local_add_return_slow(p, v);
 #if defined(__x86_64__)
 	/* xadd without lock: one instruction, old value back in a register. */
-	__asm__("xaddq %1, %0" : "+m"(*cpu_local_at(p, w)), "+r"(old) : : "cc");
+	__asm__("xaddq %1, %0" : "+m"(*cpu_local_owned(p, w)), "+r"(old) : : "cc");
 #else
-	old = __atomic_fetch_add(cpu_local_at(p, w), v, __ATOMIC_RELAXED);
+	old = __atomic_fetch_add(cpu_local_owned(p, w), v, __ATOMIC_RELAXED);
 #endif
 	return old + v;
+}
+
+/* Between entering and leaving the gate the slot is "in flight": the
+ * per-slot marker is the owner's gate reader (cpu_gate.h). */
+static inline bool cpu_local_gated_add(int64_t *p, int64_t v, const int *gate)
+{
+	struct cpu_gate_reader *r = cpu_gate_enter();
+	bool open = !__atomic_load_n(gate, __ATOMIC_RELAXED);
+
+	if (open)
+		cpu_local_add(p, v);
+	cpu_gate_exit(r);
+	return open;
 }
 
 static inline int64_t cpu_local_xchg(int64_t *p, int64_t v)

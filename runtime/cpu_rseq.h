@@ -22,7 +22,8 @@
  *     membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ) that began before
  *     it unless it re-read everything after (the gate, cpu_rseq_sync()).
  * An index at or above cpu_nr_units leaves the sequence and takes the
- * atomic path.  It is not seen in practice: the kernel keeps cpu_id and
+ * atomic path (whose gated add uses the gate readers of cpu_gate.h, which
+ * cpu_rseq_sync() waits for too).  It is not seen in practice: the kernel keeps cpu_id and
  * mm_cid below nr_cpu_ids, which /sys/devices/system/cpu/possible reports.
  */
 #ifndef PCPU_CPU_RSEQ_H
@@ -48,9 +49,6 @@ int cpu_rseq_init(void);
 void cpu_rseq_sync(void);
 /* Redo, in a fork child, the registrations the child does not inherit. */
 void cpu_rseq_atfork_child(void);
-/* A gated add outside any sequence: an atomic add under the gate readers'
- * protocol (cpu_gate.h), which cpu_gate_sync() waits for in every mode. */
-bool cpu_rseq_gated_add_folded(int64_t *p, int64_t v, const int *gate);
 
 #if defined(__x86_64__)
 
@@ -163,7 +161,7 @@ static inline bool cpu_rseq_gated_add(int64_t *p, int64_t v, const int *gate)
 closed:
 	return false;
 fold:
-	return cpu_rseq_gated_add_folded(p, v, gate);
+	return cpu_atomic_gated_add(p, v, gate);
 }
 
 #else /* !__x86_64__: cpu_rseq_init() refuses the mode, these never run */
@@ -185,7 +183,7 @@ static inline int64_t cpu_rseq_xchg(int64_t *p, int64_t v)
 
 static inline bool cpu_rseq_gated_add(int64_t *p, int64_t v, const int *gate)
 {
-	return cpu_rseq_gated_add_folded(p, v, gate);
+	return cpu_atomic_gated_add(p, v, gate);
 }
 
 #endif

@@ -39,8 +39,12 @@ static void *adder(void *arg)
 	while (!handled)
 		;
 	while (running) {
-		for (int i = 0; i < 1024; i++)
+		/* add_return is several instructions in rseq mode: a signal
+		 * landing inside must restart it. */
+		for (int i = 0; i < 512; i++) {
 			pcpu_this_add(obj, 1);
+			pcpu_this_add_return(obj, 1);
+		}
 		loop_adds += 1024;
 		ct_hop(&rng);
 	}

@@ -24,7 +24,8 @@ tests_cpu_stress_SOURCES = tests/cpu_stress.c $(cpu_test_sources)
 
 mode_tests = tests/cpu_internal
 tests_cpu_internal_SOURCES = tests/cpu_internal.c $(cpu_test_sources) \
-	runtime/cpu.c runtime/cpu_gate.c runtime/cpu_local.c runtime/cpu_rseq.c \
+	runtime/cpu.c runtime/cpu_atomic.c runtime/cpu_gate.c runtime/cpu_local.c \
+	runtime/cpu_rseq.c \
 	runtime/config.c shim/common/cpus.c shim/common/diag.c
 tests_cpu_internal_LDADD = tests/libtap.a libpcpu-api.la
 check_PROGRAMS += $(mode_tests)

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cpu_atomic - the atomic access mode's operations (see cpu_atomic.h).
+ */
+#include "cpu_atomic.h"
+
+#include <sched.h>
+
+#include "arena.h"
+#include "cpu.h"
+
+static int64_t *cpu_atomic_unit(int64_t *p)
+{
+	/* sched_getcpu() failing gives -1, which folds like any other. */
+	uint32_t cpu = cpu_rseq_index_off ? cpu_rseq_index() : (uint32_t)sched_getcpu();
+
+	if (__builtin_expect(cpu >= (uint32_t)cpu_nr_units, 0))
+		cpu %= (uint32_t)cpu_nr_units;
+	return arena_ptr(p, (int)cpu);
+}
+
+void cpu_atomic_add(int64_t *p, int64_t v)
+{
+	__atomic_fetch_add(cpu_atomic_unit(p), v, __ATOMIC_RELAXED);
+}
+
+int64_t cpu_atomic_add_return(int64_t *p, int64_t v)
+{
+	return __atomic_add_fetch(cpu_atomic_unit(p), v, __ATOMIC_RELAXED);
+}
+
+int64_t cpu_atomic_xchg(int64_t *p, int64_t v)
+{
+	return __atomic_exchange_n(cpu_atomic_unit(p), v, __ATOMIC_RELAXED);
+}
+
+/* Also rseq's gated add when it cannot run as a sequence. */
+bool cpu_atomic_gated_add(int64_t *p, int64_t v, const int *gate)
+{
+	struct cpu_gate_reader *r = cpu_gate_enter();
+	bool open = !__atomic_load_n(gate, __ATOMIC_RELAXED);
+
+	if (open)
+		cpu_atomic_add(p, v);
+	cpu_gate_exit(r);
+	return open;
+}
