@@ -37,11 +37,12 @@ int64_t cpu_atomic_xchg(int64_t *p, int64_t v)
 /* Also rseq's gated add when it cannot run as a sequence. */
 bool cpu_atomic_gated_add(int64_t *p, int64_t v, const int *gate)
 {
-	struct cpu_gate_reader *r = cpu_gate_enter();
+	struct cpu_gate_reader *r = cpu_gate_reader();
+	uint64_t entered = cpu_gate_enter(r);
 	bool open = !__atomic_load_n(gate, __ATOMIC_RELAXED);
 
 	if (open)
 		cpu_atomic_add(p, v);
-	cpu_gate_exit(r);
+	cpu_gate_exit(r, entered);
 	return open;
 }

@@ -58,33 +58,43 @@ int cpu_gate_readers_in_use(void);
  * wait for the readers inside a gated add. */
 void cpu_gate_wait_readers(bool membarrier_done);
 
-static inline struct cpu_gate_reader *cpu_gate_enter(void)
+/* The calling thread's record, claimed on its first gated add. */
+static inline struct cpu_gate_reader *cpu_gate_reader(void)
 {
 	struct cpu_gate_reader *r = cpu_gate_self;
-	uint64_t c;
 
-	if (__builtin_expect(!r, 0))
-		r = cpu_gate_claim();
+	return __builtin_expect(!r, 0) ? cpu_gate_claim() : r;
+}
+
+/* Enter a gated add on the calling thread's record; returns what to pass
+ * to cpu_gate_exit(). */
+static inline uint64_t cpu_gate_enter(struct cpu_gate_reader *r)
+{
 	/*
 	 * One load and one store, not an atomic: only this thread and its
 	 * signal handlers write ctr, and a handler that runs between the two
 	 * leaves the nesting count as it found it (it may lose an outer
 	 * increment, which only makes a sync wait for this add too).
 	 */
-	c = __atomic_load_n(&r->ctr, __ATOMIC_RELAXED);
-	__atomic_store_n(&r->ctr, c + 1 + ((c & CPU_GATE_NEST_MASK) ? 0 : CPU_GATE_OUTER),
-			 __ATOMIC_RELAXED);
+	uint64_t c = __atomic_load_n(&r->ctr, __ATOMIC_RELAXED);
+
+	c += 1 + ((c & CPU_GATE_NEST_MASK) ? 0 : CPU_GATE_OUTER);
+	__atomic_store_n(&r->ctr, c, __ATOMIC_RELAXED);
 	if (cpu_gate_fenced)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	else
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	return r;
+	return c;
 }
 
-static inline void cpu_gate_exit(struct cpu_gate_reader *r)
+/*
+ * Leave it: release, so a sync that sees the count drop sees the add.
+ * Handlers that ran since the entry entered and left nested adds only,
+ * which leave ctr as they found it, so entered - 1 needs no reload.
+ */
+static inline void cpu_gate_exit(struct cpu_gate_reader *r, uint64_t entered)
 {
-	__atomic_store_n(&r->ctr, __atomic_load_n(&r->ctr, __ATOMIC_RELAXED) - 1,
-			 __ATOMIC_RELEASE);
+	__atomic_store_n(&r->ctr, entered - 1, __ATOMIC_RELEASE);
 }
 
 #endif

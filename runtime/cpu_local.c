@@ -118,7 +118,7 @@ void cpu_local_add_slow(int64_t *p, int64_t v)
 	if (w & CPU_LOCAL_SHARED)
 		__atomic_fetch_add(cpu_local_at(p, w), v, __ATOMIC_RELAXED);
 	else
-		cpu_local_add(p, v);
+		cpu_local_add_owned(p, w, v);
 }
 
 int64_t cpu_local_add_return_slow(int64_t *p, int64_t v)
@@ -130,4 +130,16 @@ int64_t cpu_local_add_return_slow(int64_t *p, int64_t v)
 	if (w & CPU_LOCAL_SHARED)
 		return __atomic_add_fetch(cpu_local_at(p, w), v, __ATOMIC_RELAXED);
 	return cpu_local_add_return(p, v);
+}
+
+bool cpu_local_gated_add_slow(int64_t *p, int64_t v, const int *gate)
+{
+	struct cpu_gate_reader *r = cpu_gate_reader();
+	uint64_t entered = cpu_gate_enter(r);
+	bool open = !__atomic_load_n(gate, __ATOMIC_RELAXED);
+
+	if (open)
+		cpu_local_add_slow(p, v);
+	cpu_gate_exit(r, entered);
+	return open;
 }

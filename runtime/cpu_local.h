@@ -49,6 +49,7 @@ int cpu_local_slots_owned(void);
 /* Updates that are not on an owned slot: claim, or share atomically. */
 void cpu_local_add_slow(int64_t *p, int64_t v);
 int64_t cpu_local_add_return_slow(int64_t *p, int64_t v);
+bool cpu_local_gated_add_slow(int64_t *p, int64_t v, const int *gate);
 
 /* The unit a word names: shared or not, the offset is word without bit 0. */
 static inline int64_t *cpu_local_at(int64_t *p, uintptr_t word)
@@ -62,14 +63,9 @@ static inline int64_t *cpu_local_owned(int64_t *p, uintptr_t word)
 	return (int64_t *)((char *)p + word);
 }
 
-static inline void cpu_local_add(int64_t *p, int64_t v)
+/* Add to the slot that w, the calling thread's word, owns. */
+static inline void cpu_local_add_owned(int64_t *p, uintptr_t w, int64_t v)
 {
-	uintptr_t w = cpu_local_word;
-
-	if (__builtin_expect(w & CPU_LOCAL_SHARED, 0)) {
-		cpu_local_add_slow(p, v);
-		return;
-	}
 #if defined(__x86_64__)
 	/* A memory add is one instruction: signal-safe, no lock needed. */
 	__asm__("addq %1, %0" : "+m"(*cpu_local_owned(p, w)) : "er"(v) : "cc");
@@ -84,6 +80,16 @@ static inline void cpu_local_add(int64_t *p, int64_t v)
 	 */
 	__atomic_fetch_add(cpu_local_owned(p, w), v, __ATOMIC_RELAXED);
 #endif
+}
+
+static inline void cpu_local_add(int64_t *p, int64_t v)
+{
+	uintptr_t w = cpu_local_word;
+
+	if (__builtin_expect(w & CPU_LOCAL_SHARED, 0))
+		cpu_local_add_slow(p, v);
+	else
+		cpu_local_add_owned(p, w, v);
 }
 
 static inline int64_t cpu_local_add_return(int64_t *p, int64_t v)
@@ -102,16 +108,25 @@ static inline int64_t cpu_local_add_return(int64_t *p, int64_t v)
 	return old + v;
 }
 
-/* Between entering and leaving the gate the slot is "in flight": the
- * per-slot marker is the owner's gate reader (cpu_gate.h). */
+/*
+ * Between entering and leaving the gate the slot is "in flight": the
+ * per-slot marker is the owner's gate reader (cpu_gate.h).  A thread
+ * without a reader or an owned slot yet takes the slow path.
+ */
 static inline bool cpu_local_gated_add(int64_t *p, int64_t v, const int *gate)
 {
-	struct cpu_gate_reader *r = cpu_gate_enter();
-	bool open = !__atomic_load_n(gate, __ATOMIC_RELAXED);
+	struct cpu_gate_reader *r = cpu_gate_self;
+	uintptr_t w = cpu_local_word;
+	uint64_t entered;
+	bool open;
 
+	if (__builtin_expect(!r || (w & CPU_LOCAL_SHARED), 0))
+		return cpu_local_gated_add_slow(p, v, gate);
+	entered = cpu_gate_enter(r);
+	open = !__atomic_load_n(gate, __ATOMIC_RELAXED);
 	if (open)
-		cpu_local_add(p, v);
-	cpu_gate_exit(r);
+		cpu_local_add_owned(p, w, v);
+	cpu_gate_exit(r, entered);
 	return open;
 }
 

@@ -9,7 +9,7 @@ if ! command -v valgrind >/dev/null 2>&1; then
 fi
 export PCPU_TEST_SECONDS=0.2
 vg="valgrind -q --error-exitcode=97"
-for t in identity cpu_stress cpu_signal cpu_fork; do
+for t in identity cpu_stress cpu_signal; do
 	run_expect "$t under valgrind: rseq falls back to atomic" rseq atomic "$vg" "$t"
 done
 run_expect "cpu_internal under valgrind: atomic" rseq atomic "$vg" cpu_internal
