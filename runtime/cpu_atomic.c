@@ -14,8 +14,13 @@ static int64_t *cpu_atomic_unit(int64_t *p)
 	/* sched_getcpu() failing gives -1, which folds like any other. */
 	uint32_t cpu = cpu_rseq_index_off ? cpu_rseq_index() : (uint32_t)sched_getcpu();
 
-	if (__builtin_expect(cpu >= (uint32_t)cpu_nr_units, 0))
-		cpu %= (uint32_t)cpu_nr_units;
+	if (__builtin_expect(cpu >= (uint32_t)cpu_nr_units, 0)) {
+		/* A thread whose own rseq area is not registered yet. */
+		if (cpu_rseq_index_off && cpu_rseq_thread_unregistered())
+			cpu = cpu_rseq_index();
+		if (cpu >= (uint32_t)cpu_nr_units)
+			cpu %= (uint32_t)cpu_nr_units;
+	}
 	return arena_ptr(p, (int)cpu);
 }
 

@@ -4,7 +4,8 @@
  * restartable sequences on the unit that the thread's rseq area names.
  *
  * The area is the one glibc registered for every thread (found at
- * __rseq_offset from the thread pointer, the same offset in every thread).
+ * __rseq_offset from the thread pointer, the same offset in every thread),
+ * or with a glibc older than rseq our own (cpu_rseq.c).
  * The unit index is its mm_cid where the kernel maintains that field
  * (AT_RSEQ_FEATURE_SIZE >= 28), else its cpu_id.  mm_cid is a concurrency
  * id: unique among the threads of the process running at one moment and
@@ -21,7 +22,9 @@
  *     index read and the commit, and no sequence commits after a
  *     membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ) that began before
  *     it unless it re-read everything after (the gate, cpu_rseq_sync()).
- * An index at or above cpu_nr_units leaves the sequence and takes the
+ * An index at or above cpu_nr_units leaves the sequence: a thread whose
+ * own area is not registered yet registers it and retries; otherwise it
+ * takes the
  * atomic path (whose gated add uses the gate readers of cpu_gate.h, which
  * cpu_rseq_sync() waits for too).  It is not seen in practice: the kernel keeps cpu_id and
  * mm_cid below nr_cpu_ids, which /sys/devices/system/cpu/possible reports.
@@ -47,6 +50,18 @@ int cpu_rseq_init(void);
 /* Wait until no sequence that could have read a gate before this call can
  * still commit. */
 void cpu_rseq_sync(void);
+/* Register the calling thread's area if we register areas and it has none
+ * yet; true if it was unregistered and now is registered. */
+bool cpu_rseq_thread_unregistered(void);
+/*
+ * Where a sequence goes when the index is out of range: retry once the
+ * thread's own area is registered, else the atomic path.  Out of line, so
+ * the sequences' callers need no registers saved.
+ */
+void cpu_rseq_fold_add(int64_t *p, int64_t v);
+int64_t cpu_rseq_fold_add_return(int64_t *p, int64_t v);
+int64_t cpu_rseq_fold_xchg(int64_t *p, int64_t v);
+bool cpu_rseq_fold_gated_add(int64_t *p, int64_t v, const int *gate);
 /* Redo, in a fork child, the registrations the child does not inherit. */
 void cpu_rseq_atfork_child(void);
 
@@ -101,7 +116,7 @@ static inline void cpu_rseq_add(int64_t *p, int64_t v)
 		     : fold);
 	return;
 fold:
-	cpu_atomic_add(p, v);
+	cpu_rseq_fold_add(p, v);
 }
 
 static inline int64_t cpu_rseq_add_return(int64_t *p, int64_t v)
@@ -121,7 +136,7 @@ static inline int64_t cpu_rseq_add_return(int64_t *p, int64_t v)
 		     : fold);
 	return r;
 fold:
-	return cpu_atomic_add_return(p, v);
+	return cpu_rseq_fold_add_return(p, v);
 }
 
 static inline int64_t cpu_rseq_xchg(int64_t *p, int64_t v)
@@ -140,7 +155,7 @@ static inline int64_t cpu_rseq_xchg(int64_t *p, int64_t v)
 		     : fold);
 	return r;
 fold:
-	return cpu_atomic_xchg(p, v);
+	return cpu_rseq_fold_xchg(p, v);
 }
 
 /* The gate is read inside the sequence, so a membarrier that restarts the
@@ -161,7 +176,7 @@ static inline bool cpu_rseq_gated_add(int64_t *p, int64_t v, const int *gate)
 closed:
 	return false;
 fold:
-	return cpu_atomic_gated_add(p, v, gate);
+	return cpu_rseq_fold_gated_add(p, v, gate);
 }
 
 #else /* !__x86_64__: cpu_rseq_init() refuses the mode, these never run */

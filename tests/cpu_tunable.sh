@@ -17,6 +17,20 @@ done
 run_expect "cpu_internal: PCPU_MODE=rseq under the tunable runs atomic" rseq atomic cpu_internal
 run_expect "identity: PCPU_MODE=auto under the tunable runs $auto_fallback" auto \
 	"$auto_fallback" identity
+# A glibc without rseq support (simulated by tests/cpu_internal_own, with
+# glibc's registration off so the kernel takes ours): the runtime registers
+# each thread's own area and runs rseq.
+n=$((n + 1))
+if [ "$(uname -m)" != x86_64 ]; then
+	echo "ok $n - own rseq areas # SKIP x86-64 only"
+elif out=$(PCPU_MODE=rseq CPU_TEST_MODE=rseq PCPU_TEST_EXPECT=api \
+	"$top_builddir/tests/cpu_internal_own" 2>&1); then
+	echo "ok $n - cpu_internal_own: rseq on the runtime's own rseq areas"
+else
+	echo "not ok $n - cpu_internal_own: rseq on the runtime's own rseq areas"
+	echo "$out" | sed 's/^/# /'
+	failed=$((failed + 1))
+fi
 unset GLIBC_TUNABLES
 if [ "$(uname -m)" = x86_64 ]; then
 	run_expect "identity: PCPU_MODE=auto runs rseq" auto rseq identity

@@ -28,6 +28,12 @@ tests_cpu_internal_SOURCES = tests/cpu_internal.c $(cpu_test_sources) \
 	runtime/cpu_rseq.c \
 	runtime/config.c shim/common/cpus.c shim/common/diag.c
 tests_cpu_internal_LDADD = tests/libtap.a libpcpu-api.la
+# The same, behaving as with a glibc that registers no rseq area (the
+# runtime registers its own); run by tests/cpu_tunable.sh.
+check_PROGRAMS += tests/cpu_internal_own
+tests_cpu_internal_own_SOURCES = $(tests_cpu_internal_SOURCES)
+tests_cpu_internal_own_CPPFLAGS = $(AM_CPPFLAGS) -DCPU_RSEQ_IGNORE_GLIBC
+tests_cpu_internal_own_LDADD = $(tests_cpu_internal_LDADD)
 check_PROGRAMS += $(mode_tests)
 mode_markers = $(mode_tests:=.rseq.tap) $(mode_tests:=.atomic.tap) \
 	$(mode_tests:=.local.tap)
