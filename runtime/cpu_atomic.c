@@ -9,10 +9,37 @@
 #include "arena.h"
 #include "cpu.h"
 
+/*
+ * Without an rseq area the CPU number costs a sched_getcpu() call (a vDSO
+ * call, a few ns), so each thread asks once per CPU_ATOMIC_REFRESH updates
+ * and uses the cached answer in between: after a migration it keeps
+ * updating the old CPU's unit for a while, atomically, which costs
+ * locality only.  A signal handler racing with the refresh at worst
+ * refreshes twice.
+ */
+#define CPU_ATOMIC_REFRESH 64
+
+static __thread struct {
+	uint32_t cpu;
+	uint32_t left;
+} cpu_atomic_cache __attribute__((tls_model("initial-exec")));
+
+static uint32_t cpu_atomic_index(void)
+{
+	if (cpu_rseq_index_off)
+		return cpu_rseq_index();
+	if (!cpu_atomic_cache.left) {
+		/* sched_getcpu() failing gives -1, which folds like any other. */
+		cpu_atomic_cache.cpu = (uint32_t)sched_getcpu();
+		cpu_atomic_cache.left = CPU_ATOMIC_REFRESH;
+	}
+	cpu_atomic_cache.left--;
+	return cpu_atomic_cache.cpu;
+}
+
 static int64_t *cpu_atomic_unit(int64_t *p)
 {
-	/* sched_getcpu() failing gives -1, which folds like any other. */
-	uint32_t cpu = cpu_rseq_index_off ? cpu_rseq_index() : (uint32_t)sched_getcpu();
+	uint32_t cpu = cpu_atomic_index();
 
 	if (__builtin_expect(cpu >= (uint32_t)cpu_nr_units, 0)) {
 		/* A thread whose own rseq area is not registered yet. */

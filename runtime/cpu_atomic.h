@@ -5,7 +5,7 @@
  *
  * The CPU number comes from the thread's rseq area where one is registered
  * (cpu_id or mm_cid, kept current by the kernel: one load), else from
- * sched_getcpu().  Either may be stale by the time the atomic runs; a
+ * sched_getcpu(), cached per thread for a few dozen updates (cpu_atomic.c).  Either may be stale by the time the atomic runs; a
  * migration then costs locality, never correctness, because every update of
  * the unit is atomic.  A number at or above cpu_nr_units (a CPU the possible
  * count missed, or sched_getcpu() failing) is folded into range.
