@@ -27,7 +27,8 @@ static void *worker(void *arg)
 {
 	struct worker *w = arg;
 
-	while (tap_now() < stop_at) {
+	/* At least one round each, however late the thread starts. */
+	do {
 		for (int i = 0; i < 256; i++) {
 			uint64_t r = tap_rand(&w->rng);
 			int obj = (int)(r % NR_OBJECTS);
@@ -41,7 +42,7 @@ static void *worker(void *arg)
 		}
 		w->ops += 256;
 		ct_hop(&w->rng);
-	}
+	} while (tap_now() < stop_at);
 	return NULL;
 }
 
@@ -93,7 +94,6 @@ int main(void)
 	for (int i = 0; i < NR_THREADS; i++)
 		ops += w[i].ops;
 	tap_diag("%llu adds by %d threads", (unsigned long long)ops, NR_THREADS);
-	ok(ops >= NR_THREADS * 256, "every thread ran");
 	for (int i = 0; i < NR_OBJECTS; i++)
 		pcpu_free(objects[i]);
 	return tap_done();
