@@ -15,8 +15,11 @@
  * Invariants, in every mode: an update lands on a unit in
  * [0, cpu_nr_units), whatever CPU number the kernel reports; it is never
  * lost to a migration, a preemption or a signal handler of the same thread
- * that updates the same copy; updates of a copy by other threads through
- * pcpu_ptr() may race with it (the copy belongs to "its" CPU or slot).
+ * that updates the same copy.  The copy belongs to its CPU or slot: the
+ * rseq and local modes update it without a lock, so a write by another
+ * thread through pcpu_ptr() that races with a this-CPU update can be lost
+ * (counters fold and set copies only with cpu_this_xchg64() or while
+ * "adds racing with set may be lost" applies).
  */
 #ifndef PCPU_CPU_H
 #define PCPU_CPU_H

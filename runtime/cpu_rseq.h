@@ -5,12 +5,15 @@
  *
  * The area is the one glibc registered for every thread (found at
  * __rseq_offset from the thread pointer, the same offset in every thread),
- * or with a glibc older than rseq our own (cpu_rseq.c).
- * The unit index is its mm_cid where the kernel maintains that field
+ * or, with a glibc older than rseq, the runtime's own (cpu_rseq.c).
+ *
+ * The unit index is the area's mm_cid where the kernel maintains that field
  * (AT_RSEQ_FEATURE_SIZE >= 28), else its cpu_id.  mm_cid is a concurrency
- * id: unique among the threads of the process running at one moment and
- * below their number, so a process with few threads touches few units of
- * every per-CPU object however many CPUs the machine has.
+ * id: unique among the threads of the process running at one moment, and
+ * below both their number and the possible CPU count, so a process with few
+ * threads touches few units of every per-CPU object (fewer pages, fewer
+ * lines to sum) however many CPUs the machine has.  pcpu_ptr(p, n) still
+ * names unit n; with mm_cid, unit n is "concurrency slot n", not CPU n.
  *
  * Invariants of every sequence:
  *   - the index is read inside the critical section, and the section ends
@@ -22,12 +25,14 @@
  *     index read and the commit, and no sequence commits after a
  *     membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ) that began before
  *     it unless it re-read everything after (the gate, cpu_rseq_sync()).
- * An index at or above cpu_nr_units leaves the sequence: a thread whose
- * own area is not registered yet registers it and retries; otherwise it
- * takes the
- * atomic path (whose gated add uses the gate readers of cpu_gate.h, which
- * cpu_rseq_sync() waits for too).  It is not seen in practice: the kernel keeps cpu_id and
- * mm_cid below nr_cpu_ids, which /sys/devices/system/cpu/possible reports.
+ *
+ * An index at or above cpu_nr_units leaves the sequence (cpu_rseq_fold_*):
+ * a thread whose own area is not registered yet registers it and retries;
+ * any other takes the atomic path, whose gated add uses the gate readers
+ * of cpu_gate.h that cpu_rseq_sync() also waits for.  That path exists for
+ * safety only: the kernel keeps cpu_id and mm_cid below nr_cpu_ids, which
+ * /sys/devices/system/cpu/possible reports, and an atomic add there could
+ * still race with a sequence's unlocked add on the same unit.
  */
 #ifndef PCPU_CPU_RSEQ_H
 #define PCPU_CPU_RSEQ_H
