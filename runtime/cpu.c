@@ -77,10 +77,10 @@ int cpu_init(void)
 	cpu_rseq_detect();
 	cpu_nr_units = cpus;
 	if (cpu_mode == CPU_MODE_LOCAL) {
-		cpu_nr_units = config.nr_slots ? config.nr_slots
-					       : (cpus > CONFIG_MAX_CPUS / 4
-							  ? CONFIG_MAX_CPUS
-							  : 4 * cpus);
+		cpu_nr_units =
+		    config.nr_slots
+			? config.nr_slots
+			: (cpus > CONFIG_MAX_CPUS / 4 ? CONFIG_MAX_CPUS : 4 * cpus);
 		err = cpu_local_init(cpu_nr_units);
 		if (err)
 			return err;
@@ -98,9 +98,9 @@ int cpu_init(void)
 const char *cpu_mode_name(void)
 {
 	static const char *const names[] = {
-		[CPU_MODE_RSEQ] = "rseq",
-		[CPU_MODE_ATOMIC] = "atomic",
-		[CPU_MODE_LOCAL] = "local",
+	    [CPU_MODE_RSEQ] = "rseq",
+	    [CPU_MODE_ATOMIC] = "atomic",
+	    [CPU_MODE_LOCAL] = "local",
 	};
 
 	return names[cpu_mode];

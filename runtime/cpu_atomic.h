@@ -5,10 +5,11 @@
  *
  * The CPU number comes from the thread's rseq area where one is registered
  * (cpu_id or mm_cid, kept current by the kernel: one load), else from
- * sched_getcpu(), cached per thread for a few dozen updates (cpu_atomic.c).  Either may be stale by the time the atomic runs; a
- * migration then costs locality, never correctness, because every update of
- * the unit is atomic.  A number at or above cpu_nr_units (a CPU the possible
- * count missed, or sched_getcpu() failing) is folded into range.
+ * sched_getcpu(), cached per thread for a few dozen updates (cpu_atomic.c).
+ * Either may be stale by the time the atomic runs; a migration then costs
+ * locality, never correctness, because every update of the unit is atomic.
+ * A number at or above cpu_nr_units (a CPU the possible count missed, or
+ * sched_getcpu() failing) is folded into range.
  *
  * The rseq mode borrows these functions for the index it cannot serve in a
  * sequence (see cpu_rseq.h).
@@ -37,9 +38,9 @@ static inline uint32_t cpu_rseq_index(void)
 	__asm__ volatile("movl %%fs:(%1), %0" : "=r"(idx) : "r"(cpu_rseq_index_off));
 	return idx;
 #else
-	return __atomic_load_n((uint32_t *)((char *)__builtin_thread_pointer() +
-					    cpu_rseq_index_off),
-			       __ATOMIC_RELAXED);
+	return __atomic_load_n(
+	    (uint32_t *)((char *)__builtin_thread_pointer() + cpu_rseq_index_off),
+	    __ATOMIC_RELAXED);
 #endif
 }
 

@@ -28,8 +28,7 @@ struct cpu_gate_block {
 	struct cpu_gate_block *next;
 };
 
-__thread struct cpu_gate_reader *cpu_gate_self
-	__attribute__((tls_model("initial-exec")));
+__thread struct cpu_gate_reader *cpu_gate_self __attribute__((tls_model("initial-exec")));
 bool cpu_gate_fenced;
 
 static struct cpu_gate_block *blocks;

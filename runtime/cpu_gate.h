@@ -30,7 +30,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define CPU_GATE_OUTER (UINT64_C(1) << 32)
+#define CPU_GATE_OUTER	   (UINT64_C(1) << 32)
 #define CPU_GATE_NEST_MASK (CPU_GATE_OUTER - 1)
 
 struct cpu_gate_reader {
@@ -39,7 +39,7 @@ struct cpu_gate_reader {
 } __attribute__((aligned(64)));
 
 extern __thread struct cpu_gate_reader *cpu_gate_self
-	__attribute__((tls_model("initial-exec")));
+    __attribute__((tls_model("initial-exec")));
 /* No usable membarrier: readers and sync fence. */
 extern bool cpu_gate_fenced;
 

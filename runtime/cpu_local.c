@@ -20,7 +20,7 @@
 #include "cpu.h"
 
 __thread uintptr_t cpu_local_word __attribute__((tls_model("initial-exec"))) =
-	CPU_LOCAL_UNCLAIMED;
+    CPU_LOCAL_UNCLAIMED;
 
 static int *owner;
 static int nr_slots;
@@ -65,8 +65,8 @@ uintptr_t cpu_local_claim(void)
 		if (slot < nr_slots - 1)
 			cpu_local_word = cpu_local_slot_word(slot);
 		else
-			cpu_local_word = cpu_local_slot_word(nr_slots - 1) |
-					 CPU_LOCAL_SHARED;
+			cpu_local_word =
+			    cpu_local_slot_word(nr_slots - 1) | CPU_LOCAL_SHARED;
 		cpu_thread_track();
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

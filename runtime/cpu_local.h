@@ -30,7 +30,7 @@
 
 #include "cpu_gate.h"
 
-#define CPU_LOCAL_SHARED ((uintptr_t)1)
+#define CPU_LOCAL_SHARED    ((uintptr_t)1)
 #define CPU_LOCAL_UNCLAIMED (~(uintptr_t)0)
 
 extern __thread uintptr_t cpu_local_word __attribute__((tls_model("initial-exec")));

@@ -37,9 +37,9 @@
 #endif
 
 /* Offsets in struct rseq (linux/rseq.h; older headers lack mm_cid). */
-#define RSEQ_CPU_ID 4
-#define RSEQ_CS 8
-#define RSEQ_MM_CID 24
+#define RSEQ_CPU_ID	4
+#define RSEQ_CS		8
+#define RSEQ_MM_CID	24
 #define RSEQ_MM_CID_END 28
 
 /* Weak: absent from glibc before 2.35, whose threads then have no area. */
@@ -60,10 +60,10 @@ struct cpu_rseq_area {
 } __attribute__((aligned(32)));
 
 static __thread struct cpu_rseq_area cpu_rseq_own
-	__attribute__((tls_model("initial-exec"))) = {
-		.cpu_id = UINT32_MAX,
-		.mm_cid = UINT32_MAX,
-	};
+    __attribute__((tls_model("initial-exec"))) = {
+	.cpu_id = UINT32_MAX,
+	.mm_cid = UINT32_MAX,
+};
 /* The areas are ours (cpu_rseq_own), registered thread by thread. */
 static bool cpu_rseq_self;
 

@@ -17,9 +17,9 @@
 #include "cpu_test.h"
 #include "tap.h"
 
-#define NR_CHURN 10000
-#define BATCH 8
-#define NR_OVERCAP 16
+#define NR_CHURN      10000
+#define BATCH	      8
+#define NR_OVERCAP    16
 #define OVERCAP_SLOTS "3"
 
 static int64_t *obj;
@@ -37,7 +37,8 @@ static void churn(int from, int to)
 
 	for (int i = from; i < to; i += BATCH) {
 		for (int j = 0; j < BATCH; j++)
-			if (pthread_create(&t[j], NULL, short_lived, (void *)(uintptr_t)(i + j)))
+			if (pthread_create(&t[j], NULL, short_lived,
+					   (void *)(uintptr_t)(i + j)))
 				tap_bail("pthread_create failed");
 		for (int j = 0; j < BATCH; j++)
 			pthread_join(t[j], NULL);
@@ -71,7 +72,7 @@ static void *overcap_worker(void *arg)
 /* The re-executed copy: exit 0 if the over-cap sums are exact. */
 static int overcap_child(void)
 {
-	struct overcap w[NR_OVERCAP] = { 0 };
+	struct overcap w[NR_OVERCAP] = {0};
 	int64_t want = 0;
 	const char *mode = getenv("PCPU_MODE");
 
@@ -112,7 +113,8 @@ int main(int argc, char **argv)
 
 	is(pcpu_sum(obj), want, "%d short-lived threads: sum exact", NR_CHURN);
 	is(pcpu_nr_cpus(), nr, "pcpu_nr_cpus() unchanged by thread churn");
-	is(after.bytes_reserved, before.bytes_reserved, "arena unchanged by thread churn");
+	is(after.bytes_reserved, before.bytes_reserved,
+	   "arena unchanged by thread churn");
 	tap_diag("VmRSS %ld KiB after %d threads, %ld KiB after %d", rss_warm,
 		 NR_CHURN / 10, rss_end, NR_CHURN);
 	ok(rss_end - rss_warm < 2048, "resident set flat over %d more threads (+%ld KiB)",

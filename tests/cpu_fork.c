@@ -16,9 +16,9 @@
 #include "cpu_test.h"
 #include "tap.h"
 
-#define NR_BUSY 3
+#define NR_BUSY		 3
 #define NR_CHILD_THREADS 8
-#define ADDS 20000
+#define ADDS		 20000
 
 static int64_t *busy_obj, *obj;
 static volatile int stop, started;
@@ -92,8 +92,8 @@ int main(void)
 		grandchild = fork();
 		if (grandchild == 0)
 			_exit(updates_sum(5 + 2 * (int64_t)(NR_CHILD_THREADS + 1) * ADDS)
-				      ? 0
-				      : 1);
+				  ? 0
+				  : 1);
 		waitpid(grandchild, &status, 0);
 		_exit(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 2);
 	}
@@ -106,6 +106,7 @@ int main(void)
 		pthread_join(t[i], NULL);
 		want += done[i];
 	}
-	is(pcpu_sum(busy_obj), want, "parent: threads running across the forks lost nothing");
+	is(pcpu_sum(busy_obj), want,
+	   "parent: threads running across the forks lost nothing");
 	return tap_done();
 }

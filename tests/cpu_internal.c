@@ -20,7 +20,7 @@
 #include "cpu_test.h"
 #include "tap.h"
 
-#define UNIT 4096
+#define UNIT	 4096
 #define NR_GATED 4
 
 size_t arena_unit_size = UNIT;
@@ -117,7 +117,8 @@ static void gate_grace_period(void)
 	tap_diag("%d gate rounds", rounds);
 	is(bad_sync, 0, "cpu_gate_sync(): every add that passed the gate is summed");
 	is(bad_after, 0, "cpu_gate_sync(): no add passes the gate afterwards");
-	ok(!cpu_gated_add64(gated_obj, 1, &gate), "a gated add fails while the gate is set");
+	ok(!cpu_gated_add64(gated_obj, 1, &gate),
+	   "a gated add fails while the gate is set");
 }
 
 /* ---- folding ---- */
@@ -130,12 +131,14 @@ static void fold_into_range(void)
 	cpu_set_t one;
 
 	if (cpu_mode == CPU_MODE_LOCAL) {
-		tap_skip("local mode has no CPU numbers", "CPU numbers beyond the units fold");
+		tap_skip("local mode has no CPU numbers",
+			 "CPU numbers beyond the units fold");
 		return;
 	}
 	CPU_ZERO(&one);
 	CPU_SET(1, &one);
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || sched_setaffinity(0, sizeof(one), &one)) {
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
+	    sched_setaffinity(0, sizeof(one), &one)) {
 		tap_skip("needs CPU 1", "CPU numbers beyond the units fold");
 		return;
 	}
@@ -147,10 +150,11 @@ static void fold_into_range(void)
 	cpu_this_add64(p, 3);
 	cpu_this_add_return64(p, 4);
 	cpu_this_xchg64(p, 10);
-	cpu_gated_add64(p, 5, &(int){ 0 });
+	cpu_gated_add64(p, 5, &(int){0});
 	cpu_nr_units = saved;
 	cpu_rseq_index_off = saved_ix;
-	is(*p, 15, "CPU numbers beyond the units fold into range (unit 0 got every update)");
+	is(*p, 15,
+	   "CPU numbers beyond the units fold into range (unit 0 got every update)");
 	is(copies_sum(p), 15, "and no other unit was touched");
 	CPU_ZERO(&one);
 	for (int i = 0; i < CPU_SETSIZE; i++)
@@ -168,7 +172,7 @@ static void *touch(void *arg)
 	int slot;
 
 	cpu_this_add64(p, 1);
-	cpu_gated_add64(p, 1, &(int){ 0 });
+	cpu_gated_add64(p, 1, &(int){0});
 	/* In rseq mode the thread's area is registered now (by glibc or,
 	 * without glibc's, by the add above). */
 	if (cpu_mode == CPU_MODE_RSEQ && cpu_rseq_index() >= (uint32_t)cpu_nr_units)
@@ -224,7 +228,8 @@ static void thread_life(void)
 	if (cpu_mode != CPU_MODE_RSEQ)
 		is(readers, nr_hold + 1, "every live thread holds a gate reader");
 	if (cpu_mode == CPU_MODE_LOCAL)
-		is(owned, cpu_nr_units - 1, "over the cap: every slot but the shared one owned");
+		is(owned, cpu_nr_units - 1,
+		   "over the cap: every slot but the shared one owned");
 	pid = fork();
 	if (pid == 0) {
 		int64_t before = copies_sum(p);
@@ -238,9 +243,10 @@ static void thread_life(void)
 			ct_threads(cpu_nr_units > 2 ? cpu_nr_units - 2 : 1, touch, p, 0);
 		__atomic_store_n(&gate, 1, __ATOMIC_RELAXED);
 		cpu_gate_sync();
-		_exit(copies_sum(p) == before + 2 * 3 * (cpu_nr_units > 2 ? cpu_nr_units - 2 : 1)
-			      ? 0
-			      : 3);
+		_exit(copies_sum(p) ==
+			      before + 2 * 3 * (cpu_nr_units > 2 ? cpu_nr_units - 2 : 1)
+			  ? 0
+			  : 3);
 	}
 	waitpid(pid, &status, 0);
 	is(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0,
@@ -261,7 +267,8 @@ int main(void)
 		tap_bail("cpu_init failed");
 	/* CPU_TEST_MODE: the mode expected when this build is run without
 	 * the preloaded runtime (tests/cpu_tunable.sh). */
-	const char *want = getenv("CPU_TEST_MODE") ? getenv("CPU_TEST_MODE") : tap_variant();
+	const char *want =
+	    getenv("CPU_TEST_MODE") ? getenv("CPU_TEST_MODE") : tap_variant();
 
 	is(strcmp(cpu_mode_name(), want), 0, "mode %s in force (expected %s)",
 	   cpu_mode_name(), want);

@@ -70,7 +70,7 @@ static void add_return_names_a_copy(void)
 
 int main(void)
 {
-	struct worker w[NR_THREADS] = { 0 };
+	struct worker w[NR_THREADS] = {0};
 	uint64_t ops = 0;
 
 	tap_start();
