@@ -27,6 +27,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cpu_atomic.h"
+#include "cpu_gate.h"
+#include "cpu_local.h"
+#include "cpu_rseq.h"
+
+/* Internal: reached directly, never through the GOT. */
+#pragma GCC visibility push(hidden)
+
 enum cpu_mode {
 	CPU_MODE_RSEQ,
 	CPU_MODE_ATOMIC,
@@ -47,11 +55,6 @@ const char *cpu_mode_name(void);
 /* Make sure cpu_thread_exit() runs when the calling thread exits
  * (slow paths that give a thread state to release call it). */
 void cpu_thread_track(void);
-
-#include "cpu_atomic.h"
-#include "cpu_gate.h"
-#include "cpu_local.h"
-#include "cpu_rseq.h"
 
 /* this-CPU add on a per-CPU int64_t; never lost. */
 static inline void cpu_this_add64(int64_t *p, int64_t v)
@@ -101,5 +104,7 @@ static inline bool cpu_gated_add64(int64_t *p, int64_t v, const int *gate)
 }
 
 void cpu_gate_sync(void);
+
+#pragma GCC visibility pop
 
 #endif

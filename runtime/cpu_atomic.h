@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Internal: reached directly, never through the GOT. */
+#pragma GCC visibility push(hidden)
 extern int cpu_nr_units;
 
 /*
@@ -52,5 +54,7 @@ void cpu_atomic_add(int64_t *p, int64_t v);
 int64_t cpu_atomic_add_return(int64_t *p, int64_t v);
 int64_t cpu_atomic_xchg(int64_t *p, int64_t v);
 bool cpu_atomic_gated_add(int64_t *p, int64_t v, const int *gate);
+
+#pragma GCC visibility pop
 
 #endif

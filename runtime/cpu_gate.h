@@ -30,6 +30,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Internal: reached directly, never through the GOT. */
+#pragma GCC visibility push(hidden)
 #define CPU_GATE_OUTER	   (UINT64_C(1) << 32)
 #define CPU_GATE_NEST_MASK (CPU_GATE_OUTER - 1)
 
@@ -96,5 +98,7 @@ static inline void cpu_gate_exit(struct cpu_gate_reader *r, uint64_t entered)
 {
 	__atomic_store_n(&r->ctr, entered - 1, __ATOMIC_RELEASE);
 }
+
+#pragma GCC visibility pop
 
 #endif

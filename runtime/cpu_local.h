@@ -30,6 +30,8 @@
 
 #include "cpu_gate.h"
 
+/* Internal: reached directly, never through the GOT. */
+#pragma GCC visibility push(hidden)
 #define CPU_LOCAL_SHARED    ((uintptr_t)1)
 #define CPU_LOCAL_UNCLAIMED (~(uintptr_t)0)
 
@@ -139,5 +141,7 @@ static inline int64_t cpu_local_xchg(int64_t *p, int64_t v)
 	/* Counters fold with it, rarely: one atomic serves owned and shared. */
 	return __atomic_exchange_n(cpu_local_at(p, w), v, __ATOMIC_RELAXED);
 }
+
+#pragma GCC visibility pop
 
 #endif

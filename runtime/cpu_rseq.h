@@ -43,6 +43,9 @@
 #include "arena.h"
 #include "cpu_atomic.h"
 
+
+/* Internal: reached directly, never through the GOT. */
+#pragma GCC visibility push(hidden)
 /* Byte offset from the thread pointer of the area's rseq_cs field. */
 extern long cpu_rseq_cs_off;
 
@@ -207,5 +210,7 @@ static inline bool cpu_rseq_gated_add(int64_t *p, int64_t v, const int *gate)
 }
 
 #endif
+
+#pragma GCC visibility pop
 
 #endif
