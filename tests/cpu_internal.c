@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -119,6 +120,56 @@ static void gate_grace_period(void)
 	is(bad_after, 0, "cpu_gate_sync(): no add passes the gate afterwards");
 	ok(!cpu_gated_add64(gated_obj, 1, &gate),
 	   "a gated add fails while the gate is set");
+}
+
+/* ---- xchg: the counters' fold ---- */
+
+#define NR_FOLDERS 4
+
+static int64_t folded;
+static double fold_stop;
+
+struct folder {
+	uint64_t rng;
+	int64_t model;
+};
+
+/* Add to the copy; now and then move the copy into a shared total with
+ * cpu_this_xchg64(), as percpu_counter does when a batch is crossed. */
+static void *folder(void *arg)
+{
+	struct folder *f = arg;
+	int64_t *p = (int64_t *)units;
+
+	do {
+		for (int i = 0; i < 1000; i++) {
+			int64_t v = (int64_t)(tap_rand(&f->rng) % 64) - 16;
+
+			if (cpu_this_add_return64(p, v) > 500)
+				__atomic_fetch_add(&folded, cpu_this_xchg64(p, 0),
+						   __ATOMIC_RELAXED);
+			f->model += v;
+		}
+		ct_hop(&f->rng);
+	} while (tap_now() < fold_stop);
+	return NULL;
+}
+
+static void xchg_fold(void)
+{
+	struct folder f[NR_FOLDERS] = {0};
+	int64_t want = 0;
+
+	memset(units, 0, (size_t)cpu_nr_units * UNIT);
+	for (int i = 0; i < NR_FOLDERS; i++)
+		f[i].rng = (uint64_t)i + 11;
+	fold_stop = tap_now() + tap_seconds(1.0) / 2;
+	ct_threads(NR_FOLDERS, folder, f, sizeof(f[0]));
+	for (int i = 0; i < NR_FOLDERS; i++)
+		want += f[i].model;
+	ok(folded != 0, "copies were folded");
+	is(copies_sum((int64_t *)units) + folded, want,
+	   "add_return and xchg under migration: copies + folded equal the model");
 }
 
 /* ---- folding ---- */
@@ -272,14 +323,20 @@ int main(void)
 
 	is(strcmp(cpu_mode_name(), want), 0, "mode %s in force (expected %s)",
 	   cpu_mode_name(), want);
-	if (cpu_mode == CPU_MODE_RSEQ)
+	if (cpu_mode == CPU_MODE_RSEQ) {
 		ok(cpu_rseq_detect(), "rseq mode only with a registered rseq area");
+		/* The documented choice: mm_cid where the kernel keeps it. */
+		is(cpu_rseq_index_off - cpu_rseq_cs_off,
+		   getauxval(AT_RSEQ_FEATURE_SIZE) >= 28 ? 16 : -4, "rseq index: %s",
+		   getauxval(AT_RSEQ_FEATURE_SIZE) >= 28 ? "mm_cid" : "cpu_id");
+	}
 	units = mmap(NULL, (size_t)cpu_nr_units * UNIT, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (units == MAP_FAILED)
 		tap_bail("mmap failed");
 
 	gate_grace_period();
+	xchg_fold();
 	fold_into_range();
 	thread_life();
 	return tap_done();
