@@ -24,30 +24,34 @@ static __thread struct {
 	uint32_t left;
 } cpu_atomic_cache __attribute__((tls_model("initial-exec")));
 
-static uint32_t cpu_atomic_index(void)
+/* The CPU number when the rseq area gives none in range. */
+__attribute__((noinline, cold)) static uint32_t cpu_atomic_index_slow(void)
 {
-	if (cpu_rseq_index_off)
-		return cpu_rseq_index();
-	if (!cpu_atomic_cache.left) {
-		/* sched_getcpu() failing gives -1, which folds like any other. */
-		cpu_atomic_cache.cpu = (uint32_t)sched_getcpu();
-		cpu_atomic_cache.left = CPU_ATOMIC_REFRESH;
+	uint32_t cpu;
+
+	if (cpu_rseq_index_off) {
+		cpu = cpu_rseq_index();
+		/* A thread whose own rseq area is not registered yet. */
+		if (cpu >= (uint32_t)cpu_nr_units && cpu_rseq_thread_unregistered())
+			cpu = cpu_rseq_index();
+	} else {
+		if (!cpu_atomic_cache.left) {
+			/* sched_getcpu() failing gives -1, folded below. */
+			cpu_atomic_cache.cpu = (uint32_t)sched_getcpu();
+			cpu_atomic_cache.left = CPU_ATOMIC_REFRESH;
+		}
+		cpu_atomic_cache.left--;
+		cpu = cpu_atomic_cache.cpu;
 	}
-	cpu_atomic_cache.left--;
-	return cpu_atomic_cache.cpu;
+	return cpu < (uint32_t)cpu_nr_units ? cpu : cpu % (uint32_t)cpu_nr_units;
 }
 
-static int64_t *cpu_atomic_unit(int64_t *p)
+static inline int64_t *cpu_atomic_unit(int64_t *p)
 {
-	uint32_t cpu = cpu_atomic_index();
+	uint32_t cpu;
 
-	if (__builtin_expect(cpu >= (uint32_t)cpu_nr_units, 0)) {
-		/* A thread whose own rseq area is not registered yet. */
-		if (cpu_rseq_index_off && cpu_rseq_thread_unregistered())
-			cpu = cpu_rseq_index();
-		if (cpu >= (uint32_t)cpu_nr_units)
-			cpu %= (uint32_t)cpu_nr_units;
-	}
+	if (!cpu_rseq_index_off || (cpu = cpu_rseq_index()) >= (uint32_t)cpu_nr_units)
+		cpu = cpu_atomic_index_slow();
 	return arena_ptr(p, (int)cpu);
 }
 
