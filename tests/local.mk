@@ -23,6 +23,7 @@ tests_cpu_signal_SOURCES = tests/cpu_signal.c $(cpu_test_sources)
 tests_cpu_stress_SOURCES = tests/cpu_stress.c $(cpu_test_sources)
 
 mode_tests = tests/cpu_internal
+check_PROGRAMS += $(mode_tests)
 tests_cpu_internal_SOURCES = tests/cpu_internal.c $(cpu_test_sources) \
 	runtime/cpu.c runtime/cpu_atomic.c runtime/cpu_gate.c runtime/cpu_local.c \
 	runtime/cpu_rseq.c \
@@ -34,16 +35,14 @@ check_PROGRAMS += tests/cpu_internal_own
 tests_cpu_internal_own_SOURCES = $(tests_cpu_internal_SOURCES)
 tests_cpu_internal_own_CPPFLAGS = $(AM_CPPFLAGS) -DCPU_RSEQ_IGNORE_GLIBC
 tests_cpu_internal_own_LDADD = $(tests_cpu_internal_LDADD)
-check_PROGRAMS += $(mode_tests)
 mode_markers = $(mode_tests:=.rseq.tap) $(mode_tests:=.atomic.tap) \
 	$(mode_tests:=.local.tap)
 TESTS += $(mode_markers)
 CLEANFILES += $(mode_markers)
 
 cpu_scripts = tests/cpu_tunable.sh tests/cpu_valgrind.sh
-EXTRA_DIST += tests/cpu_script.sh
 TESTS += $(cpu_scripts)
-EXTRA_DIST += $(cpu_scripts)
+EXTRA_DIST += $(cpu_scripts) tests/cpu_script.sh
 
 check_PROGRAMS += $(tap_tests)
 LDADD = libpcpu-api.la tests/libtap.a
