@@ -146,8 +146,19 @@ struct pcpu_stats {
  * sizeof(struct pcpu_stats); fewer bytes are written if it is smaller,
  * bytes beyond this version's struct are zeroed if it is larger.
  * -EINVAL if st is NULL or size is 0.
+ *
+ * The function shares its name with the struct, like stat(2); C++ callers
+ * write "struct pcpu_stats" for the type (g++ -Wshadow would otherwise
+ * complain about the declaration, hence the pragma).
  */
+#if defined(__cplusplus) && defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wshadow"
+#endif
 PCPU_API int pcpu_stats(struct pcpu_stats *st, size_t size);
+#if defined(__cplusplus) && defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
 
 /*
  * Print the statistics, and per-chunk details where the implementation has
