@@ -433,6 +433,85 @@ static void test_limited_threads(void)
 	percpu_counter_destroy(&c);
 }
 
+/* Many short races to a small limit: every round the threads fill the
+ * counter to the limit from zero, each ending when even +1 is refused, so
+ * the limit is hit eight times at once per round.  A limited add that ever
+ * overshot would leave the counter above the limit (nothing goes down). */
+struct race {
+	struct percpu_counter c;
+	pthread_barrier_t start, end;
+	int64_t limit, model;
+	int rounds;
+};
+
+static void *race_thread(void *arg)
+{
+	struct race *rc = arg;
+	uint64_t seed = (uint64_t)(uintptr_t)&seed;
+
+	for (int round = 0; round < rc->rounds; round++) {
+		pthread_barrier_wait(&rc->start);
+		for (;;) {
+			int64_t amount = (int64_t)(tap_rand(&seed) % 3) + 1;
+
+			if (percpu_counter_limited_add(&rc->c, rc->limit, amount)) {
+				__atomic_fetch_add(&rc->model, amount, __ATOMIC_RELAXED);
+			} else if (amount == 1 ||
+				   !percpu_counter_limited_add(&rc->c, rc->limit, 1)) {
+				break;
+			} else {
+				__atomic_fetch_add(&rc->model, 1, __ATOMIC_RELAXED);
+			}
+		}
+		pthread_barrier_wait(&rc->end);
+	}
+	return NULL;
+}
+
+static void test_limited_rounds(void)
+{
+	static struct race rc;
+	pthread_t tid[THREADS];
+	int exact = 0, over = 0, rounds;
+	double start = tap_now(), secs = tap_seconds(0.3);
+
+	/* Calibrate the round count on a first, short batch. */
+	rc.limit = 48;
+	rc.rounds = rounds = 200;
+	percpu_counter_init(&rc.c, 0);
+	for (int batch = 0; batch < 2; batch++) {
+		pthread_barrier_init(&rc.start, NULL, THREADS + 1);
+		pthread_barrier_init(&rc.end, NULL, THREADS + 1);
+		for (int i = 0; i < THREADS; i++)
+			pthread_create(&tid[i], NULL, race_thread, &rc);
+		for (int round = 0; round < rc.rounds; round++) {
+			percpu_counter_set(&rc.c, 0);
+			rc.model = 0;
+			pthread_barrier_wait(&rc.start);
+			pthread_barrier_wait(&rc.end);
+			int64_t sum = percpu_counter_sum(&rc.c);
+
+			exact += sum == rc.limit && rc.model == rc.limit;
+			over += sum > rc.limit;
+		}
+		for (int i = 0; i < THREADS; i++)
+			pthread_join(tid[i], NULL);
+		pthread_barrier_destroy(&rc.start);
+		pthread_barrier_destroy(&rc.end);
+		if (batch == 0) {
+			double per = (tap_now() - start) / rc.rounds;
+
+			rc.rounds = (int)(secs / (per > 1e-6 ? per : 1e-6));
+			rc.rounds = rc.rounds < 100 ? 100 : rc.rounds > 100000 ? 100000 : rc.rounds;
+			rounds += rc.rounds;
+		}
+	}
+	percpu_counter_destroy(&rc.c);
+	is(over, 0, "%d rounds of %d threads racing to %lld: never above the limit", rounds,
+	   THREADS, (long long)rc.limit);
+	is(exact, rounds, "every round ends exactly at the limit, equal to the model");
+}
+
 int main(void)
 {
 	tap_start();
@@ -444,5 +523,6 @@ int main(void)
 	test_misuse();
 	test_threads();
 	test_limited_threads();
+	test_limited_rounds();
 	return tap_done();
 }

@@ -17,7 +17,7 @@ echo "=== 2. LD_PRELOAD=$lib $demo"
 LD_PRELOAD=$lib${LD_PRELOAD:+:$LD_PRELOAD} "$demo" "$@" | tee "$tmp/preload" || exit 1
 echo
 echo "=== What changed"
-for key in runtime copies accuracy memory time; do
+for key in runtime copies layout accuracy memory time; do
 	printf '%-10s %s\n' "$key:" "$(sed -n "s/^$key: *//p" "$tmp/plain")"
 	printf '%-10s %s\n' "" "$(sed -n "s/^$key: *//p" "$tmp/preload")"
 done

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <pcpu.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -380,6 +381,75 @@ static void test_threads(void)
 	pcpu_free(shared);
 }
 
+/* Adds interrupted by signal handlers that add to the same object. */
+static int64_t *sig_target;
+static int64_t sig_handled;
+
+static void sig_add(int sig)
+{
+	(void)sig;
+	pcpu_this_add(sig_target, 1000000);
+	__atomic_fetch_add(&sig_handled, 1, __ATOMIC_RELAXED);
+}
+
+struct sig_worker {
+	pthread_t tid;
+	int64_t loops;
+	int stop;
+};
+
+static void *sig_thread(void *arg)
+{
+	struct sig_worker *w = arg;
+
+	while (!__atomic_load_n(&w->stop, __ATOMIC_RELAXED)) {
+		pcpu_this_add(sig_target, 1);
+		w->loops++;
+	}
+	return NULL;
+}
+
+static void test_signals(void)
+{
+	enum { THREADS = 8 };
+	struct sig_worker w[THREADS];
+	struct sigaction sa = { .sa_handler = sig_add }, old;
+	int64_t sent = 0, loops = 0;
+	double end = tap_now() + tap_seconds(0.3);
+
+	sig_target = pcpu_alloc(sizeof(int64_t), 0);
+	if (!ok(sig_target, "pcpu_alloc of the signal target"))
+		return;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGUSR1, &sa, &old);
+	for (int i = 0; i < THREADS; i++) {
+		w[i] = (struct sig_worker){ 0 };
+		pthread_create(&w[i].tid, NULL, sig_thread, &w[i]);
+	}
+	while (tap_now() < end) {
+		for (int i = 0; i < THREADS; i++)
+			if (!pthread_kill(w[i].tid, SIGUSR1))
+				sent++;
+		usleep(100);
+	}
+	for (int i = 0; i < THREADS; i++)
+		__atomic_store_n(&w[i].stop, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(w[i].tid, NULL);
+		loops += w[i].loops;
+	}
+	sigaction(SIGUSR1, &old, NULL);
+	int64_t handled = __atomic_load_n(&sig_handled, __ATOMIC_RELAXED);
+
+	tap_diag("%lld signals sent, %lld handled, %lld loop adds", (long long)sent,
+		 (long long)handled, (long long)loops);
+	ok(handled >= 1, "signal handlers ran");
+	is(pcpu_sum(sig_target), loops + 1000000 * handled,
+	   "%d threads adding while signal handlers add to the same copy: none lost", THREADS);
+	pcpu_free(sig_target);
+}
+
 int main(void)
 {
 	tap_start();
@@ -393,5 +463,6 @@ int main(void)
 	test_bad_free();
 	test_enomem();
 	test_threads();
+	test_signals();
 	return tap_done();
 }
