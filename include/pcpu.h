@@ -367,7 +367,8 @@ enum {
 };
 
 /* Initialise with one reference (the initial one, dropped by kill).
- * release may be NULL.  -EINVAL for unknown flags, -ENOMEM. */
+ * release may be NULL.  -EINVAL for unknown flags, -ENOMEM; on error the
+ * ref is not initialised. */
 PCPU_API int percpu_ref_init(struct percpu_ref *ref, percpu_ref_func_t *release,
 			     unsigned flags);
 /* Free the per-CPU copies; the ref must be released, or still hold only its
@@ -396,10 +397,12 @@ PCPU_API void percpu_ref_switch_to_atomic_sync(struct percpu_ref *ref);
  * dying). */
 PCPU_API void percpu_ref_switch_to_percpu(struct percpu_ref *ref);
 /* Make a dying ref, not yet released, live again, taking its initial
- * reference back if kill dropped it. */
+ * reference back if kill dropped it.  Aborts if the ref is not dying or is
+ * already released (that is what percpu_ref_reinit() is for). */
 PCPU_API void percpu_ref_resurrect(struct percpu_ref *ref);
 /* Make a released ref (count zero) live again with its initial reference;
- * needs PERCPU_REF_ALLOW_REINIT or INIT_DEAD. */
+ * needs PERCPU_REF_ALLOW_REINIT or INIT_DEAD.  Aborts otherwise, or if the
+ * count is not zero. */
 PCPU_API void percpu_ref_reinit(struct percpu_ref *ref);
 /* True if the count is zero (only possible in shared mode). */
 PCPU_API bool percpu_ref_is_zero(struct percpu_ref *ref);
