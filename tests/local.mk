@@ -47,7 +47,16 @@ tap_markers = $(tap_tests:=.api.tap) $(tap_tests:=.atomic.tap) \
 TESTS += $(tap_markers)
 CLEANFILES += $(tap_markers)
 
-tests/%.api.tap tests/%.rseq.tap tests/%.atomic.tap tests/%.local.tap: tests/%$(EXEEXT)
+# One rule per variant: a pattern rule with several targets would be one
+# recipe making them all, and the markers it did not touch would be looked
+# up in $(srcdir) by VPATH builds.
+tests/%.api.tap: tests/%$(EXEEXT)
+	@: >$@
+tests/%.rseq.tap: tests/%$(EXEEXT)
+	@: >$@
+tests/%.atomic.tap: tests/%$(EXEEXT)
+	@: >$@
+tests/%.local.tap: tests/%$(EXEEXT)
 	@: >$@
 
 # The exported symbols of the two libraries.
