@@ -7,6 +7,7 @@
 set -u
 top_builddir=${top_builddir:-.}
 top_srcdir=${top_srcdir:-.}
+# NM: configure's choice (a cross nm for a cross build), else nm.
 runtime=$top_builddir/.libs/libpcpu.so
 portable=$top_builddir/.libs/libpcpu-api.so
 header=$top_srcdir/include/pcpu.h
@@ -34,7 +35,7 @@ done
 
 # "TYPE NAME@VERSION", addresses dropped, sorted.
 exports() {
-	nm -D --defined-only "$1" | awk '{ print $(NF - 1), $NF }' | LC_ALL=C sort
+	${NM:-nm} -D --defined-only "$1" | awk '{ print $(NF - 1), $NF }' | LC_ALL=C sort
 }
 exports "$runtime" >"$tmp/runtime" && exports "$portable" >"$tmp/portable" ||
 	{ echo "Bail out! nm -D failed"; exit 1; }

@@ -39,7 +39,7 @@ TAP_LOG_COMPILER = $(SHELL) $(top_builddir)/tests/run-test
 SH_LOG_DRIVER = $(TAP_DRIVER)
 SH_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)'; \
-	top_srcdir='$(abs_top_srcdir)'; export top_builddir top_srcdir;
+	top_srcdir='$(abs_top_srcdir)'; NM='$(NM)'; export top_builddir top_srcdir NM;
 
 EXTRA_DIST += tests/run-test.in
 

@@ -427,7 +427,7 @@ static void test_signals(void)
 		w[i] = (struct sig_worker){ 0 };
 		pthread_create(&w[i].tid, NULL, sig_thread, &w[i]);
 	}
-	while (tap_now() < end) {
+	for (int round = 0; tap_now() < end || round < 200; round++) {
 		for (int i = 0; i < THREADS; i++)
 			if (!pthread_kill(w[i].tid, SIGUSR1))
 				sent++;
