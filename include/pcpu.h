@@ -189,8 +189,11 @@ PCPU_API int percpu_counter_init(struct percpu_counter *c, int64_t value);
  * -ENOMEM (then none is initialised). */
 PCPU_API int percpu_counter_init_many(struct percpu_counter *c, int64_t value,
 				      unsigned n);
+/* Free the counter's per-CPU part; c may be initialised again.  c must be
+ * one made by percpu_counter_init() (or an init_many of one). */
 PCPU_API void percpu_counter_destroy(struct percpu_counter *c);
-/* Destroy counters made by one percpu_counter_init_many() call. */
+/* Destroy the n counters made by one percpu_counter_init_many(c, ..., n)
+ * call; n 0 is a no-op. */
 PCPU_API void percpu_counter_destroy_many(struct percpu_counter *c, unsigned n);
 
 /* Default batch: max(32, 2 * pcpu_nr_cpus()). */
@@ -267,11 +270,15 @@ PCPU_API int percpu_counter_tree_init(struct percpu_counter_tree *c,
  * on error none is initialised. */
 PCPU_API int percpu_counter_tree_init_many(struct percpu_counter_tree *c,
 					   unsigned n, unsigned long batch_size);
+/* Free the counter's per-CPU part and tree items; c may be initialised
+ * again. */
 PCPU_API void percpu_counter_tree_destroy(struct percpu_counter_tree *c);
-/* Destroy counters made by one percpu_counter_tree_init_many() call. */
+/* Destroy the n counters made by one percpu_counter_tree_init_many(c, n,
+ * ...) call; n 0 is a no-op. */
 PCPU_API void percpu_counter_tree_destroy_many(struct percpu_counter_tree *c,
 					       unsigned n);
 
+/* Add inc (wrapping); lock-free, from any thread. */
 PCPU_API void percpu_counter_tree_add(struct percpu_counter_tree *c, long inc);
 
 /* The root: one load, within the accuracy range of the exact value. */
@@ -375,12 +382,18 @@ PCPU_API int percpu_ref_init(struct percpu_ref *ref, percpu_ref_func_t *release,
  * initial reference (an init error path). */
 PCPU_API void percpu_ref_exit(struct percpu_ref *ref);
 
+/* Take one (get) or nr (get_many) references.  The caller must already hold
+ * one, directly or through the initial reference of a live ref; use
+ * tryget/tryget_live otherwise. */
 PCPU_API void percpu_ref_get(struct percpu_ref *ref);
 PCPU_API void percpu_ref_get_many(struct percpu_ref *ref, unsigned long nr);
 /* Take a reference unless the count is zero. */
 PCPU_API bool percpu_ref_tryget(struct percpu_ref *ref);
 /* Take a reference unless the ref is dying (killed). */
 PCPU_API bool percpu_ref_tryget_live(struct percpu_ref *ref);
+/* Drop one (put) or nr (put_many) references; the put that takes a killed
+ * ref to zero runs release on the calling thread.  A put below zero
+ * aborts. */
 PCPU_API void percpu_ref_put(struct percpu_ref *ref);
 PCPU_API void percpu_ref_put_many(struct percpu_ref *ref, unsigned long nr);
 

@@ -169,6 +169,8 @@ static void test_many(void)
 	for (int i = 0; i < N; i++)
 		right &= percpu_counter_sum(&c[i]) == 7 + i * 100 + 1;
 	ok(right, "counters of one init_many are independent");
+	percpu_counter_destroy_many(c, 0);
+	ok(percpu_counter_sum(&c[0]) == 8, "destroy_many of none is a no-op");
 	percpu_counter_destroy_many(c, N);
 
 	/* Many counters alive at once. */

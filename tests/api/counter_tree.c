@@ -275,6 +275,9 @@ static void test_select_max(unsigned long batch)
 	model_max(ptrs, N, &cand);
 	ok(got == 5 && nr_precise <= cand, "batch %lu: a clear maximum (precise sums %u of %u candidates)",
 	   batch, nr_precise, cand);
+	percpu_counter_tree_destroy_many(c, 0);
+	is(percpu_counter_tree_precise_sum(&c[1]), 1, "batch %lu: destroy_many of none is a no-op",
+	   batch);
 	percpu_counter_tree_destroy_many(c, N);
 }
 
