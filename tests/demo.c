@@ -169,7 +169,8 @@ int main(int argc, char **argv)
 
 	printf("result:    requests %" PRId64 ", bytes %" PRId64 "\n",
 	       percpu_counter_sum(&requests), percpu_counter_sum(&bytes));
-	printf("result:    quota charged %" PRId64 " of 1000000\n", percpu_counter_sum(&quota));
+	printf("result:    quota charged %" PRId64 " of 1000000\n",
+	       percpu_counter_sum(&quota));
 	for (int t = 0; t < TENANTS; t++)
 		printf("result:    tenant %d used %ld bytes\n", t,
 		       percpu_counter_tree_precise_sum(&usage[t]));

@@ -31,7 +31,8 @@ static void test_basics(void)
 	struct percpu_counter c;
 	int32_t batch = percpu_counter_batch();
 
-	is(batch, 2 * nr > 32 ? 2 * nr : 32, "percpu_counter_batch() is max(32, 2 * nr_cpus)");
+	is(batch, 2 * nr > 32 ? 2 * nr : 32,
+	   "percpu_counter_batch() is max(32, 2 * nr_cpus)");
 	is(percpu_counter_init(&c, 42), 0, "percpu_counter_init(42)");
 	is(percpu_counter_sum(&c), 42, "sum of a new counter is its initial value");
 	ok(read_near(&c, batch), "read of a new counter is within the bound");
@@ -51,7 +52,8 @@ static void test_basics(void)
 		want += v;
 	}
 	is(percpu_counter_sum(&c), want, "10000 mixed adds: exact sum");
-	ok(read_near(&c, batch), "read is within batch * nr_cpus of sum after 10000 adds");
+	ok(read_near(&c, batch),
+	   "read is within batch * nr_cpus of sum after 10000 adds");
 
 	for (int32_t b = -1; b <= 1000; b = b < 4 ? b + 1 : b * 3) {
 		for (int i = 0; i < 500; i++) {
@@ -59,14 +61,16 @@ static void test_basics(void)
 			want += (i & 1) ? 3 : -1;
 		}
 		is(percpu_counter_sum(&c), want, "add_batch with batch %d: exact sum", b);
-		ok(read_near(&c, b > batch ? b : batch), "batch %d: read within the bound", b);
+		ok(read_near(&c, b > batch ? b : batch),
+		   "batch %d: read within the bound", b);
 	}
 
 	/* set() makes the exact value; read() stays within its bound (the
 	 * runtime may leave CPUs' deltas in place and adjust the count). */
 	percpu_counter_set(&c, -5);
 	is(percpu_counter_sum(&c), -5, "set(-5): sum");
-	ok(read_near(&c, 972), "set(-5): read within the bound of the largest batch used");
+	ok(read_near(&c, 972),
+	   "set(-5): read within the bound of the largest batch used");
 	int64_t r = percpu_counter_read(&c);
 	is(percpu_counter_read_positive(&c), r > 0 ? r : 0, "read_positive is read or 0");
 	is(percpu_counter_sum_positive(&c), 0, "sum_positive of -5 is 0");
@@ -106,10 +110,13 @@ static void test_compare(void)
 	is(percpu_counter_compare(&c, INT64_MIN), 1, "compare(INT64_MIN) is 1");
 	is(percpu_counter_compare(&c, INT64_MAX), -1, "compare(INT64_MAX) is -1");
 	percpu_counter_set(&c, INT64_MIN);
-	is(percpu_counter_compare(&c, INT64_MAX), -1, "INT64_MIN compared with INT64_MAX is -1");
-	is(percpu_counter_compare(&c, INT64_MIN), 0, "INT64_MIN compared with itself is 0");
+	is(percpu_counter_compare(&c, INT64_MAX), -1,
+	   "INT64_MIN compared with INT64_MAX is -1");
+	is(percpu_counter_compare(&c, INT64_MIN), 0,
+	   "INT64_MIN compared with itself is 0");
 	percpu_counter_set(&c, INT64_MAX);
-	is(percpu_counter_compare(&c, INT64_MIN), 1, "INT64_MAX compared with INT64_MIN is 1");
+	is(percpu_counter_compare(&c, INT64_MIN), 1,
+	   "INT64_MAX compared with INT64_MIN is 1");
 	percpu_counter_destroy(&c);
 }
 
@@ -123,13 +130,15 @@ static void test_limited_add(void)
 	ok(!percpu_counter_limited_add(&c, 10, 1), "10 + 1 > 10: refused");
 	is(percpu_counter_sum(&c), 10, "the refused add left 10");
 	ok(percpu_counter_limited_add(&c, 10, 0), "amount 0 returns true");
-	ok(percpu_counter_limited_add(&c, -100, 0), "amount 0 returns true whatever the limit");
+	ok(percpu_counter_limited_add(&c, -100, 0),
+	   "amount 0 returns true whatever the limit");
 	ok(!percpu_counter_limited_add(&c, 5, 1), "a limit already exceeded refuses");
 	ok(percpu_counter_limited_add(&c, 0, -10), "10 - 10 >= 0: added");
 	ok(!percpu_counter_limited_add(&c, 0, -1), "0 - 1 < 0: refused");
 	ok(percpu_counter_limited_add(&c, -5, -5), "0 - 5 >= -5: added");
 	is(percpu_counter_sum(&c), -5, "now -5");
-	ok(percpu_counter_limited_add(&c, INT64_MAX, INT64_MAX), "-5 + INT64_MAX <= INT64_MAX: added");
+	ok(percpu_counter_limited_add(&c, INT64_MAX, INT64_MAX),
+	   "-5 + INT64_MAX <= INT64_MAX: added");
 	is(percpu_counter_sum(&c), INT64_MAX - 5, "now INT64_MAX - 5");
 	percpu_counter_destroy(&c);
 
@@ -137,7 +146,8 @@ static void test_limited_add(void)
 	percpu_counter_init(&c, 0);
 	for (int i = 0; i < 1000; i++)
 		percpu_counter_add(&c, 1);
-	ok(!percpu_counter_limited_add(&c, 1000, 1), "1000 plain adds, then +1 over 1000 refused");
+	ok(!percpu_counter_limited_add(&c, 1000, 1),
+	   "1000 plain adds, then +1 over 1000 refused");
 	ok(percpu_counter_limited_add(&c, 1001, 1), "+1 up to 1001 added");
 	ok(!percpu_counter_limited_add(&c, 1000, -2000), "1001 - 2000 < 1000: refused");
 	ok(percpu_counter_limited_add(&c, -999, -2000), "1001 - 2000 >= -999: added");
@@ -145,12 +155,16 @@ static void test_limited_add(void)
 	percpu_counter_destroy(&c);
 
 	percpu_counter_init(&c, INT64_MAX - 1);
-	ok(percpu_counter_limited_add(&c, INT64_MAX, 1), "INT64_MAX - 1 + 1 <= INT64_MAX: added");
-	ok(!percpu_counter_limited_add(&c, INT64_MAX, 1), "INT64_MAX + 1 overflows: refused");
+	ok(percpu_counter_limited_add(&c, INT64_MAX, 1),
+	   "INT64_MAX - 1 + 1 <= INT64_MAX: added");
+	ok(!percpu_counter_limited_add(&c, INT64_MAX, 1),
+	   "INT64_MAX + 1 overflows: refused");
 	is(percpu_counter_sum(&c), INT64_MAX, "still INT64_MAX");
 	percpu_counter_set(&c, INT64_MIN + 1);
-	ok(percpu_counter_limited_add(&c, INT64_MIN, -1), "INT64_MIN + 1 - 1 >= INT64_MIN: added");
-	ok(!percpu_counter_limited_add(&c, INT64_MIN, -1), "INT64_MIN - 1 overflows: refused");
+	ok(percpu_counter_limited_add(&c, INT64_MIN, -1),
+	   "INT64_MIN + 1 - 1 >= INT64_MIN: added");
+	ok(!percpu_counter_limited_add(&c, INT64_MIN, -1),
+	   "INT64_MIN - 1 overflows: refused");
 	is(percpu_counter_sum(&c), INT64_MIN, "still INT64_MIN");
 	percpu_counter_destroy(&c);
 }
@@ -259,7 +273,8 @@ static void test_misuse(void)
 	struct percpu_counter two[2];
 	memset(two, 0, sizeof(two));
 	is(percpu_counter_init_many(two, 0, 0), -EINVAL, "init_many(n = 0) fails");
-	tap_aborts(use_add, &two[0], tap_fmt("libpcpu: percpu_counter_*(%p): ", (void *)&two[0]),
+	tap_aborts(use_add, &two[0],
+		   tap_fmt("libpcpu: percpu_counter_*(%p): ", (void *)&two[0]),
 		   "a failed init_many initialised nothing");
 }
 
@@ -297,7 +312,8 @@ static void *update_thread(void *arg)
 				v = -v;
 				break;
 			case 3:
-				percpu_counter_add_batch(c, v, (int32_t)((r >> 32) % 64) + 1);
+				percpu_counter_add_batch(c, v,
+							 (int32_t)((r >> 32) % 64) + 1);
 				break;
 			default:
 				percpu_counter_add(c, v);
@@ -330,8 +346,9 @@ static void test_threads(void)
 	percpu_counter_init_many(c, 0, COUNTERS);
 	for (int round = 0; round < 2; round++) {
 		for (int i = 0; i < THREADS; i++) {
-			w[i] = (struct worker){ c, COUNTERS, model,
-						(uint64_t)(i + 1) * 0x1234567 + (uint64_t)round,
+			uint64_t seed = (uint64_t)(i + 1) * 0x1234567 + (uint64_t)round;
+
+			w[i] = (struct worker){ c, COUNTERS, model, seed,
 						tap_now() + secs / 2 };
 			pthread_create(&tid[i], NULL, update_thread, &w[i]);
 		}
@@ -399,7 +416,8 @@ static void test_limited_threads(void)
 	 * counter ends exactly at the limit if no add ever overshot. */
 	percpu_counter_init(&c, 0);
 	for (int i = 0; i < THREADS; i++) {
-		l[i] = (struct limiter){ &c, limit, 0, &model, (uint64_t)i * 31 + 5, 0, false };
+		l[i] = (struct limiter){ &c, limit, 0, &model, (uint64_t)i * 31 + 5,
+					 0, false };
 		pthread_create(&tid[i], NULL, limited_thread, &l[i]);
 	}
 	for (int i = 0; i < THREADS; i++)
@@ -428,7 +446,7 @@ static void test_limited_threads(void)
 
 		inside &= s >= floor && s <= top && s == model;
 	}
-	ok(inside, "%d threads adding up and down: always within [%lld, %lld], equal to the model",
+	ok(inside, "%d threads adding up and down: within [%lld, %lld], exact",
 	   THREADS, (long long)floor, (long long)top);
 	percpu_counter_destroy(&c);
 }
@@ -502,12 +520,16 @@ static void test_limited_rounds(void)
 			double per = (tap_now() - start) / rc.rounds;
 
 			rc.rounds = (int)(secs / (per > 1e-6 ? per : 1e-6));
-			rc.rounds = rc.rounds < 100 ? 100 : rc.rounds > 100000 ? 100000 : rc.rounds;
+			if (rc.rounds < 100)
+				rc.rounds = 100;
+			if (rc.rounds > 100000)
+				rc.rounds = 100000;
 			rounds += rc.rounds;
 		}
 	}
 	percpu_counter_destroy(&rc.c);
-	is(over, 0, "%d rounds of %d threads racing to %lld: never above the limit", rounds,
+	is(over, 0, "%d rounds of %d threads racing to %lld: never above the limit",
+	   rounds,
 	   THREADS, (long long)rc.limit);
 	is(exact, rounds, "every round ends exactly at the limit, equal to the model");
 }

@@ -53,7 +53,8 @@ static void test_bad_batch(void)
 		is(percpu_counter_tree_init_many(c, 2, bad[i]), -EINVAL,
 		   "init_many with batch size %lu is -EINVAL", bad[i]);
 	}
-	is(percpu_counter_tree_init_many(c, 0, 32), -EINVAL, "init_many with n = 0 is -EINVAL");
+	is(percpu_counter_tree_init_many(c, 0, 32), -EINVAL,
+	   "init_many with n = 0 is -EINVAL");
 }
 
 static void test_basics(unsigned long batch)
@@ -63,7 +64,8 @@ static void test_basics(unsigned long batch)
 	long want = 0;
 	bool acc = true;
 
-	if (!is(percpu_counter_tree_init(&c, batch), 0, "init with batch size %lu", batch))
+	if (!is(percpu_counter_tree_init(&c, batch), 0, "init with batch size %lu",
+		batch))
 		return;
 	s = snap_of(&c);
 	ok(s.approx == 0 && s.precise == 0, "batch %lu: a new counter is 0", batch);
@@ -79,7 +81,8 @@ static void test_basics(unsigned long batch)
 	}
 	s = snap_of(&c);
 	is(s.precise, want, "batch %lu: precise sum after 5000 adds", batch);
-	ok(acc && accurate(&s), "batch %lu: approx - over <= precise <= approx + under throughout",
+	ok(acc && accurate(&s),
+	   "batch %lu: approx - over <= precise <= approx + under throughout",
 	   batch);
 	tap_diag("batch %lu: approx %ld precise %ld under %lu over %lu", batch, s.approx,
 		 s.precise, s.under, s.over);
@@ -102,7 +105,8 @@ static void test_basics(unsigned long batch)
 	   "batch %lu: min_max gives approx, approx - over, approx + under", batch);
 	percpu_counter_tree_approximate_min_max(&c, NULL, NULL, NULL);
 	percpu_counter_tree_approximate_min_max(&c, NULL, &min, NULL);
-	ok(min == (long)((unsigned long)s.approx - s.over), "batch %lu: min_max with NULLs",
+	ok(min == (long)((unsigned long)s.approx - s.over),
+	   "batch %lu: min_max with NULLs",
 	   batch);
 
 	/* compare_value at the edges of the range. */
@@ -129,7 +133,8 @@ static void test_basics(unsigned long batch)
 	percpu_counter_tree_set(&c, -42);
 	s = snap_of(&c);
 	ok(s.precise == -42 && accurate(&s), "batch %lu: set(-42)", batch);
-	is(percpu_counter_tree_precise_sum_positive(&c), 0, "batch %lu: precise_sum_positive of -42 is 0",
+	is(percpu_counter_tree_precise_sum_positive(&c), 0,
+	   "batch %lu: precise_sum_positive of -42 is 0",
 	   batch);
 	percpu_counter_tree_set(&c, -(long)(4 * batch + 100));
 	is(percpu_counter_tree_approximate_sum_positive(&c), 0,
@@ -144,7 +149,8 @@ static void test_basics(unsigned long batch)
 	   "batch %lu: approximate_sum_positive", batch);
 	percpu_counter_tree_set(&c, LONG_MAX);
 	percpu_counter_tree_add(&c, 1);
-	is(percpu_counter_tree_precise_sum(&c), LONG_MIN, "batch %lu: LONG_MAX + 1 wraps to LONG_MIN",
+	is(percpu_counter_tree_precise_sum(&c), LONG_MIN,
+	   "batch %lu: LONG_MAX + 1 wraps to LONG_MIN",
 	   batch);
 	percpu_counter_tree_add(&c, -1);
 	is(percpu_counter_tree_precise_sum(&c), LONG_MAX, "batch %lu: and back", batch);
@@ -157,7 +163,8 @@ static void test_compare(unsigned long batch)
 	bool approx_right = true, precise_right = true;
 	uint64_t seed = batch;
 
-	if (!is(percpu_counter_tree_init_many(c, 2, batch), 0, "init_many(2) batch %lu", batch))
+	if (!is(percpu_counter_tree_init_many(c, 2, batch), 0, "init_many(2) batch %lu",
+		batch))
 		return;
 	for (int round = 0; round < 200; round++) {
 		long d = (long)(tap_rand(&seed) % (8 * batch + 1)) - (long)(4 * batch);
@@ -165,8 +172,12 @@ static void test_compare(unsigned long batch)
 
 		for (int i = 0; i < n; i++)
 			percpu_counter_tree_add(&c[i & 1], d / 2 + i);
-		if (round % 50 == 49)
-			percpu_counter_tree_set(&c[round & 1], percpu_counter_tree_precise_sum(&c[1 - (round & 1)]));
+		if (round % 50 == 49) {
+			/* Make them equal. */
+			long other = percpu_counter_tree_precise_sum(&c[1 - (round & 1)]);
+
+			percpu_counter_tree_set(&c[round & 1], other);
+		}
 
 		struct snap a = snap_of(&c[0]), b = snap_of(&c[1]);
 		wide_t diff = (wide_t)a.approx - b.approx;
@@ -174,23 +185,30 @@ static void test_compare(unsigned long batch)
 			   diff < -((wide_t)a.under + b.over) ? -1 : 0;
 		int sign = (a.precise > b.precise) - (a.precise < b.precise);
 
-		approx_right &= percpu_counter_tree_approximate_compare(&c[0], &c[1]) == want;
-		approx_right &= percpu_counter_tree_approximate_compare(&c[1], &c[0]) == -want;
+		approx_right &= percpu_counter_tree_approximate_compare(&c[0],
+									&c[1]) == want;
+		approx_right &= percpu_counter_tree_approximate_compare(&c[1],
+									&c[0]) == -want;
 		/* A decided approximate comparison is never wrong. */
 		approx_right &= want == 0 || want == sign;
-		precise_right &= percpu_counter_tree_precise_compare(&c[0], &c[1]) == sign;
-		precise_right &= percpu_counter_tree_precise_compare(&c[1], &c[0]) == -sign;
+		precise_right &= percpu_counter_tree_precise_compare(&c[0],
+								     &c[1]) == sign;
+		precise_right &= percpu_counter_tree_precise_compare(&c[1],
+								     &c[0]) == -sign;
 	}
 	ok(approx_right, "batch %lu: approximate_compare follows the ranges", batch);
-	ok(precise_right, "batch %lu: precise_compare is the sign of the difference", batch);
+	ok(precise_right, "batch %lu: precise_compare is the sign of the difference",
+	   batch);
 	ok(percpu_counter_tree_precise_compare(&c[0], &c[0]) == 0 &&
 		   percpu_counter_tree_approximate_compare(&c[0], &c[0]) == 0,
 	   "batch %lu: a counter compares equal to itself", batch);
 	percpu_counter_tree_set(&c[0], 5);
 	percpu_counter_tree_set(&c[1], 5);
-	is(percpu_counter_tree_precise_compare(&c[0], &c[1]), 0, "batch %lu: 5 vs 5", batch);
+	is(percpu_counter_tree_precise_compare(&c[0], &c[1]), 0, "batch %lu: 5 vs 5",
+	   batch);
 	percpu_counter_tree_add(&c[1], 1);
-	is(percpu_counter_tree_precise_compare(&c[0], &c[1]), -1, "batch %lu: 5 vs 6", batch);
+	is(percpu_counter_tree_precise_compare(&c[0], &c[1]), -1, "batch %lu: 5 vs 6",
+	   batch);
 	percpu_counter_tree_set(&c[0], LONG_MIN);
 	percpu_counter_tree_set(&c[1], LONG_MAX);
 	ok(percpu_counter_tree_precise_compare(&c[0], &c[1]) == -1 &&
@@ -200,7 +218,8 @@ static void test_compare(unsigned long batch)
 }
 
 /* The index select_max must return, and how many precise sums it may take. */
-static int model_max(struct percpu_counter_tree *const *c, unsigned n, unsigned *candidates)
+static int model_max(struct percpu_counter_tree *const *c, unsigned n,
+		     unsigned *candidates)
 {
 	wide_t best_lo = 0;
 	long best = 0;
@@ -235,9 +254,11 @@ static void test_select_max(unsigned long batch)
 
 	is(percpu_counter_tree_select_max(NULL, 0, NULL), -1, "select_max of none is -1");
 	nr_precise = 12345;
-	is(percpu_counter_tree_select_max(NULL, 0, &nr_precise), -1, "select_max of none is -1");
+	is(percpu_counter_tree_select_max(NULL, 0, &nr_precise), -1,
+	   "select_max of none is -1");
 	ok(nr_precise == 0, "select_max of none takes no precise sum");
-	if (!is(percpu_counter_tree_init_many(c, N, batch), 0, "init_many(%d) batch %lu", N, batch))
+	if (!is(percpu_counter_tree_init_many(c, N, batch), 0, "init_many(%d) batch %lu",
+		N, batch))
 		return;
 	for (int i = 0; i < N; i++)
 		ptrs[i] = &c[i];
@@ -250,7 +271,8 @@ static void test_select_max(unsigned long batch)
 
 			if (round % 7 == 0)
 				target = 3; /* all tied */
-			percpu_counter_tree_add(&c[i], target - percpu_counter_tree_precise_sum(&c[i]));
+			target -= percpu_counter_tree_precise_sum(&c[i]);
+			percpu_counter_tree_add(&c[i], target);
 		}
 		unsigned n = 1 + (unsigned)(round % N);
 		int want = model_max(ptrs, n, &cand);
@@ -259,12 +281,15 @@ static void test_select_max(unsigned long batch)
 		right &= got == want;
 		bounded &= nr_precise <= cand;
 		if (got != want)
-			tap_diag("round %d: select_max of %u gave %d, want %d", round, n, got, want);
+			tap_diag("round %d: select_max of %u gave %d, want %d", round, n,
+				 got, want);
 		right &= percpu_counter_tree_select_max(ptrs, n, NULL) == want;
 	}
-	ok(right, "batch %lu: select_max finds the largest precise sum, lowest index on ties",
+	ok(right,
+	   "batch %lu: select_max finds the largest precise sum, lowest index on ties",
 	   batch);
-	ok(bounded, "batch %lu: select_max takes precise sums only of unpruned counters", batch);
+	ok(bounded, "batch %lu: select_max takes precise sums only of unpruned counters",
+	   batch);
 
 	/* One counter far above the others' ranges is chosen without a
 	 * precise sum of anything it pruned. */
@@ -273,10 +298,12 @@ static void test_select_max(unsigned long batch)
 	percpu_counter_tree_set(&c[5], 1000000 + 64 * (long)batch * pcpu_nr_cpus());
 	int got = percpu_counter_tree_select_max(ptrs, N, &nr_precise);
 	model_max(ptrs, N, &cand);
-	ok(got == 5 && nr_precise <= cand, "batch %lu: a clear maximum (precise sums %u of %u candidates)",
+	ok(got == 5 && nr_precise <= cand,
+	   "batch %lu: a clear maximum (precise sums %u of %u candidates)",
 	   batch, nr_precise, cand);
 	percpu_counter_tree_destroy_many(c, 0);
-	is(percpu_counter_tree_precise_sum(&c[1]), 1, "batch %lu: destroy_many of none is a no-op",
+	is(percpu_counter_tree_precise_sum(&c[1]), 1,
+	   "batch %lu: destroy_many of none is a no-op",
 	   batch);
 	percpu_counter_tree_destroy_many(c, N);
 }
@@ -343,16 +370,19 @@ static void test_misuse(void)
 		{ use_range, "accuracy_range" }, { use_destroy, "destroy" },
 		{ use_compare, "precise_compare" }, { use_select, "select_max" },
 	};
-	const char *want = tap_fmt("libpcpu: percpu_counter_tree_*(%p): ", (void *)&victim);
+	const char *want = tap_fmt("libpcpu: percpu_counter_tree_*(%p): ",
+				   (void *)&victim);
 
 	memset(&victim, 0, sizeof(victim));
 	for (size_t i = 0; i < sizeof(uses) / sizeof(uses[0]); i++)
-		tap_aborts(uses[i].fn, &victim, want, "%s of a zeroed tree counter aborts",
+		tap_aborts(uses[i].fn, &victim, want,
+			   "%s of a zeroed tree counter aborts",
 			   uses[i].name);
 	percpu_counter_tree_init(&victim, 8);
 	percpu_counter_tree_destroy(&victim);
 	for (size_t i = 0; i < sizeof(uses) / sizeof(uses[0]); i++)
-		tap_aborts(uses[i].fn, &victim, want, "%s of a destroyed tree counter aborts",
+		tap_aborts(uses[i].fn, &victim, want,
+			   "%s of a destroyed tree counter aborts",
 			   uses[i].name);
 
 	memset(&victim, 0, sizeof(victim));
@@ -409,8 +439,9 @@ static void test_threads(unsigned long batch)
 		ptrs[k] = &c[k];
 	for (int round = 0; round < 2; round++) {
 		for (int i = 0; i < THREADS; i++) {
-			w[i] = (struct worker){ c, model, N, (uint64_t)(i + 1) * 1000003 + batch,
-						tap_now() + secs / 4 };
+			uint64_t seed = (uint64_t)(i + 1) * 1000003 + batch;
+
+			w[i] = (struct worker){ c, model, N, seed, tap_now() + secs / 4 };
 			pthread_create(&tid[i], NULL, add_thread, &w[i]);
 		}
 		for (int i = 0; i < THREADS; i++)
@@ -427,9 +458,11 @@ static void test_threads(unsigned long batch)
 		}
 		sel &= percpu_counter_tree_select_max(ptrs, N, NULL) == best;
 	}
-	ok(exact, "batch %lu: %d threads, %d counters: precise sums match the model", batch,
+	ok(exact, "batch %lu: %d threads, %d counters: precise sums match the model",
+	   batch,
 	   THREADS, N);
-	ok(acc, "batch %lu: after the threads, approximate sums are within their ranges", batch);
+	ok(acc, "batch %lu: after the threads, approximate sums are within their ranges",
+	   batch);
 	ok(sel, "batch %lu: select_max agrees with the model", batch);
 	percpu_counter_tree_destroy_many(c, N);
 }

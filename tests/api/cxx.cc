@@ -95,7 +95,8 @@ int main()
 
 	struct percpu_counter_tree trees[2];
 	struct percpu_counter_tree *const list[2] = { &trees[0], &trees[1] };
-	is(percpu_counter_tree_init_many(trees, 2, 64), 0, "percpu_counter_tree_init_many");
+	is(percpu_counter_tree_init_many(trees, 2, 64), 0,
+	   "percpu_counter_tree_init_many");
 	percpu_counter_tree_add(&trees[1], 5);
 	is(percpu_counter_tree_select_max(list, 2, nullptr), 1, "select_max from C++");
 	percpu_counter_tree_destroy_many(trees, 2);

@@ -94,8 +94,8 @@ static void test_sizes_and_alignment(void)
 			}
 			disjoint = aligned && copies_disjoint(p, size);
 			ok(aligned && zeroed && disjoint,
-			   "size %zu align %zu: %d copies aligned to %zu, zeroed, disjoint",
-			   size, align, nr, want);
+			   "size %zu align %zu: %d copies aligned to %zu, zeroed, "
+			   "disjoint", size, align, nr, want);
 			pcpu_free(p);
 		}
 	}
@@ -185,7 +185,8 @@ static void test_ptr(void)
 	int64_t sum = 0;
 	for (int cpu = 0; cpu < nr; cpu++)
 		sum += ((int64_t *)pcpu_ptr(p, cpu))[8];
-	is(sum, (int64_t)nr * (nr + 1) / 2, "writes through an interior pointer land in the field");
+	is(sum, (int64_t)nr * (nr + 1) / 2,
+	   "writes through an interior pointer land in the field");
 	pcpu_free(p);
 }
 
@@ -261,7 +262,8 @@ static void test_bad_free(void)
 		   "pcpu_free of an interior pointer aborts with a message");
 	tap_aborts(free_it, p + 63, tap_fmt("libpcpu: pcpu_free(%p): ", (void *)(p + 63)),
 		   "pcpu_free of the last byte aborts with a message");
-	tap_aborts(free_it, &on_stack, tap_fmt("libpcpu: pcpu_free(%p): ", (void *)&on_stack),
+	tap_aborts(free_it, &on_stack,
+		   tap_fmt("libpcpu: pcpu_free(%p): ", (void *)&on_stack),
 		   "pcpu_free of a stack address aborts with a message");
 	tap_aborts(free_it, heap, tap_fmt("libpcpu: pcpu_free(%p): ", heap),
 		   "pcpu_free of a malloc block aborts with a message");
@@ -446,7 +448,8 @@ static void test_signals(void)
 		 (long long)handled, (long long)loops);
 	ok(handled >= 1, "signal handlers ran");
 	is(pcpu_sum(sig_target), loops + 1000000 * handled,
-	   "%d threads adding while signal handlers add to the same copy: none lost", THREADS);
+	   "%d threads adding while signal handlers add to the same copy: none lost",
+	   THREADS);
 	pcpu_free(sig_target);
 }
 

@@ -97,7 +97,8 @@ static void test_lifecycle(unsigned flags, const char *name)
 	percpu_ref_kill(&o.ref);
 	ok(percpu_ref_is_dying(&o.ref), "%s: killed: dying", name);
 	ok(!percpu_ref_tryget_live(&o.ref), "%s: tryget_live fails once killed", name);
-	ok(percpu_ref_tryget(&o.ref), "%s: tryget succeeds while references remain", name);
+	ok(percpu_ref_tryget(&o.ref), "%s: tryget succeeds while references remain",
+	   name);
 	ok(!percpu_ref_is_zero(&o.ref) && releases(&o) == 0,
 	   "%s: killed with 4 references held: not released", name);
 	percpu_ref_put_many(&o.ref, 2);
@@ -239,7 +240,8 @@ static void test_resurrect_reinit(void)
 	ok(percpu_ref_is_zero(&o.ref) && releases(&o) == 1,
 	   "INIT_DEAD: putting the initial reference releases");
 	percpu_ref_reinit(&o.ref);
-	ok(!percpu_ref_is_dying(&o.ref) && !percpu_ref_is_zero(&o.ref), "and reinit revives it");
+	ok(!percpu_ref_is_dying(&o.ref) && !percpu_ref_is_zero(&o.ref),
+	   "and reinit revives it");
 	percpu_ref_kill(&o.ref);
 	is(releases(&o), 2, "killed: released again");
 	percpu_ref_exit(&o.ref);
@@ -341,21 +343,25 @@ static void test_misuse(void)
 
 	memset(&victim, 0, sizeof(victim));
 	for (size_t i = 0; i < sizeof(uses) / sizeof(uses[0]); i++)
-		tap_aborts(uses[i].fn, &victim, want, "%s of a zeroed ref aborts", uses[i].name);
+		tap_aborts(uses[i].fn, &victim, want, "%s of a zeroed ref aborts",
+			   uses[i].name);
 	percpu_ref_init(&victim, NULL, 0);
 	percpu_ref_exit(&victim);
 	for (size_t i = 0; i < sizeof(uses) / sizeof(uses[0]); i++)
-		tap_aborts(uses[i].fn, &victim, want, "%s of an exited ref aborts", uses[i].name);
+		tap_aborts(uses[i].fn, &victim, want, "%s of an exited ref aborts",
+			   uses[i].name);
 
 	tap_aborts(put_below_zero, &victim, want, "a put below zero aborts");
 	tap_aborts(put_too_many, &victim, want, "put_many below zero aborts");
 	tap_aborts(kill_twice, &victim, want, "killing a dying ref aborts");
 	tap_aborts(exit_held, &victim, want, "exit with references held aborts");
-	tap_aborts(reinit_not_allowed, &victim, want, "reinit without ALLOW_REINIT aborts");
+	tap_aborts(reinit_not_allowed, &victim, want,
+		   "reinit without ALLOW_REINIT aborts");
 	tap_aborts(reinit_live, &victim, want, "reinit of a live ref aborts");
 
 	memset(&victim, 0, sizeof(victim));
-	is(percpu_ref_init(&victim, NULL, 1u << 9), -EINVAL, "init with a bad flag fails");
+	is(percpu_ref_init(&victim, NULL, 1u << 9), -EINVAL,
+	   "init with a bad flag fails");
 	tap_aborts(use_get, &victim, want, "a failed init initialised nothing");
 }
 
@@ -449,11 +455,13 @@ static void test_threads(unsigned flags, const char *name)
 
 	tap_diag("%s: %ld successful trygets", name, sh.gets);
 	is(early, 0, "%s: %d threads: nothing released while live", name, THREADS);
-	ok(sh.o.confirms == 1 && !sh.o.confirm_live, "%s: confirm ran once, the ref dying", name);
+	ok(sh.o.confirms == 1 && !sh.o.confirm_live,
+	   "%s: confirm ran once, the ref dying", name);
 	ok(!sh.bad_live, "%s: no tryget_live succeeded after kill returned", name);
 	ok(!sh.bad_dead, "%s: no tryget succeeded after release", name);
 	is(releases(&sh.o), 1, "%s: released exactly once after the last put", name);
-	ok(!sh.o.early_release, "%s: release ran only once no thread held a reference", name);
+	ok(!sh.o.early_release, "%s: release ran only once no thread held a reference",
+	   name);
 	ok(percpu_ref_is_zero(&sh.o.ref), "%s: the ref ends at zero", name);
 	percpu_ref_exit(&sh.o.ref);
 }

@@ -42,7 +42,8 @@ static void test_counts(void)
 	ok(got, "%d allocations of 40 to %d bytes", N, 40 + (N - 1) * 100);
 	mid = now();
 	is(mid.nr_alloc, before.nr_alloc + N, "nr_alloc counts %d more live", N);
-	is(mid.nr_alloc_total, before.nr_alloc_total + N, "nr_alloc_total counts %d more", N);
+	is(mid.nr_alloc_total, before.nr_alloc_total + N, "nr_alloc_total counts %d more",
+	   N);
 	is(mid.nr_free_total, before.nr_free_total, "nr_free_total unchanged");
 	ok(mid.nr_max_alloc >= mid.nr_alloc, "peak >= live allocations");
 	ok(mid.bytes_used >= before.bytes_used + bytes,
@@ -51,7 +52,8 @@ static void test_counts(void)
 	ok(mid.bytes_reserved >= mid.bytes_used * mid.nr_cpus,
 	   "bytes_reserved covers every copy of the bytes used");
 	ok(mid.min_alloc_size && mid.min_alloc_size <= 40, "min_alloc_size <= 40");
-	ok(mid.max_alloc_size >= 40 + (N - 1) * 100, "max_alloc_size >= the largest request");
+	ok(mid.max_alloc_size >= 40 + (N - 1) * 100,
+	   "max_alloc_size >= the largest request");
 	ok(mid.nr_max_chunks >= mid.nr_chunks, "peak chunks >= chunks held");
 	if (!strcmp(tap_variant(), "api"))
 		ok(mid.nr_chunks == 0 && mid.unit_size == 0,
@@ -68,7 +70,8 @@ static void test_counts(void)
 		pcpu_free(p[i]);
 	after = now();
 	is(after.nr_alloc, before.nr_alloc, "nr_alloc back after the frees");
-	is(after.nr_free_total, before.nr_free_total + N, "nr_free_total counts %d more", N);
+	is(after.nr_free_total, before.nr_free_total + N, "nr_free_total counts %d more",
+	   N);
 	is(after.nr_alloc_total, mid.nr_alloc_total, "frees allocate nothing");
 	ok(after.nr_max_alloc >= before.nr_alloc + N, "the peak remembers %d more", N);
 	is(after.bytes_used, before.bytes_used, "bytes_used back after the frees");
@@ -128,7 +131,7 @@ static void test_print(void)
 	tap_diag("pcpu_stats_print wrote %zu bytes", len);
 	ok(strstr(text, tap_fmt(" %llu ", (unsigned long long)st.nr_alloc_total)) &&
 		   strstr(text, tap_fmt(" %llu ", (unsigned long long)st.bytes_used)),
-	   "the printout shows the counts pcpu_stats gives (%llu allocations, %llu bytes)",
+	   "the printout shows pcpu_stats' counts (%llu allocations, %llu bytes)",
 	   (unsigned long long)st.nr_alloc_total, (unsigned long long)st.bytes_used);
 
 	is(pcpu_stats_print(NULL), -EINVAL, "pcpu_stats_print(NULL) is -EINVAL");
