@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <pcpu.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -466,6 +467,74 @@ static void test_threads(unsigned flags, const char *name)
 	percpu_ref_exit(&sh.o.ref);
 }
 
+/*
+ * Many short lives of one ref (ALLOW_REINIT): threads keep taking
+ * references with tryget_live and dropping them while the main thread
+ * kills the ref, waits for its release and reinitialises it, round after
+ * round.  Every life must end with exactly one release, run when no thread
+ * held a reference: a tryget_live that slipped past a kill, or a put that
+ * released early, shows up as a second release or an early one.
+ */
+struct lives {
+	struct object o;
+	long gets; /* successful trygets, atomic */
+	int stop;
+};
+
+static void *life_thread(void *arg)
+{
+	struct lives *lv = arg;
+
+	while (!__atomic_load_n(&lv->stop, __ATOMIC_RELAXED)) {
+		if (!percpu_ref_tryget_live(&lv->o.ref)) {
+			sched_yield(); /* dying: let the holders finish */
+			continue;
+		}
+		__atomic_fetch_add(&lv->o.held, 2, __ATOMIC_RELAXED);
+		percpu_ref_get(&lv->o.ref);
+		__atomic_fetch_add(&lv->gets, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_sub(&lv->o.held, 2, __ATOMIC_RELEASE);
+		percpu_ref_put(&lv->o.ref);
+		percpu_ref_put(&lv->o.ref);
+	}
+	return NULL;
+}
+
+static void test_lives(void)
+{
+	enum { THREADS = 8 };
+	static struct lives lv;
+	pthread_t tid[THREADS];
+	int rounds = 0;
+	bool once = true;
+	double end = tap_now() + tap_seconds(0.3);
+
+	percpu_ref_init(&lv.o.ref, release, PERCPU_REF_ALLOW_REINIT);
+	for (int i = 0; i < THREADS; i++)
+		pthread_create(&tid[i], NULL, life_thread, &lv);
+	while (rounds < 10 || (tap_now() < end && rounds < 100000)) {
+		long gets = __atomic_load_n(&lv.gets, __ATOMIC_RELAXED);
+
+		if (rounds++)
+			percpu_ref_reinit(&lv.o.ref);
+		while (__atomic_load_n(&lv.gets, __ATOMIC_RELAXED) < gets + 1)
+			sched_yield();
+		percpu_ref_kill(&lv.o.ref);
+		while (releases(&lv.o) < rounds)
+			sched_yield();
+		once &= releases(&lv.o) == rounds;
+	}
+	__atomic_store_n(&lv.stop, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(tid[i], NULL);
+	ok(once && releases(&lv.o) == rounds,
+	   "%d lives of a ref among %d threads: each released exactly once", rounds,
+	   THREADS);
+	ok(!lv.o.early_release, "no release while a thread held a reference");
+	ok(percpu_ref_is_zero(&lv.o.ref), "the ref ends at zero");
+	percpu_ref_exit(&lv.o.ref);
+}
+
 int main(void)
 {
 	tap_start();
@@ -479,5 +548,6 @@ int main(void)
 	test_misuse();
 	test_threads(0, "per-CPU");
 	test_threads(PERCPU_REF_INIT_ATOMIC | PERCPU_REF_ALLOW_REINIT, "INIT_ATOMIC");
+	test_lives();
 	return tap_done();
 }
