@@ -76,7 +76,7 @@ TESTS += tests/abi.sh
 EXTRA_DIST += tests/abi.sh
 
 # The demonstration: an instrumented program, run plain and preloaded.
-noinst_PROGRAMS = tests/demo
+noinst_PROGRAMS += tests/demo
 tests_demo_SOURCES = tests/demo.c
 tests_demo_LDADD = libpcpu-api.la
 EXTRA_DIST += tests/demo.sh
