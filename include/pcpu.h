@@ -349,7 +349,9 @@ percpu_counter_tree_select_max(struct percpu_counter_tree *const *c, unsigned n,
  * count, waiting until no thread is still inside a per-CPU get or put,
  * folds the copies in and drops the initial reference; release runs
  * exactly once, when the shared count then reaches zero, on the thread
- * that dropped the last reference.
+ * that dropped the last reference.  Nothing touches the ref after release
+ * returns, so release may call percpu_ref_exit() and free the memory that
+ * holds the ref.
  *
  * Misuse aborts with a message naming the ref: a put that would take the
  * count below zero, a kill of a ref that is already dying, exit while
@@ -393,7 +395,7 @@ PCPU_API bool percpu_ref_tryget(struct percpu_ref *ref);
 PCPU_API bool percpu_ref_tryget_live(struct percpu_ref *ref);
 /* Drop one (put) or nr (put_many) references; the put that takes a killed
  * ref to zero runs release on the calling thread.  A put below zero
- * aborts. */
+ * aborts; get_many and put_many of 0 do nothing. */
 PCPU_API void percpu_ref_put(struct percpu_ref *ref);
 PCPU_API void percpu_ref_put_many(struct percpu_ref *ref, unsigned long nr);
 

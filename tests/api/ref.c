@@ -94,6 +94,8 @@ static void test_lifecycle(unsigned flags, const char *name)
 	percpu_ref_put(&o.ref);
 	ok(!percpu_ref_is_zero(&o.ref) && releases(&o) == 0,
 	   "%s: balanced gets and puts release nothing", name);
+	percpu_ref_get_many(&o.ref, 0);
+	percpu_ref_put_many(&o.ref, 0);
 	percpu_ref_get_many(&o.ref, 3);
 	percpu_ref_kill(&o.ref);
 	ok(percpu_ref_is_dying(&o.ref), "%s: killed: dying", name);
@@ -108,6 +110,8 @@ static void test_lifecycle(unsigned flags, const char *name)
 	percpu_ref_put(&o.ref);
 	is(releases(&o), 1, "%s: the last put releases, once", name);
 	ok(percpu_ref_is_zero(&o.ref), "%s: released ref is zero", name);
+	percpu_ref_put_many(&o.ref, 0);
+	is(releases(&o), 1, "%s: put_many(0) of a released ref does nothing", name);
 	ok(!percpu_ref_tryget(&o.ref), "%s: tryget fails at zero", name);
 	ok(!percpu_ref_tryget_live(&o.ref), "%s: tryget_live fails at zero", name);
 	is(releases(&o), 1, "%s: still released once", name);
