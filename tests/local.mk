@@ -54,7 +54,16 @@ tap_markers = $(tap_tests:=.api.tap) $(tap_tests:=.rseq.tap) \
 TESTS += $(tap_markers)
 CLEANFILES += $(tap_markers)
 
-tests/%.api.tap tests/%.rseq.tap tests/%.atomic.tap tests/%.local.tap: tests/%$(EXEEXT)
+# One rule per variant: a pattern rule with several targets would be one
+# recipe making them all, and the markers it did not touch would be looked
+# up in $(srcdir) by VPATH builds.
+tests/%.api.tap: tests/%$(EXEEXT)
+	@: >$@
+tests/%.rseq.tap: tests/%$(EXEEXT)
+	@: >$@
+tests/%.atomic.tap: tests/%$(EXEEXT)
+	@: >$@
+tests/%.local.tap: tests/%$(EXEEXT)
 	@: >$@
 
 TEST_EXTENSIONS = .tap .sh
@@ -64,6 +73,49 @@ TAP_LOG_COMPILER = $(SHELL) $(top_builddir)/tests/run-test
 SH_LOG_DRIVER = $(TAP_DRIVER)
 SH_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)'; \
-	top_srcdir='$(abs_top_srcdir)'; export top_builddir top_srcdir;
+	top_srcdir='$(abs_top_srcdir)'; NM='$(NM)'; export top_builddir top_srcdir NM;
 
 EXTRA_DIST += tests/run-test.in
+
+# The API's tests, one program per concept, written against the contract of
+# include/pcpu.h so that they hold for every implementation.
+tap_tests += \
+	tests/api/counter \
+	tests/api/counter_tree \
+	tests/api/ref \
+	tests/api/c11 \
+	tests/api/cxx
+tests_api_counter_SOURCES = tests/api/counter.c
+tests_api_counter_tree_SOURCES = tests/api/counter_tree.c
+tests_api_ref_SOURCES = tests/api/ref.c
+# The header in strict ISO C11 and in C++.
+tests_api_c11_SOURCES = tests/api/c11.c
+tests_api_c11_CFLAGS = -std=c11 -pedantic-errors -pthread $(WARN_CFLAGS)
+tests_api_cxx_SOURCES = tests/api/cxx.cc
+tests_api_cxx_CXXFLAGS = -std=c++11 -pedantic-errors $(AM_CXXFLAGS)
+
+# PROVISIONAL: the bump arena fails the contract of per-CPU memory
+# (alignments below 4, reuse, statistics), so these run against libpcpu-api
+# only until the bitmap arena lands and moves them into tap_tests.
+tap_tests_api_only = \
+	tests/api/memory \
+	tests/api/stats
+tests_api_memory_SOURCES = tests/api/memory.c
+tests_api_stats_SOURCES = tests/api/stats.c
+check_PROGRAMS += $(tap_tests_api_only)
+tap_markers += $(tap_tests_api_only:=.api.tap)
+
+# The exported symbols of the two libraries, against each other and pcpu.h.
+TESTS += tests/abi.sh
+EXTRA_DIST += tests/abi.sh
+
+# The demonstration: an instrumented program, run plain and preloaded.
+noinst_PROGRAMS += tests/demo
+tests_demo_SOURCES = tests/demo.c
+tests_demo_LDADD = libpcpu-api.la
+EXTRA_DIST += tests/demo.sh
+
+.PHONY: demo
+demo: tests/demo$(EXEEXT) libpcpu.la
+	@$(SHELL) $(srcdir)/tests/demo.sh ./tests/demo$(EXEEXT) \
+		$(abs_top_builddir)/.libs/libpcpu.so $(DEMO_ARGS)
