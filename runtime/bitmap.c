@@ -66,6 +66,13 @@ static uint64_t word_mask(uint32_t s, uint32_t e)
 /* Set (val) or clear [s, e). */
 static void assign_range(uint64_t *map, uint32_t s, uint32_t e, bool val)
 {
+	if (s < e && s / 64 == (e - 1) / 64) {
+		if (val)
+			map[s / 64] |= word_mask(s, e);
+		else
+			map[s / 64] &= ~word_mask(s, e);
+		return;
+	}
 	while (s < e) {
 		uint32_t stop = (s | 63) + 1 < e ? (s | 63) + 1 : e;
 		uint64_t mask = word_mask(s, stop);
@@ -121,14 +128,23 @@ static bool scan_known(const struct bitmap_hint *h)
 	return h->scan || h->first_free >= h->contig_start;
 }
 
-/* Start of the free run that ends at bit s (s itself may be anything). */
+/*
+ * Start of the free run that ends at bit s (s itself may be anything).
+ * Blocks before s's are followed by their hints; the map's left and
+ * contig runs answer at once for the long runs that frees in address
+ * order build up.
+ */
 static uint32_t run_begin(const struct bitmap *m, uint32_t s)
 {
 	uint32_t bs = s / BB * BB;
 	uint32_t ms = prev_one_end(m->alloc_map, bs, s);
 
-	if (ms > bs)
+	if (ms > bs || !bs)
 		return ms;
+	if (m->hint.left_free >= bs)
+		return 0;
+	if (m->hint.contig && m->hint.contig_start + m->hint.contig == bs)
+		return m->hint.contig_start;
 	for (uint32_t b = bs / BB; b-- > 0;) {
 		if (m->blocks[b].nr_free != BB)
 			return ms - m->blocks[b].right_free;
@@ -146,8 +162,12 @@ static uint32_t run_end(const struct bitmap *m, uint32_t e)
 	if (e >= m->nr_bits)
 		return m->nr_bits;
 	me = next_one(m->alloc_map, e, be);
-	if (me < be)
+	if (me < be || be == m->nr_bits)
 		return me;
+	if (m->hint.right_free >= m->nr_bits - be)
+		return m->nr_bits;
+	if (m->hint.contig && m->hint.contig_start == be)
+		return be + m->hint.contig;
 	for (uint32_t b = be / BB; b < m->nr_blocks; b++) {
 		if (m->blocks[b].nr_free != BB)
 			return me + m->blocks[b].left_free;
@@ -322,7 +342,14 @@ static void hint_alloc(struct bitmap_hint *h, const struct region *r, uint32_t s
 	if (h->first_free == s)
 		h->first_free = e < re ? e : region_next_free(r, e);
 
-	if (h->contig && rs == h->contig_start) {
+	if (h->contig && rs == h->contig_start && known && s == rs && re == r->size &&
+	    re - e > h->scan) {
+		/* Carved from the front of a contig run that ends the region
+		 * (filling in address order): what is left of it is still the
+		 * longest, and scan still describes what lies before. */
+		h->contig = re - e;
+		h->contig_start = e;
+	} else if (h->contig && rs == h->contig_start) {
 		struct refresh f;
 
 		/* The contig run is cut: the new longest is the longest of what

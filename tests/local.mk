@@ -6,8 +6,10 @@ check_LIBRARIES += tests/libtap.a
 tests_libtap_a_SOURCES = tests/tap.c tests/tap.h
 
 tap_tests = \
+	tests/arena_alloc \
 	tests/identity
 
+tests_arena_alloc_SOURCES = tests/arena_alloc.c
 tests_identity_SOURCES = tests/identity.c
 
 check_PROGRAMS += $(tap_tests)
@@ -33,3 +35,12 @@ AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)'; \
 	top_srcdir='$(abs_top_srcdir)'; export top_builddir top_srcdir;
 
 EXTRA_DIST += tests/run-test.in
+
+# Internal tests: they compile the runtime sources they test into the
+# program and run once, as plain TAP programs (no extension, no variant).
+internal_tests = tests/arena_bitmap
+tests_arena_bitmap_SOURCES = tests/arena_bitmap.c runtime/bitmap.c runtime/bitmap.h
+tests_arena_bitmap_LDADD = tests/libtap.a libpcpu-api.la
+check_PROGRAMS += $(internal_tests)
+TESTS += $(internal_tests)
+LOG_DRIVER = $(TAP_DRIVER)
