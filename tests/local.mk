@@ -7,9 +7,11 @@ tests_libtap_a_SOURCES = tests/tap.c tests/tap.h
 
 tap_tests = \
 	tests/arena_alloc \
+	tests/arena_lazy \
 	tests/identity
 
 tests_arena_alloc_SOURCES = tests/arena_alloc.c
+tests_arena_lazy_SOURCES = tests/arena_lazy.c
 tests_identity_SOURCES = tests/identity.c
 
 check_PROGRAMS += $(tap_tests)
@@ -36,11 +38,15 @@ AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)'; \
 
 EXTRA_DIST += tests/run-test.in
 
-# Internal tests: they compile the runtime sources they test into the
-# program and run once, as plain TAP programs (no extension, no variant).
-internal_tests = tests/arena_bitmap
+# Tests that run once, as plain TAP programs (no extension, no variant):
+# internal ones compile the runtime sources they test into the program;
+# the others probe the built libpcpu.so itself.
+once_tests = tests/arena_bitmap tests/arena_dlopen
 tests_arena_bitmap_SOURCES = tests/arena_bitmap.c runtime/bitmap.c runtime/bitmap.h
 tests_arena_bitmap_LDADD = tests/libtap.a libpcpu-api.la
-check_PROGRAMS += $(internal_tests)
-TESTS += $(internal_tests)
+tests_arena_dlopen_SOURCES = tests/arena_dlopen.c
+tests_arena_dlopen_LDADD = tests/libtap.a libpcpu-api.la
+check_PROGRAMS += $(once_tests)
+TESTS += $(once_tests) tests/arena_private.sh
+EXTRA_DIST += tests/arena_private.sh
 LOG_DRIVER = $(TAP_DRIVER)
