@@ -14,7 +14,7 @@
 #include "bitmap.h"
 #include "tap.h"
 
-#define NR_BLOCKS 8
+#define NR_BLOCKS 4
 #define NR_BITS (NR_BLOCKS * BITMAP_BLOCK_BITS)
 #define MAX_LIVE NR_BITS
 
@@ -142,7 +142,7 @@ static uint32_t random_bits(uint64_t *rng)
 {
 	switch (tap_rand(rng) % 8) {
 	case 0:
-		return 1 + tap_rand(rng) % 2500; /* crosses blocks */
+		return 1 + tap_rand(rng) % 1500; /* crosses blocks */
 	case 1:
 	case 2:
 		return 1 + tap_rand(rng) % 256;
@@ -208,6 +208,14 @@ static bool run_sequence(uint64_t *rng, unsigned ops, unsigned fill, unsigned *d
 	return true;
 }
 
+static bool free_at(uint32_t off)
+{
+	for (unsigned k = 0; k < nr_live; k++)
+		if (live[k].off == off)
+			return do_free(k);
+	return FAIL("no live object at %u", off);
+}
+
 static bool free_all(void)
 {
 	while (nr_live)
@@ -244,8 +252,14 @@ static void test_patterns(void)
 	ok(good, "%u sequential 1-bit allocations fill the map in order (%s)", n,
 	   good ? "" : why);
 	ok(bitmap_alloc(&map, 1, 1) < 0, "a full map refuses");
-	for (unsigned k = 0; good && k < nr_live; k += 2)
-		good = do_free(k) && check_all();
+	/* A free at a block's start whose left neighbour is the last bit
+	 * still used below a long free run at the map's start. */
+	for (uint32_t i = 0; good && i < BITMAP_BLOCK_BITS - 1; i++)
+		good = free_at(i) && check_all();
+	good = good && free_at(BITMAP_BLOCK_BITS) && check_all();
+	ok(good, "a free next to the map's left run stays apart from it (%s)", good ? "" : why);
+	for (uint32_t i = BITMAP_BLOCK_BITS + 2; good && i < n; i += 2)
+		good = free_at(i) && check_all();
 	ok(good, "alternating frees keep every hint exact (%s)", good ? "" : why);
 	good = good && free_all();
 	ok(good, "freeing the rest in reverse (%s)", good ? "" : why);
