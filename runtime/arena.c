@@ -107,8 +107,8 @@ static int sorted_insert(struct chunk *c)
 
 	if (arena.nr_chunks == arena.cap) {
 		uint32_t cap = arena.cap ? 2 * arena.cap : 16;
-		struct chunk **s = rallocx(arena.sorted ? (void *)arena.sorted : mallocx(1, 0),
-					   cap * sizeof(*s), 0);
+		size_t bytes = cap * sizeof(*arena.sorted);
+		struct chunk **s = arena.sorted ? rallocx(arena.sorted, bytes, 0) : mallocx(bytes, 0);
 
 		if (!s)
 			return -ENOMEM;

@@ -8,6 +8,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <pcpu.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -123,6 +124,28 @@ static void test_overlap_and_zero(void)
 	ok(intact, "no object overlaps another (patterns intact)");
 }
 
+/* Chunks that empty go back, all but one. */
+static void test_reclaim(void)
+{
+	struct pcpu_stats st;
+	size_t size = 1024, n = 4 * (256 << 10) / 1024;
+	void **big = calloc(n, sizeof(*big));
+	bool got = big != NULL;
+
+	for (size_t i = 0; got && i < n; i++)
+		got = (big[i] = pcpu_alloc(size, 0)) != NULL;
+	pcpu_stats(&st, sizeof(st));
+	ok(got && st.nr_chunks >= 3, "%zu objects of %zu bytes take %" PRIu64 " chunks", n, size,
+	   st.nr_chunks);
+	for (size_t i = 0; big && i < n; i++)
+		pcpu_free(big[i]);
+	free(big);
+	pcpu_stats(&st, sizeof(st));
+	is(st.nr_chunks, 1, "freed, they go back to jemalloc but one");
+	ok(st.nr_max_chunks >= 3 && st.bytes_reserved == st.nr_chunks * (uint64_t)st.unit_size *
+	   nr_cpus, "peak and reservation follow");
+}
+
 static void test_stats(void)
 {
 	struct pcpu_stats a, b;
@@ -161,6 +184,7 @@ static void test_stats(void)
 			chunk_line |= strstr(line, "chunk 0 at") && strstr(line, "median");
 		ok(chunk_line, "it describes each chunk");
 		pcpu_free(p);
+		test_reclaim();
 	}
 	if (f)
 		fclose(f);
