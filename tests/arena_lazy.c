@@ -59,9 +59,11 @@ static bool zero_copies(int cpu)
 
 int main(int argc, char **argv)
 {
-	/* Two CPUs' worth of objects, twice over for slack (metadata, page
-	 * rounding, the allocator's own pages): a far cry from 1024 CPUs'. */
-	long bound = 4 * 2 * (long)NR_OBJ * SIZE / 1024 + 4096;
+	/* Two CPUs' worth of objects, twice over, plus slack for metadata, the
+	 * allocator's own pages and an emulator's (qemu-user keeps some 80
+	 * bytes per guest page mapped, about 26 MiB for these 1.3 GiB of
+	 * reserved units): still a seventeenth of 1024 CPUs' worth. */
+	long bound = 4 * 2 * (long)NR_OBJ * SIZE / 1024 + 65536;
 	long base, grown;
 	bool good;
 
@@ -69,11 +71,16 @@ int main(int argc, char **argv)
 	if (strcmp(tap_variant(), "api") && !getenv("PCPU_NR_CPUS")) {
 		setenv("PCPU_NR_CPUS", "1024", 1);
 		execv("/proc/self/exe", argv);
-		tap_bail("cannot re-execute with PCPU_NR_CPUS");
+		/* An emulator without binfmt_misc cannot exec a guest binary:
+		 * go on with the CPU count in force, and skip below. */
 	}
 	tap_start();
 	if (!strcmp(tap_variant(), "api")) {
 		tap_skip("the portable library has no arena", "lazy commit");
+		return tap_done();
+	}
+	if (pcpu_nr_cpus() != WANT_CPUS) {
+		tap_skip("could not re-execute with PCPU_NR_CPUS", "lazy commit");
 		return tap_done();
 	}
 	is(pcpu_nr_cpus(), WANT_CPUS, "PCPU_NR_CPUS=%d in force", WANT_CPUS);
