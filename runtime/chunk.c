@@ -39,17 +39,19 @@ int chunk_setup(int nr_units)
 struct chunk *chunk_create(void)
 {
 	size_t head = sizeof(struct chunk) + bitmap_blocks_bytes(CHUNK_UNIT_BITS);
-	int flags = MALLOCX_ARENA(chunk_arena) | MALLOCX_TCACHE_NONE |
-		    MALLOCX_ALIGN(PCPU_ALIGN_MAX) | MALLOCX_ZERO;
-	struct chunk *c = mallocx(head, 0);
-	uint64_t *maps = mallocx(bitmap_map_bytes(CHUNK_UNIT_BITS), MALLOCX_ZERO);
-	char *base = mallocx(chunk_reserved_bytes(), flags);
+	/* Metadata comes from the same arena, so that it too is returned at
+	 * once when the chunk goes. */
+	int meta = MALLOCX_ARENA(chunk_arena) | MALLOCX_TCACHE_NONE;
+	struct chunk *c = mallocx(head, meta);
+	uint64_t *maps = mallocx(bitmap_map_bytes(CHUNK_UNIT_BITS), meta | MALLOCX_ZERO);
+	char *base = mallocx(chunk_reserved_bytes(),
+			    meta | MALLOCX_ALIGN(PCPU_ALIGN_MAX) | MALLOCX_ZERO);
 
 	if (!c || !maps || !base) {
 		if (c)
-			dallocx(c, 0);
+			dallocx(c, MALLOCX_TCACHE_NONE);
 		if (maps)
-			dallocx(maps, 0);
+			dallocx(maps, MALLOCX_TCACHE_NONE);
 		if (base)
 			dallocx(base, MALLOCX_TCACHE_NONE);
 		errno = ENOMEM;
@@ -60,15 +62,15 @@ struct chunk *chunk_create(void)
 	c->pristine = 0;
 	c->slot = -1;
 	c->prev = c->next = NULL;
-	c->meta_bytes = sallocx(c, 0) + sallocx(maps, 0);
+	c->meta_bytes = sallocx(c, MALLOCX_TCACHE_NONE) + sallocx(maps, MALLOCX_TCACHE_NONE);
 	return c;
 }
 
 void chunk_destroy(struct chunk *c)
 {
 	dallocx(c->base, MALLOCX_TCACHE_NONE);
-	dallocx(c->map.alloc_map, 0);
-	dallocx(c, 0);
+	dallocx(c->map.alloc_map, MALLOCX_TCACHE_NONE);
+	dallocx(c, MALLOCX_TCACHE_NONE);
 }
 
 uint32_t chunk_claim(struct chunk *c, uint32_t off, uint32_t bits)
