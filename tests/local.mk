@@ -7,11 +7,15 @@ tests_libtap_a_SOURCES = tests/tap.c tests/tap.h
 
 tap_tests = \
 	tests/identity \
+	tests/arena_alloc \
+	tests/arena_lazy \
 	tests/cpu_churn \
 	tests/cpu_fork \
 	tests/cpu_signal \
 	tests/cpu_stress
 
+tests_arena_alloc_SOURCES = tests/arena_alloc.c
+tests_arena_lazy_SOURCES = tests/arena_lazy.c
 tests_identity_SOURCES = tests/identity.c
 
 # The access modes (issue 4): public behaviour in every variant, the
@@ -84,7 +88,9 @@ tap_tests += \
 	tests/api/counter_tree \
 	tests/api/ref \
 	tests/api/c11 \
-	tests/api/cxx
+	tests/api/cxx \
+	tests/api/memory \
+	tests/api/stats
 tests_api_counter_SOURCES = tests/api/counter.c
 tests_api_counter_tree_SOURCES = tests/api/counter_tree.c
 tests_api_ref_SOURCES = tests/api/ref.c
@@ -94,16 +100,8 @@ tests_api_c11_CFLAGS = -std=c11 -pedantic-errors -pthread $(WARN_CFLAGS)
 tests_api_cxx_SOURCES = tests/api/cxx.cc
 tests_api_cxx_CXXFLAGS = -std=c++11 -pedantic-errors $(AM_CXXFLAGS)
 
-# PROVISIONAL: the bump arena fails the contract of per-CPU memory
-# (alignments below 4, reuse, statistics), so these run against libpcpu-api
-# only until the bitmap arena lands and moves them into tap_tests.
-tap_tests_api_only = \
-	tests/api/memory \
-	tests/api/stats
 tests_api_memory_SOURCES = tests/api/memory.c
 tests_api_stats_SOURCES = tests/api/stats.c
-check_PROGRAMS += $(tap_tests_api_only)
-tap_markers += $(tap_tests_api_only:=.api.tap)
 
 # The exported symbols of the two libraries, against each other and pcpu.h.
 TESTS += tests/abi.sh
@@ -119,3 +117,16 @@ EXTRA_DIST += tests/demo.sh
 demo: tests/demo$(EXEEXT) libpcpu.la
 	@$(SHELL) $(srcdir)/tests/demo.sh ./tests/demo$(EXEEXT) \
 		$(abs_top_builddir)/.libs/libpcpu.so $(DEMO_ARGS)
+
+# Tests that run once, as plain TAP programs (no extension, no variant):
+# internal ones compile the runtime sources they test into the program;
+# the others probe the built libpcpu.so itself.
+once_tests = tests/arena_bitmap tests/arena_dlopen
+tests_arena_bitmap_SOURCES = tests/arena_bitmap.c runtime/bitmap.c runtime/bitmap.h
+tests_arena_bitmap_LDADD = tests/libtap.a libpcpu-api.la
+tests_arena_dlopen_SOURCES = tests/arena_dlopen.c
+tests_arena_dlopen_LDADD = tests/libtap.a libpcpu-api.la
+check_PROGRAMS += $(once_tests)
+TESTS += $(once_tests) tests/arena_private.sh
+EXTRA_DIST += tests/arena_private.sh
+LOG_DRIVER = $(TAP_DRIVER)
