@@ -55,7 +55,7 @@ void ref_shared_get(struct ref *ref, unsigned long nr)
 {
 	uint64_t old = __atomic_fetch_add(&ref->word, nr, __ATOMIC_RELAXED);
 
-	if (!(old & REF_COUNT))
+	if (!(old & REF_COUNT) && nr)
 		diag_die("percpu_ref_get", ref_api(ref),
 			 "reference taken on a released ref");
 }
