@@ -346,6 +346,17 @@ static void test_select_max(void)
 	for (int i = 0; i < N; i++)
 		percpu_counter_tree_set(c[i], 3);
 	is(percpu_counter_tree_select_max(c, N, NULL), 0, "all equal: the lowest index");
+
+	/* A precise sum that wrapped past LONG_MAX, its approximation not
+	 * (yet): the range crosses the end, so it proves no order. */
+	percpu_counter_tree_set(c[0], LONG_MAX);
+	percpu_counter_tree_add(c[0], 1);
+	percpu_counter_tree_set(c[1], 0);
+	is(percpu_counter_tree_select_max(c, 2, NULL), 1, "a sum wrapped to LONG_MIN is not the maximum");
+	is(percpu_counter_tree_precise_compare(c[0], c[1]), -1, "and compares below 0");
+	is(percpu_counter_tree_precise_compare_value(c[0], 0), 1, "0 is above it");
+	ok(percpu_counter_tree_approximate_compare_value(c[0], 0) != -1,
+	   "its approximation does not claim to be above 0");
 	percpu_counter_tree_destroy_many(many, N);
 }
 

@@ -61,12 +61,19 @@ int64_t percpu_counter_sum_positive(struct percpu_counter *c)
 	return v > 0 ? v : 0;
 }
 
+/*
+ * The exact value is the read plus the deltas, modulo 2^64.  So the read
+ * decides only when it is further than the deltas can reach both from rhs
+ * and from the ends of the int64_t range: next to an end, the exact value
+ * may have wrapped to the other one (after set(INT64_MIN), say).
+ */
 int percpu_counter_compare(struct percpu_counter *c, int64_t rhs)
 {
 	__int128 slack = (__int128)default_batch() * pcpu_nr_cpus();
-	__int128 d = (__int128)percpu_counter_read(c) - rhs;
+	__int128 read = percpu_counter_read(c), d = read - rhs;
 
-	if (d > slack || d < -slack)
+	if ((d > slack || d < -slack) && read - slack >= INT64_MIN &&
+	    read + slack <= INT64_MAX)
 		return d > 0 ? 1 : -1;
 	int64_t sum = percpu_counter_sum(c);
 	return (sum > rhs) - (sum < rhs);

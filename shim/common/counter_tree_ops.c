@@ -5,14 +5,18 @@
  * approximate_sum, precise_sum and approximate_accuracy_range.
  *
  * Bounds are computed in 128-bit arithmetic so that approx + under and
- * approx - over compare exactly, even next to LONG_MAX and LONG_MIN.
+ * approx - over compare exactly, even next to LONG_MAX and LONG_MIN.  A
+ * range that crosses one of them says nothing about order (the precise sum
+ * may have wrapped to the other end), so it counts as the whole long range:
+ * such a counter is never certainly above or below anything.
  */
+#include <limits.h>
 #include <pcpu.h>
 
 typedef __int128 wide_t;
 
 struct approx {
-	wide_t value, lo, hi; /* hi = value + under, lo = value - over */
+	wide_t value, lo, hi; /* the precise sum is in [lo, hi] */
 	unsigned long under, over;
 };
 
@@ -24,6 +28,10 @@ static struct approx approx_of(struct percpu_counter_tree *c)
 	percpu_counter_tree_approximate_accuracy_range(c, &a.under, &a.over);
 	a.lo = a.value - a.over;
 	a.hi = a.value + a.under;
+	if (a.lo < LONG_MIN || a.hi > LONG_MAX) {
+		a.lo = LONG_MIN;
+		a.hi = LONG_MAX;
+	}
 	return a;
 }
 
@@ -55,9 +63,9 @@ void percpu_counter_tree_approximate_min_max(struct percpu_counter_tree *c,
 	if (approx)
 		*approx = (long)a.value;
 	if (min)
-		*min = (long)(unsigned long)a.lo;
+		*min = (long)((unsigned long)a.value - a.over);
 	if (max)
-		*max = (long)(unsigned long)a.hi;
+		*max = (long)((unsigned long)a.value + a.under);
 }
 
 unsigned long percpu_counter_tree_inaccuracy(struct percpu_counter_tree *c)
