@@ -123,8 +123,11 @@ static void record_case(struct bench *b, const char *impl, const char *param,
 
 	bench_record(b, "alloc", "free", impl, 0, param, "ms", sf, base ? base[1] : NULL);
 	/* a baseline stopped at the limit still bounds the ratio from below */
-	if (base && base[0] && !base[0]->s.reps && ra)
+	if (base && base[0] && !base[0]->s.reps && ra && ra->s.reps) {
 		ra->ratio = base[0]->s.median / ra->s.median;
+		snprintf(ra->baseline, sizeof(ra->baseline), "%.40s/%.40s (stopped)",
+			 base[0]->workload, base[0]->impl);
+	}
 }
 
 /* Warm-up then reps passes of one implementation; returns the pass state. */

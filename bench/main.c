@@ -142,6 +142,7 @@ static void usage(FILE *f)
 	      "  --output FILE   write the report there instead of stdout\n"
 	      "  --plot DIR      write PNG and SVG charts there (gnuplot)\n"
 	      "  --merge         read CSV reports instead of measuring\n"
+	      "  --command TEXT  the command named in the report's header\n"
 	      "  --identify      print the runtime mode in force and exit\n",
 	      f);
 }
@@ -163,6 +164,7 @@ int main(int argc, char **argv)
 		{ "plot", required_argument, NULL, 'p' },
 		{ "merge", no_argument, NULL, 'm' },
 		{ "identify", no_argument, NULL, 'i' },
+		{ "command", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -177,6 +179,7 @@ int main(int argc, char **argv)
 		.ff_limit_s = 2,
 	};
 	const char *sections = ALL_SECTIONS, *output = NULL, *plot_dir = NULL;
+	const char *command = NULL;
 	int format = REPORT_TABLE, c;
 	bool merge = false, identify = false;
 	FILE *out = stdout;
@@ -225,6 +228,9 @@ int main(int argc, char **argv)
 			break;
 		case 'i':
 			identify = true;
+			break;
+		case 'C':
+			command = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -276,6 +282,8 @@ int main(int argc, char **argv)
 		if (has_section(sections, "memory"))
 			bench_memory(&b);
 	}
+	if (command)
+		snprintf(b.rep.command, sizeof(b.rep.command), "%s", command);
 	if (output && !(out = fopen(output, "w"))) {
 		perror(output);
 		return 1;

@@ -77,9 +77,9 @@ void bench_memory(struct bench *b)
 	const struct result *base =
 		bench_record(b, "memory", "bytes per counter", "kernel layout", 0, param,
 			     "bytes", bench_exact(kernel), NULL);
-	bench_record(b, "memory", "bytes per counter", "libpcpu (stats)", 0, param,
+	bench_record(b, "memory", "bytes per counter", "libpcpu stats", 0, param,
 		     "bytes", bench_exact(percpu + meta + self), base);
-	bench_record(b, "memory", "bytes per counter", "libpcpu (RSS)", 0, param,
+	bench_record(b, "memory", "bytes per counter", "libpcpu RSS", 0, param,
 		     "bytes", bench_exact(rss + self), base);
 	percpu_counter_tree_destroy_many(c, (unsigned)n);
 	free(c);

@@ -39,14 +39,29 @@ static void grid_put(struct grid *g, const char *row, const char *col,
 	int r = grid_index(g->row, &g->nr, GRID_ROWS, row);
 	int c = grid_index(g->col, &g->nc, GRID_COLS, col);
 
-	if (r < 0 || c < 0 || g->v[r][c].reps)
+	if (r < 0 || c < 0 || !isnan(g->v[r][c].median))
 		return;
 	g->v[r][c] = *s;
 }
 
 static struct grid *grid_new(void)
 {
-	return calloc(1, sizeof(struct grid));
+	struct grid *g = calloc(1, sizeof(struct grid));
+
+	for (unsigned i = 0; g && i < GRID_ROWS; i++)
+		for (unsigned j = 0; j < GRID_COLS; j++)
+			g->v[i][j].median = NAN;
+	return g;
+}
+
+/* How a process's runtime is named in legends. */
+static const char *mode_label(const char *mode, char *buf, size_t size)
+{
+	if (!strcmp(mode, "api"))
+		snprintf(buf, size, "libpcpu-api, linked");
+	else
+		snprintf(buf, size, "libpcpu.so, mode=%s", mode);
+	return buf;
 }
 
 /* ---- running gnuplot */
@@ -160,7 +175,7 @@ static int histogram(const struct grid *g, const char *dir, const char *name,
 	for (unsigned i = 0; i < g->nr; i++) {
 		fprintf(c.dat, "\"%s\"", g->row[i]);
 		for (unsigned j = 0; j < g->nc; j++)
-			print_value(c.dat, g->v[i][j].reps ? g->v[i][j].median : NAN);
+			print_value(c.dat, g->v[i][j].median);
 		fputc('\n', c.dat);
 	}
 	fprintf(c.gp,
@@ -169,7 +184,7 @@ static int histogram(const struct grid *g, const char *dir, const char *name,
 		"set style fill solid 0.85 border -1\n"
 		"set logscale y\n"
 		"set ylabel \"%s\"\n"
-		"set xtics rotate by -35 noenhanced\n"
+		"set xtics rotate by 35 right noenhanced\n"
 		"set bmargin 9\n"
 		"plot for [i=2:%u] \"%s\" using i:xtic(1) title columnheader(i)\n",
 		ylabel, g->nc + 1, c.dat_path);
@@ -191,7 +206,7 @@ static int lines(const struct grid *g, const char *dir, const char *name,
 		for (unsigned i = 0; i < g->nr; i++) {
 			const struct sample *s = &g->v[i][j];
 
-			if (!s->reps)
+			if (isnan(s->median))
 				continue;
 			fprintf(c.dat, "%s", g->row[i]);
 			print_value(c.dat, s->median);
@@ -239,7 +254,7 @@ static void file_name(char *buf, size_t size, const char *prefix, const char *s)
 static int chart_scale(const struct report *rep, const char *dir, const char *workload)
 {
 	struct grid *g = grid_new();
-	char label[LABEL], name[LABEL], title[2 * LABEL];
+	char label[LABEL], name[LABEL], title[2 * LABEL], mode[2 * REPORT_STR];
 	const char *first_mode = NULL, *baseline = NULL;
 	unsigned max_threads = 1;
 	int ret = -1;
@@ -269,10 +284,11 @@ static int chart_scale(const struct report *rep, const char *dir, const char *wo
 			if (strcmp(r->section, "scale") || r->threads != (int)t)
 				continue;
 			if (!strcmp(r->workload, workload))
-				snprintf(label, sizeof(label), "%s (%s)", workload, r->mode);
+				snprintf(label, sizeof(label), "%.63s (%.120s)", workload,
+					 mode_label(r->mode, mode, sizeof(mode)));
 			else if (group_len && !strncmp(r->workload, baseline, group_len) &&
 				 !r->workload[group_len] && !strcmp(r->mode, first_mode))
-				snprintf(label, sizeof(label), "%s", r->impl);
+				snprintf(label, sizeof(label), "baseline: %s", r->impl);
 			else
 				continue;
 			/* throughput uses this row's threads */
@@ -296,7 +312,7 @@ static int chart_scale(const struct report *rep, const char *dir, const char *wo
 static int chart_nsop(const struct report *rep, const char *dir)
 {
 	struct grid *g = grid_new();
-	char row[LABEL];
+	char row[LABEL], mode[2 * REPORT_STR];
 	int ret;
 
 	if (!g)
@@ -310,7 +326,7 @@ static int chart_nsop(const struct report *rep, const char *dir)
 			snprintf(row, sizeof(row), "%s", r->workload);
 		else
 			snprintf(row, sizeof(row), "%s: %s", r->workload, r->impl);
-		grid_put(g, row, r->mode, &r->s);
+		grid_put(g, row, mode_label(r->mode, mode, sizeof(mode)), &r->s);
 	}
 	ret = histogram(g, dir, "nsop",
 			"One thread: ns per operation, by implementation and access mode "
@@ -333,12 +349,17 @@ static int chart_alloc(const struct report *rep, const char *dir, const char *ph
 
 		if (strcmp(r->section, "alloc") || strcmp(r->workload, phase))
 			continue;
-		snprintf(col, sizeof(col), "%s (%s)", r->impl, r->mode);
+		if (!strcmp(r->impl, "libpcpu"))
+			mode_label(r->mode, col, sizeof(col));
+		else
+			snprintf(col, sizeof(col), "baseline: %s", r->impl);
 		grid_put(g, r->param, col, &r->s);
 	}
 	snprintf(name, sizeof(name), "alloc-%s", phase);
 	snprintf(title, sizeof(title),
-		 "%s time of 1M per-CPU objects, by size and free order (lower is better)",
+		 "%s: ms for all objects (1M by default), by size and free order "
+		 "(lower is better; a first-fit pass stopped at its time limit shows "
+		 "that limit)",
 		 phase);
 	ret = histogram(g, dir, name, title, "ms for 1M objects (log scale)");
 	free(g);
@@ -348,7 +369,7 @@ static int chart_alloc(const struct report *rep, const char *dir, const char *ph
 static int chart_memory(const struct report *rep, const char *dir)
 {
 	struct grid *g = grid_new();
-	char col[LABEL];
+	char col[LABEL], mode[2 * REPORT_STR];
 	int ret;
 
 	if (!g)
@@ -361,7 +382,8 @@ static int chart_memory(const struct report *rep, const char *dir)
 		if (!strcmp(r->impl, "kernel layout"))
 			snprintf(col, sizeof(col), "%s", r->impl);
 		else
-			snprintf(col, sizeof(col), "%s (%s)", r->impl, r->mode);
+			snprintf(col, sizeof(col), "%.63s (%.120s)", r->impl,
+				 mode_label(r->mode, mode, sizeof(mode)));
 		grid_put(g, r->param + 5, col, &r->s);
 	}
 	ret = lines(g, dir, "memory",

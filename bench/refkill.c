@@ -74,7 +74,7 @@ static double time_kill(void *arg)
 		fprintf(stderr, "pcpu-bench: WARNING: release ran %d times\n",
 			k->released);
 	percpu_ref_exit(&k->ref);
-	return (double)(t1 - t0) / 1e6;
+	return (double)(t1 - t0) / 1e3;
 }
 
 void bench_ref_kill(struct bench *b)
@@ -93,7 +93,7 @@ void bench_ref_kill(struct bench *b)
 	snprintf(param, sizeof(param), "%d loaders", k->nr_loaders);
 	stats_repeat(time_kill, k, 1, b->reps, &s);
 	bench_record(b, "ref-kill", "percpu_ref_kill", "libpcpu", k->nr_loaders, param,
-		     "ms", s, NULL);
+		     "us", s, NULL);
 	free(k->loader);
 	free(k);
 }

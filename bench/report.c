@@ -128,14 +128,23 @@ static void fmt_exact(char *buf, size_t size, double x)
 /* For people: three significant digits, no exponent. */
 static void fmt_human(char *buf, size_t size, double x)
 {
-	if (isnan(x))
+	if (isnan(x) || isinf(x))
 		snprintf(buf, size, "n/a");
-	else if (fabs(x) >= 100)
+	else if (fabs(x) >= 100 || (x == floor(x) && fabs(x) < 1e9))
 		snprintf(buf, size, "%.0f", x);
 	else if (fabs(x) >= 10)
 		snprintf(buf, size, "%.1f", x);
 	else
 		snprintf(buf, size, "%.2f", x);
+}
+
+/* A median, or ">time" for a run stopped at its limit (reps 0). */
+static void fmt_sample(char *buf, size_t size, const struct sample *s)
+{
+	char num[24];
+
+	fmt_human(num, sizeof(num), s->median);
+	snprintf(buf, size, "%s%s", !s->reps && !isnan(s->median) ? ">" : "", num);
 }
 
 /* Aggregate throughput of a threaded ns/op figure (ns per op per thread). */
@@ -250,7 +259,7 @@ static void table_cells(const struct result *r, char cell[T_COLS][CELL])
 	else
 		snprintf(cell[T_THREADS], sz, "-");
 	snprintf(cell[T_PARAM], sz, "%s", r->param[0] ? r->param : "-");
-	fmt_human(cell[T_MEDIAN], sz, r->s.median);
+	fmt_sample(cell[T_MEDIAN], sz, &r->s);
 	fmt_human(lo, sizeof(lo), r->s.min);
 	fmt_human(hi, sizeof(hi), r->s.max);
 	snprintf(cell[T_RANGE], sz, "%s-%s", lo, hi);
@@ -307,18 +316,16 @@ enum { K_WORKLOAD = 1, K_IMPL = 2, K_MODE = 4, K_PARAM = 8, K_THREADS = 16 };
 
 static void key_of(const struct result *r, unsigned fields, char *buf, size_t size)
 {
+	const char *part[] = { r->workload, r->impl, r->mode, r->param };
 	size_t n = 0;
 
 	buf[0] = 0;
-#define KEY_PART(flag, ...)                                                     \
-	if ((fields & (flag)) && n < size)                                      \
-		n += (size_t)snprintf(buf + n, size - n, __VA_ARGS__)
-	KEY_PART(K_WORKLOAD, "%s%s", n ? " " : "", r->workload);
-	KEY_PART(K_IMPL, "%s%s", n ? " " : "", r->impl);
-	KEY_PART(K_MODE, "%s%s", n ? " " : "", r->mode);
-	KEY_PART(K_PARAM, "%s%s", n ? " " : "", r->param);
-	KEY_PART(K_THREADS, "%s%dT", n ? " " : "", r->threads);
-#undef KEY_PART
+	for (unsigned i = 0; i < 4 && n < size; i++)
+		if ((fields & (1u << i)) && part[i][0])
+			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? " " : "",
+					      part[i]);
+	if ((fields & K_THREADS) && r->threads && n < size)
+		snprintf(buf + n, size - n, "%s%dT", n ? " " : "", r->threads);
 }
 
 /* Index of key in keys[0..*n-1], appending it if new. */
@@ -331,8 +338,13 @@ static unsigned intern(char (*keys)[3 * REPORT_STR], unsigned *n, const char *ke
 	return (*n)++;
 }
 
+/*
+ * One table of a section: a row per distinct row_fields key, a column per
+ * distinct key of the other fields.  The unit is a column of its own, or
+ * part of each column's name when unit_in_cols (columns of mixed units).
+ */
 static void md_pivot(const struct report *rep, FILE *f, const char *section,
-		     const char *title, unsigned row_fields)
+		     const char *title, unsigned row_fields, bool unit_in_cols)
 {
 	unsigned col_fields = (K_WORKLOAD | K_IMPL | K_MODE | K_PARAM | K_THREADS) &
 			      ~row_fields;
@@ -354,16 +366,19 @@ static void md_pivot(const struct report *rep, FILE *f, const char *section,
 		key_of(r, row_fields, key, sizeof(key));
 		unsigned row = intern(rows, &nr, key);
 		key_of(r, col_fields, key, sizeof(key));
+		if (unit_in_cols)
+			snprintf(key + strlen(key), sizeof(key) - strlen(key), " (%s)",
+				 r->unit);
 		unsigned col = intern(cols, &nc, key);
 		if (at[row * rep->n + col] < 0)
 			at[row * rep->n + col] = (int)i;
 	}
 	if (!nr)
 		goto out;
-	fprintf(f, "\n**%s**\n\n| | unit |", title);
+	fprintf(f, "\n**%s**\n\n|%s", title, unit_in_cols ? " |" : " | unit |");
 	for (unsigned c = 0; c < nc; c++)
 		fprintf(f, " %s |", cols[c]);
-	fputs("\n|---|---|", f);
+	fputs(unit_in_cols ? "\n|---|" : "\n|---|---|", f);
 	for (unsigned c = 0; c < nc; c++)
 		fputs("---:|", f);
 	fputc('\n', f);
@@ -373,16 +388,19 @@ static void md_pivot(const struct report *rep, FILE *f, const char *section,
 		for (unsigned c = 0; c < nc && !*unit; c++)
 			if (at[row * rep->n + c] >= 0)
 				unit = rep->r[at[row * rep->n + c]].unit;
-		fprintf(f, "| %s | %s |", rows[row], unit);
+		if (unit_in_cols)
+			fprintf(f, "| %s |", rows[row]);
+		else
+			fprintf(f, "| %s | %s |", rows[row], unit);
 		for (unsigned c = 0; c < nc; c++) {
 			int i = at[row * rep->n + c];
-			char med[32], ratio[32];
+			char med[48], ratio[32];
 
 			if (i < 0) {
 				fputs(" |", f);
 				continue;
 			}
-			fmt_human(med, sizeof(med), rep->r[i].s.median);
+			fmt_sample(med, sizeof(med), &rep->r[i].s);
 			if (isnan(rep->r[i].ratio)) {
 				fprintf(f, " %s |", med);
 			} else {
@@ -405,15 +423,17 @@ static void write_markdown(const struct report *rep, FILE *f)
 	fputs("\nEach cell: median of the repetitions; (Nx): the baseline's median "
 	      "divided by this one, both measured in the same process.\n",
 	      f);
-	md_pivot(rep, f, "scale", "Updates, ns per operation per thread, by access mode",
-		 K_WORKLOAD | K_IMPL | K_PARAM | K_THREADS);
-	md_pivot(rep, f, "read", "Reads and selection, by access mode",
-		 K_WORKLOAD | K_PARAM);
-	md_pivot(rep, f, "ref-kill", "percpu_ref_kill under load", K_WORKLOAD | K_PARAM);
-	md_pivot(rep, f, "alloc", "Allocator: 1M objects, by size and free order",
-		 K_PARAM);
+	md_pivot(rep, f, "scale",
+		 "Updates from 1..N threads: ns per operation per thread, by library and mode",
+		 K_WORKLOAD | K_IMPL | K_PARAM | K_THREADS, false);
+	md_pivot(rep, f, "read", "Reads and selection (one thread), by library and mode",
+		 K_WORKLOAD | K_IMPL | K_PARAM | K_THREADS, false);
+	md_pivot(rep, f, "ref-kill", "percpu_ref_kill under load",
+		 K_WORKLOAD | K_IMPL | K_PARAM | K_THREADS, false);
+	md_pivot(rep, f, "alloc", "Allocator: objects of one size, by free order",
+		 K_PARAM, true);
 	md_pivot(rep, f, "memory", "Bytes per tree counter, by number of CPUs",
-		 K_PARAM);
+		 K_PARAM, true);
 }
 
 int report_write(const struct report *rep, enum report_format fmt, FILE *f)

@@ -8,7 +8,8 @@
  * in the process that measured it), its sample (median, min, max, reps) in
  * a lower-is-better unit, and optionally its ratio against a baseline
  * measured in the same process: ratio = baseline median / this median, so a
- * ratio above 1 means "better than the baseline".
+ * ratio above 1 means "better than the baseline".  A sample with reps 0 and
+ * a median is a run stopped at its time limit: the median is a lower bound.
  *
  * The CSV form is also the interchange format: report_read_csv() reads
  * what report_write() wrote, so runs of separate processes (the portable
