@@ -137,7 +137,7 @@ static void usage(FILE *f)
 	      "  --counters N    tree counters for select_max and memory (default 10000)\n"
 	      "  --batch N       tree counters' batch size (default 32)\n"
 	      "  --fanout N      children per item of the kernel tree layout (default 2)\n"
-	      "  --ff-limit S    stop a first-fit pass after S seconds (default 2)\n"
+	      "  --ff-limit S    stop a first-fit pass after S seconds (default 5)\n"
 	      "  --format F      table, csv, json or markdown (default table)\n"
 	      "  --output FILE   write the report there instead of stdout\n"
 	      "  --plot DIR      write PNG and SVG charts there (gnuplot)\n"
@@ -176,7 +176,7 @@ int main(int argc, char **argv)
 		.counters = 10000,
 		.batch = 32,
 		.fanout = 2,
-		.ff_limit_s = 2,
+		.ff_limit_s = 5,
 	};
 	const char *sections = ALL_SECTIONS, *output = NULL, *plot_dir = NULL;
 	const char *command = NULL;

@@ -7,6 +7,7 @@
  */
 #include <pcpu.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -17,11 +18,11 @@
 struct kill_run {
 	struct percpu_ref ref;
 	int stop;
-	int ready;
+	int started;  /* loaders running, for their CPU numbers */
+	int holding;  /* loaders holding their own reference */
 	int released;
 	pthread_t *loader;
 	int nr_loaders;
-	int first_cpu;
 };
 
 static struct kill_run *run_of(struct percpu_ref *ref)
@@ -37,10 +38,11 @@ static void kill_release(struct percpu_ref *ref)
 static void *loader_main(void *arg)
 {
 	struct kill_run *k = arg;
-	int me = __atomic_fetch_add(&k->ready, 1, __ATOMIC_RELAXED);
+	int me = __atomic_fetch_add(&k->started, 1, __ATOMIC_RELAXED);
 
-	threads_pin(k->first_cpu + me);
+	threads_pin(me);
 	percpu_ref_get(&k->ref);
+	__atomic_fetch_add(&k->holding, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&k->stop, __ATOMIC_RELAXED)) {
 		for (int i = 0; i < 64; i++) {
 			percpu_ref_get(&k->ref);
@@ -57,12 +59,16 @@ static double time_kill(void *arg)
 	struct timespec settle = { 0, 5 * 1000 * 1000 };
 	uint64_t t0, t1;
 
-	k->stop = k->ready = k->released = 0;
+	k->stop = k->started = k->holding = k->released = 0;
 	if (percpu_ref_init(&k->ref, kill_release, 0))
 		return -1;
 	for (int i = 0; i < k->nr_loaders; i++)
 		if (pthread_create(&k->loader[i], NULL, loader_main, k))
 			abort();
+	/* kill only once every loader holds its reference, else its first
+	 * get could come after the release */
+	while (__atomic_load_n(&k->holding, __ATOMIC_ACQUIRE) < k->nr_loaders)
+		sched_yield();
 	nanosleep(&settle, NULL);
 	t0 = stats_now_ns();
 	percpu_ref_kill(&k->ref);

@@ -79,7 +79,8 @@ pcpu_bench 3-read-256 LD_PRELOAD="$preload" PCPU_MODE="$first" PCPU_NR_CPUS=256 
 pcpu_bench 4-alloc LD_PRELOAD="$preload" PCPU_MODE="$first" -- \
 	--section alloc --objects "${BENCH_OBJECTS:-1000000}"
 for n in $cpu_counts; do
-	pcpu_bench "5-memory-$n" LD_PRELOAD="$preload" PCPU_MODE="$first" \
+	# zero-padded: the merge reads raw/*.csv in name order
+	pcpu_bench "5-memory-$(printf %05d "$n")" LD_PRELOAD="$preload" PCPU_MODE="$first" \
 		PCPU_NR_CPUS="$n" -- --section memory
 done
 
