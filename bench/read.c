@@ -1,18 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * read - single-thread cost of the read side at the process's CPU count:
- * sums and comparisons of each counter type, and select_max over a set of
+ * sums and comparisons of each counter type, beside a shared counter's load
+ * and a per-thread-cache counter's sum over one slot per CPU, and select_max over a set of
  * tree counters with one clearly largest, against taking every counter's
  * precise sum.  Run it with PCPU_NR_CPUS=256 for the 256-leaf figures.
  */
 #include <pcpu.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "baseline.h"
 #include "bench.h"
 #include "threads.h"
 
 struct readers {
+	struct shared_counter shared;
+	struct tcache_counter tcache; /* one slot per CPU, as if every CPU ran a thread */
 	int64_t *this_cpu;
 	struct percpu_counter counter;
 	struct percpu_counter_tree tree[2];
@@ -30,6 +35,8 @@ struct readers {
 		__atomic_store_n(&r->sink, sink, __ATOMIC_RELAXED);             \
 	}
 
+READ_BODY(body_shared_load, __atomic_load_n(&r->shared.count, __ATOMIC_RELAXED))
+READ_BODY(body_tcache_sum, tcache_sum(&r->tcache))
 READ_BODY(body_pcpu_sum, pcpu_sum(r->this_cpu))
 READ_BODY(body_counter_read, percpu_counter_read(&r->counter))
 READ_BODY(body_counter_sum, percpu_counter_sum(&r->counter))
@@ -44,19 +51,27 @@ READ_BODY(body_tree_approx_cmp,
 READ_BODY(body_tree_precise_cmp,
 	  percpu_counter_tree_precise_compare(&r->tree[0], &r->tree[1]))
 
+/* Each libpcpu read is compared with the baseline read it replaces: a
+ * shared counter's load, or a per-thread-cache counter's full sum. */
+enum { BASE_NONE, BASE_LOAD, BASE_TCACHE_SUM };
+
 static const struct {
-	const char *name;
+	const char *name, *impl;
 	thread_body *body;
+	int baseline;
 } reads[] = {
-	{ "pcpu_sum", body_pcpu_sum },
-	{ "percpu_counter_read", body_counter_read },
-	{ "percpu_counter_sum", body_counter_sum },
-	{ "percpu_counter_compare (far)", body_counter_compare_far },
-	{ "percpu_counter_compare (near)", body_counter_compare_near },
-	{ "tree approximate_sum", body_tree_approx },
-	{ "tree precise_sum", body_tree_precise },
-	{ "tree approximate_compare", body_tree_approx_cmp },
-	{ "tree precise_compare (equal)", body_tree_precise_cmp },
+	{ "counter read", "shared-atomic", body_shared_load, BASE_NONE },
+	{ "counter sum", "thread-cache", body_tcache_sum, BASE_NONE },
+	{ "pcpu_sum", "libpcpu", body_pcpu_sum, BASE_TCACHE_SUM },
+	{ "percpu_counter_read", "libpcpu", body_counter_read, BASE_LOAD },
+	{ "percpu_counter_sum", "libpcpu", body_counter_sum, BASE_TCACHE_SUM },
+	{ "percpu_counter_compare (far)", "libpcpu", body_counter_compare_far, BASE_NONE },
+	{ "percpu_counter_compare (near)", "libpcpu", body_counter_compare_near,
+	  BASE_NONE },
+	{ "tree approximate_sum", "libpcpu", body_tree_approx, BASE_LOAD },
+	{ "tree precise_sum", "libpcpu", body_tree_precise, BASE_TCACHE_SUM },
+	{ "tree approximate_compare", "libpcpu", body_tree_approx_cmp, BASE_NONE },
+	{ "tree precise_compare (equal)", "libpcpu", body_tree_precise_cmp, BASE_NONE },
 };
 
 /* ---- select_max */
@@ -154,10 +169,17 @@ static void bench_select(struct bench *b, const char *param)
 
 void bench_read(struct bench *b)
 {
-	struct readers *r = calloc(1, sizeof(*r));
+	struct readers *r = aligned_alloc(64, sizeof(*r));
+	const struct result *base[3] = { NULL };
 	char param[REPORT_STR];
 
 	snprintf(param, sizeof(param), "cpus=%d", pcpu_nr_cpus());
+	if (r) {
+		memset(r, 0, sizeof(*r));
+		tcache_init(&r->tcache);
+		for (int cpu = 0; cpu < pcpu_nr_cpus(); cpu++)
+			tcache_attach(&r->tcache);
+	}
 	if (!r || !(r->this_cpu = pcpu_alloc(sizeof(int64_t), 0)) ||
 	    percpu_counter_init(&r->counter, 1000) ||
 	    percpu_counter_tree_init_many(r->tree, 2, b->batch)) {
@@ -170,12 +192,16 @@ void bench_read(struct bench *b)
 		struct sample s;
 
 		threads_measure(1, reads[i].body, r, b->target_ms, b->reps, &s, NULL);
-		bench_record(b, "read", reads[i].name, "libpcpu", 1, param, "ns/op", s,
-			     NULL);
+		const struct result *res =
+			bench_record(b, "read", reads[i].name, reads[i].impl, 1, param,
+				     "ns/op", s, base[reads[i].baseline]);
+		if (i < 2)
+			base[i + 1] = res;
 	}
 	percpu_counter_tree_destroy_many(r->tree, 2);
 	percpu_counter_destroy(&r->counter);
 	pcpu_free(r->this_cpu);
+	tcache_destroy(&r->tcache);
 	free(r);
 	bench_select(b, param);
 }
