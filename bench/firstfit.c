@@ -9,11 +9,6 @@
 
 #define FF_GRANULE 4
 
-struct ff_extent {
-	size_t start, end; /* [start, end) of every unit */
-	struct ff_extent *prev, *next;
-};
-
 static struct ff_extent *node_new(struct firstfit *ff, size_t start, size_t end)
 {
 	struct ff_extent *e = ff->spare;

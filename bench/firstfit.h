@@ -17,7 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct ff_extent;
+struct ff_extent {
+	size_t start, end; /* free [start, end) in every unit */
+	struct ff_extent *prev, *next;
+};
 
 struct firstfit {
 	char *base;

@@ -35,16 +35,21 @@ AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)'; \
 EXTRA_DIST += tests/run-test.in
 
 # Internal unit tests that do not depend on the runtime: they run once, as
-# the api variant only.  pcpu-bench's statistics and report writer.
+# the api variant only.  pcpu-bench's statistics, report writer and
+# first-fit baseline allocator.
 once_tests = \
 	tests/bench-stats \
-	tests/bench-report
+	tests/bench-report \
+	tests/bench-firstfit
 
 tests_bench_stats_SOURCES = tests/bench-stats.c bench/stats.c bench/stats.h
 tests_bench_stats_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bench -I$(top_srcdir)/tests
 tests_bench_report_SOURCES = tests/bench-report.c bench/report.c bench/report.h \
 	bench/stats.h
 tests_bench_report_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bench -I$(top_srcdir)/tests
+tests_bench_firstfit_SOURCES = tests/bench-firstfit.c bench/firstfit.c bench/firstfit.h
+tests_bench_firstfit_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bench -I$(top_srcdir)/tests
+tests_bench_firstfit_LDADD = tests/libtap.a libpcpu-api.la
 # libtap calls the API, so it comes first under --as-needed.
 tests_bench_stats_LDADD = tests/libtap.a libpcpu-api.la -lm
 tests_bench_report_LDADD = tests/libtap.a libpcpu-api.la -lm
