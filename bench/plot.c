@@ -125,7 +125,7 @@ static int chart_open(struct chart *c, const char *dir, const char *name,
 		"set output \"%s/%s.png\"\n"
 		"set datafile missing \"?\"\n"
 		"set title \"%s\" noenhanced\n"
-		"set key outside right top noenhanced\n"
+		"set key noenhanced\n"
 		"set grid ytics\n",
 		png_terminal(), width, height, dir, name, title);
 	return 0;
@@ -182,6 +182,7 @@ static int histogram(const struct grid *g, const char *dir, const char *name,
 		"set style data histograms\n"
 		"set style histogram clustered gap 1\n"
 		"set style fill solid 0.85 border -1\n"
+		"set key outside right top\n"
 		"set logscale y\n"
 		"set ylabel \"%s\"\n"
 		"set xtics rotate by 35 right noenhanced\n"
@@ -199,7 +200,7 @@ static int lines(const struct grid *g, const char *dir, const char *name,
 
 	if (!g->nr)
 		return 0;
-	if (chart_open(&c, dir, name, title, 1000, 600))
+	if (chart_open(&c, dir, name, title, 1000, 680))
 		return -1;
 	for (unsigned j = 0; j < g->nc; j++) {
 		fprintf(c.dat, "# %s\n", g->col[j]);
@@ -217,7 +218,7 @@ static int lines(const struct grid *g, const char *dir, const char *name,
 		fputs("\n\n", c.dat);
 	}
 	fprintf(c.gp,
-		"set logscale y\n%s"
+		"set logscale y\nset format y \"%%g\"\nset key below width 2 maxcols 2\n%s"
 		"set xlabel \"%s\"\nset ylabel \"%s\"\n"
 		"set offsets graph 0.05, graph 0.05, 0, 0\n"
 		"plot ",
@@ -226,7 +227,7 @@ static int lines(const struct grid *g, const char *dir, const char *name,
 		fprintf(c.gp, "%s\"%s\" index %u using 1:2:3:4 with yerrorlines lw 2 title \"%s\"",
 			j ? ", \\\n     " : "", c.dat_path, j, g->col[j]);
 	fputc('\n', c.gp);
-	return chart_close(&c, 1000, 600);
+	return chart_close(&c, 1000, 680);
 }
 
 /* ns per op per thread -> aggregate Mops/s for scale threads. */
