@@ -22,7 +22,6 @@ struct bench {
 	unsigned counters;  /* select_max and memory: counters per set */
 	unsigned long batch; /* tree counters' batch size */
 	double ff_limit_s;  /* alloc: first-fit pass time limit */
-	unsigned fanout;    /* memory: children per item of the kernel tree */
 };
 
 /*
@@ -46,8 +45,8 @@ void bench_memory(struct bench *b);  /* bytes per tree counter */
 /* Resident set size of the process now, bytes. */
 double bench_rss_now(void);
 
-/* Items (all levels above the leaves, root included) of a tree with
- * fanout children per item over leaves leaves. */
-unsigned long bench_tree_items(unsigned long leaves, unsigned fanout);
+/* Items (every level above the leaves, the root included) of libpcpu's
+ * tree over leaves leaves. */
+unsigned long bench_tree_items(unsigned long leaves);
 
 #endif

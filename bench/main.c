@@ -136,7 +136,6 @@ static void usage(FILE *f)
 	      "  --objects N     allocator objects per size (default 1000000)\n"
 	      "  --counters N    tree counters for select_max and memory (default 10000)\n"
 	      "  --batch N       tree counters' batch size (default 32)\n"
-	      "  --fanout N      children per item of the kernel tree layout (default 2)\n"
 	      "  --ff-limit S    stop a first-fit pass after S seconds (default 5)\n"
 	      "  --format F      table, csv, json or markdown (default table)\n"
 	      "  --output FILE   write the report there instead of stdout\n"
@@ -157,7 +156,6 @@ int main(int argc, char **argv)
 		{ "objects", required_argument, NULL, 'o' },
 		{ "counters", required_argument, NULL, 'c' },
 		{ "batch", required_argument, NULL, 'b' },
-		{ "fanout", required_argument, NULL, 'F' },
 		{ "ff-limit", required_argument, NULL, 'L' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'O' },
@@ -175,7 +173,6 @@ int main(int argc, char **argv)
 		.objects = 1000000,
 		.counters = 10000,
 		.batch = 32,
-		.fanout = 2,
 		.ff_limit_s = 5,
 	};
 	const char *sections = ALL_SECTIONS, *output = NULL, *plot_dir = NULL;
@@ -208,9 +205,6 @@ int main(int argc, char **argv)
 		case 'b':
 			b.batch = strtoul(optarg, NULL, 0);
 			break;
-		case 'F':
-			b.fanout = (unsigned)atoi(optarg);
-			break;
 		case 'L':
 			b.ff_limit_s = atof(optarg);
 			break;
@@ -241,7 +235,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (format < 0 || b.max_threads < 1 || !b.objects || !b.counters ||
-	    b.fanout < 2 || b.target_ms <= 0 || (merge && optind == argc) ||
+	    b.target_ms <= 0 || (merge && optind == argc) ||
 	    (!merge && optind != argc)) {
 		usage(stderr);
 		return 2;

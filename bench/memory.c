@@ -6,9 +6,10 @@
  * per CPU for the level-0 counters plus one 64-byte cache line per tree item.
  * Run it once per CPU count (PCPU_NR_CPUS).
  *
- * The tree shape used for the kernel figure: leaves are the CPUs, each item
- * above them has up to b->fanout children, and levels are added until one
- * item (the root) remains.
+ * The kernel figure uses the tree shape libpcpu documents for its counters
+ * (runtime/tree_shape.h): the fewest levels of items a fan-out of 16
+ * allows, a fan-out of 8 instead when 8 suffices for that many levels,
+ * ceil(leaves / fanout^j) items at level j below the root, and the root.
  */
 #include <pcpu.h>
 #include <stdio.h>
@@ -18,14 +19,16 @@
 
 #include "bench.h"
 
-unsigned long bench_tree_items(unsigned long leaves, unsigned fanout)
+unsigned long bench_tree_items(unsigned long leaves)
 {
-	unsigned long items = 0;
+	unsigned levels = 1, shift;
+	unsigned long items = 1; /* the root */
 
-	do {
-		leaves = (leaves + fanout - 1) / fanout;
-		items += leaves;
-	} while (leaves > 1);
+	while (levels < 8 && leaves > 1ul << (4 * levels))
+		levels++;
+	shift = leaves <= 1ul << (3 * levels) ? 3 : 4;
+	for (unsigned j = 1; j < levels; j++)
+		items += (leaves + (1ul << (j * shift)) - 1) >> (j * shift);
 	return items;
 }
 
@@ -70,7 +73,7 @@ void bench_memory(struct bench *b)
 	double percpu = (double)(st1.bytes_used - st0.bytes_used) * st1.nr_cpus / n;
 	double meta = (double)(st1.bytes_metadata - st0.bytes_metadata) / n;
 	double rss = (rss1 - rss0) / n;
-	double kernel = 8.0 * cpus + 64.0 * bench_tree_items(cpus, b->fanout);
+	double kernel = 8.0 * cpus + 64.0 * bench_tree_items(cpus);
 	double self = sizeof(struct percpu_counter_tree);
 
 	snprintf(param, sizeof(param), "cpus=%lu", cpus);
