@@ -10,10 +10,12 @@
  * implementation's first fill of a size, libpcpu's metadata as a share of
  * its reserved bytes with every object live, and the process's peak RSS.
  *
- * A first-fit pass that runs past b->ff_limit_s stops: its figure is then
- * recorded with reps 0 and the time spent as a lower bound.
+ * A first-fit pass that runs past b->ff_limit_s on course to take four times
+ * as long stops: its figure is then recorded with reps 0 and the time spent
+ * as a lower bound.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <pcpu.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +66,18 @@ static size_t free_index(enum order order, unsigned i, unsigned n)
 	}
 }
 
+/*
+ * Whether a first-fit pass should stop: past its time limit and on course
+ * to take over four times that, i.e. scanning quadratically (a slow but
+ * linear first fill, such as one that faults in gigabytes, runs on).
+ */
+static bool stop_early(const struct pass *p, uint64_t t0, unsigned done)
+{
+	double spent = (double)(stats_now_ns() - t0);
+
+	return spent > p->limit_ns && spent * p->n / done > 4 * p->limit_ns;
+}
+
 /* One pass; -1 if an allocation failed, 1 if the time limit stopped it. */
 static int run_pass(struct pass *p)
 {
@@ -81,8 +95,7 @@ static int run_pass(struct pass *p)
 		}
 		p->obj[i] = o;
 		p->done++;
-		if (p->ff && !(i & 1023) &&
-		    (double)(stats_now_ns() - t0) > p->limit_ns) {
+		if (p->ff && !(i & 1023) && stop_early(p, t0, i + 1)) {
 			ret = 1;
 			break;
 		}

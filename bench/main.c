@@ -136,7 +136,7 @@ static void usage(FILE *f)
 	      "  --objects N     allocator objects per size (default 1000000)\n"
 	      "  --counters N    tree counters for select_max and memory (default 10000)\n"
 	      "  --batch N       tree counters' batch size (default 32)\n"
-	      "  --ff-limit S    stop a first-fit pass after S seconds (default 5)\n"
+	      "  --ff-limit S    stop a quadratic first-fit pass after S s (default 5)\n"
 	      "  --format F      table, csv, json or markdown (default table)\n"
 	      "  --output FILE   write the report there instead of stdout\n"
 	      "  --plot DIR      write PNG and SVG charts there (gnuplot)\n"

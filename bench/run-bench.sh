@@ -58,7 +58,9 @@ pcpu_bench 1-api -- --section scale,read,ref-kill
 
 seen=
 first=
+i=0
 for mode in rseq atomic local; do
+	i=$((i + 1))
 	actual=$(identify "$mode")
 	case " $seen " in
 	*" $actual "*)
@@ -70,7 +72,7 @@ for mode in rseq atomic local; do
 		echo "  PCPU_MODE=$mode: the runtime runs mode=$actual; labelled $actual" >&2
 	seen="$seen $actual"
 	: "${first:=$mode}"
-	pcpu_bench "2-$actual" LD_PRELOAD="$preload" PCPU_MODE="$mode" -- \
+	pcpu_bench "2$i-$actual" LD_PRELOAD="$preload" PCPU_MODE="$mode" -- \
 		--section scale,read,ref-kill
 done
 
