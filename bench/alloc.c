@@ -15,6 +15,7 @@
  * as a lower bound.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <pcpu.h>
 #include <stdio.h>
@@ -124,7 +125,7 @@ static int run_pass(struct pass *p)
 
 static void record_case(struct bench *b, const char *impl, const char *param,
 			const double *alloc, const double *frees, unsigned n,
-			int stopped, const struct pass *p, struct result **base)
+			int stopped, const struct pass *p, const struct result *base)
 {
 	struct sample sa = stats_summarize(alloc, n), sf = stats_summarize(frees, n);
 
@@ -136,20 +137,20 @@ static void record_case(struct bench *b, const char *impl, const char *param,
 			impl, param, p->done, p->n, p->alloc_ms);
 	}
 	struct result *ra = bench_record(b, "alloc", "alloc", impl, 0, param, "ms", sa,
-					 base ? base[0] : NULL);
+					 base ? &base[0] : NULL);
 
-	bench_record(b, "alloc", "free", impl, 0, param, "ms", sf, base ? base[1] : NULL);
 	/* a baseline stopped at the limit still bounds the ratio from below */
-	if (base && base[0] && !base[0]->s.reps && ra && ra->s.reps) {
-		ra->ratio = base[0]->s.median / ra->s.median;
+	if (base && !base[0].s.reps && !isnan(base[0].s.median) && ra && ra->s.reps) {
+		ra->ratio = base[0].s.median / ra->s.median;
 		snprintf(ra->baseline, sizeof(ra->baseline), "%.40s/%.40s (stopped)",
-			 base[0]->workload, base[0]->impl);
+			 base[0].workload, base[0].impl);
 	}
+	bench_record(b, "alloc", "free", impl, 0, param, "ms", sf, base ? &base[1] : NULL);
 }
 
 /* Warm-up then reps passes of one implementation; returns the pass state. */
 static int measure(struct bench *b, struct pass *p, const char *impl,
-		   const char *param, struct result **base, double *rss_mb)
+		   const char *param, const struct result *base, double *rss_mb)
 {
 	double alloc[STATS_MAX_REPS], frees[STATS_MAX_REPS];
 	unsigned reps = b->reps < STATS_MIN_REPS ? STATS_MIN_REPS : b->reps;
@@ -201,7 +202,7 @@ void bench_alloc(struct bench *b)
 		for (int o = 0; o < NR_ORDERS; o++) {
 			struct pass p = { .size = cases[c].size, .align = cases[c].align,
 					  .order = (enum order)o, .obj = obj };
-			struct result *base[2];
+			struct result base[2];
 			char param[REPORT_STR];
 			struct pcpu_stats st = { 0 };
 			double rss_ff, rss;
@@ -210,10 +211,14 @@ void bench_alloc(struct bench *b)
 				 order_names[o]);
 			p.ff = &ff;
 			measure(b, &p, "first-fit", param, NULL, &rss_ff);
-			base[0] = report_find(&b->rep, "alloc", "alloc", "first-fit",
-					      NULL, param, -1);
-			base[1] = report_find(&b->rep, "alloc", "free", "first-fit",
-					      NULL, param, -1);
+			/* copies: recording more results moves the stored ones */
+			for (int i = 0; i < 2; i++) {
+				const struct result *r = report_find(
+					&b->rep, "alloc", i ? "free" : "alloc",
+					"first-fit", NULL, param, -1);
+
+				base[i] = r ? *r : (struct result){ .s.median = NAN };
+			}
 			p.ff = NULL;
 			p.st = o ? NULL : &st;
 			measure(b, &p, "libpcpu", param, base, &rss);

@@ -25,8 +25,10 @@ struct bench {
 };
 
 /*
- * Record a figure; with a baseline, ratio = baseline median / this median.
- * Returns the stored result (NULL if out of memory, reported on stderr).
+ * Record a figure; with a baseline that has a sample, ratio = baseline
+ * median / this median.  Returns the stored result (NULL if out of memory,
+ * reported on stderr), valid until the next result is recorded: keep a copy
+ * to use it as a baseline later.
  */
 struct result *bench_record(struct bench *b, const char *section,
 			    const char *workload, const char *impl, int threads,

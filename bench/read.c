@@ -157,9 +157,10 @@ static void bench_select(struct bench *b, const char *param)
 			s.found, winner);
 
 	snprintf(name, sizeof(name), "%u precise sums", s.n);
-	const struct result *base =
+	const struct result *r =
 		bench_record(b, "read", name, "libpcpu", 1, param, "ms", scan, NULL);
-	bench_record(b, "read", "select_max", "libpcpu", 1, param, "ms", sel, base);
+	struct result base = r ? *r : (struct result){ .s.reps = 0 };
+	bench_record(b, "read", "select_max", "libpcpu", 1, param, "ms", sel, &base);
 	bench_record(b, "read", "select_max precise sums taken", "libpcpu", 1, param,
 		     "count", bench_exact(nr_precise), NULL);
 	percpu_counter_tree_destroy_many(s.c, s.n);
@@ -170,7 +171,8 @@ static void bench_select(struct bench *b, const char *param)
 void bench_read(struct bench *b)
 {
 	struct readers *r = aligned_alloc(64, sizeof(*r));
-	const struct result *base[3] = { NULL };
+	/* copies (recording more results moves the stored ones); reps 0: none */
+	struct result base[3] = { { .s.reps = 0 } };
 	char param[REPORT_STR];
 
 	snprintf(param, sizeof(param), "cpus=%d", pcpu_nr_cpus());
@@ -194,9 +196,9 @@ void bench_read(struct bench *b)
 		threads_measure(1, reads[i].body, r, b->target_ms, b->reps, &s, NULL);
 		const struct result *res =
 			bench_record(b, "read", reads[i].name, reads[i].impl, 1, param,
-				     "ns/op", s, base[reads[i].baseline]);
-		if (i < 2)
-			base[i + 1] = res;
+				     "ns/op", s, &base[reads[i].baseline]);
+		if (i < 2 && res)
+			base[i + 1] = *res;
 	}
 	percpu_counter_tree_destroy_many(r->tree, 2);
 	percpu_counter_destroy(&r->counter);

@@ -192,7 +192,8 @@ static void target_destroy(struct target *t)
 void bench_scale(struct bench *b)
 {
 	for (int n = 1; n <= b->max_threads; n++) {
-		const struct result *base = NULL;
+		/* a copy: recording more results moves the stored ones */
+		struct result base = { .s.reps = 0 };
 
 		for (unsigned w = 0; w < NR_WORKLOADS; w++) {
 			const struct workload *wl = &workloads[w];
@@ -215,12 +216,12 @@ void bench_scale(struct bench *b)
 			target_destroy(t);
 			free(t);
 			if (w == 0 || strcmp(wl->group, workloads[w - 1].group))
-				base = NULL;
+				base.s.reps = 0;
 			const struct result *r = bench_record(
 				b, "scale", wl->name, wl->impl, n, "", "ns/op", s,
-				strcmp(wl->impl, "libpcpu") ? NULL : base);
-			if (!base)
-				base = r;
+				strcmp(wl->impl, "libpcpu") ? NULL : &base);
+			if (!base.s.reps && r)
+				base = *r;
 		}
 	}
 }
