@@ -33,3 +33,23 @@ AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)'; \
 	top_srcdir='$(abs_top_srcdir)'; export top_builddir top_srcdir;
 
 EXTRA_DIST += tests/run-test.in
+
+# ---- The shim as users meet it (issue 7): life cycle, process hygiene,
+# configuration, the kernel-style header, the pcpu-run wrapper and two
+# example programs.
+check_LTLIBRARIES = tests/libearly.la
+tests_libearly_la_SOURCES = tests/early_lib.c tests/early_lib.h
+tests_libearly_la_LIBADD = libpcpu-api.la
+# -rpath makes it a shared library, which a convenience library is not.
+tests_libearly_la_LDFLAGS = -rpath $(abs_builddir)/tests -avoid-version \
+	-no-undefined
+
+tap_tests += tests/lifecycle tests/linux_compat tests/scope
+tests_lifecycle_SOURCES = tests/lifecycle.c
+tests_lifecycle_LDADD = tests/libearly.la $(LDADD)
+tests_linux_compat_SOURCES = tests/linux_compat.c
+tests_scope_SOURCES = tests/scope.cc
+tests_scope_LDADD = $(LDADD) -ldl
+# pcpu.h's pcpu_stats() hides struct pcpu_stats's implicit constructor,
+# which -Wshadow reports in C++ only.
+tests_scope_CXXFLAGS = $(AM_CXXFLAGS) -Wno-shadow
