@@ -53,3 +53,9 @@ tests_scope_LDADD = $(LDADD) -ldl
 # pcpu.h's pcpu_stats() hides struct pcpu_stats's implicit constructor,
 # which -Wshadow reports in C++ only.
 tests_scope_CXXFLAGS = $(AM_CXXFLAGS) -Wno-shadow
+
+check_PROGRAMS += tests/probe
+tests_probe_SOURCES = tests/probe.c
+shim_tests = tests/config.sh tests/hygiene.sh tests/lifecycle.sh tests/pcpu-run.sh
+TESTS += $(shim_tests)
+EXTRA_DIST += $(shim_tests) tests/shtap.sh

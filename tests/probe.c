@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * probe - a small program the shell tests run under various environments:
+ *   probe runtime   print pcpu_runtime() and pcpu_nr_cpus()
+ *   probe leak      leak four per-CPU objects from two call sites
+ *   probe clean     allocate and free, leaking nothing
+ */
+#include <pcpu.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void *keep[8];
+/* volatile: one call site, not a loop the compiler unrolls into three. */
+static volatile int nr_routes = 3;
+
+/* noinline and a use of the result: the frame must stay in the stack. */
+__attribute__((noinline)) static int64_t *make_route_stats(void)
+{
+	int64_t *p = pcpu_alloc(4 * sizeof(int64_t), 0);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+__attribute__((noinline)) static void *make_cache_slot(void)
+{
+	void *p = pcpu_alloc(128, 64);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "runtime";
+
+	if (!strcmp(cmd, "runtime")) {
+		printf("%s\ncpus=%d\n", pcpu_runtime(), pcpu_nr_cpus());
+		return 0;
+	}
+	if (!strcmp(cmd, "leak") || !strcmp(cmd, "clean")) {
+		for (int i = 0; i < nr_routes; i++)
+			keep[i] = make_route_stats();
+		keep[3] = make_cache_slot();
+		pcpu_free(pcpu_alloc(8, 0));
+		if (!strcmp(cmd, "clean"))
+			for (int i = 0; i < 4; i++)
+				pcpu_free(keep[i]);
+		puts("done");
+		return 0;
+	}
+	fprintf(stderr, "usage: probe runtime|leak|clean\n");
+	return 2;
+}
