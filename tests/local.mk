@@ -59,3 +59,13 @@ tests_probe_SOURCES = tests/probe.c
 shim_tests = tests/config.sh tests/hygiene.sh tests/lifecycle.sh tests/pcpu-run.sh
 TESTS += $(shim_tests)
 EXTRA_DIST += $(shim_tests) tests/shtap.sh
+
+# Example programs: instrumented like an application, linked with
+# libpcpu-api only.
+check_PROGRAMS += tests/example_service tests/example_wordfreq
+tests_example_service_SOURCES = tests/example_service.c
+tests_example_service_LDADD = libpcpu-api.la
+tests_example_wordfreq_SOURCES = tests/example_wordfreq.c
+tests_example_wordfreq_LDADD = libpcpu-api.la
+shim_tests += tests/examples.sh
+EXTRA_DIST += tests/wrk-service.sh
