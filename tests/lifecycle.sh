@@ -23,6 +23,16 @@ ok $? "early_lib is initialised before and finalised after libpcpu.so ($order)"
 grep -q '^early_lib: destructor ok$' "$shtap_tmp/err"
 ok $? "early_lib's destructor, after the runtime's, used counters and memory"
 
+# early_lib preloaded as well, on either side of the runtime.
+early_so=$(cd "$tests/.libs" && pwd)/libearly.so
+for preload in "$early_so:$runtime_so" "$runtime_so:$early_so"; do
+	env PCPU_MODE=atomic PCPU_TEST_EXPECT=atomic LD_PRELOAD="$preload" \
+		"$tests/lifecycle" >"$shtap_tmp/tap" 2>"$shtap_tmp/err" &&
+		! grep -q '^not ok' "$shtap_tmp/tap" &&
+		grep -q '^early_lib: destructor ok$' "$shtap_tmp/err"
+	ok $? "passes with LD_PRELOAD=$(echo "$preload" | sed 's|[^:]*/||g')"
+done
+
 run PCPU_STATS=stderr PCPU_DEBUG=leaks
 status=$?
 [ $status -eq 0 ] && ! grep -q '^not ok' "$shtap_tmp/tap" &&
