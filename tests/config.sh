@@ -9,7 +9,7 @@ err=$shtap_tmp/err
 
 # probe ARGS...: run the probe preloaded; stdout in $out, stderr in $err.
 probe() {
-	env LD_PRELOAD="$runtime_so" "$tests/probe" "$@" >"$out" 2>"$err"
+	run_prog LD_PRELOAD="$runtime_so" "$tests/probe" "$@" >"$out" 2>"$err"
 }
 
 probe runtime
@@ -19,7 +19,7 @@ ok $? "preloaded, silent by default ($(head -n1 "$out"))"
 
 # malformed VAR=VALUE: one warning naming it, the default, exit 0.
 malformed() {
-	env "$1" LD_PRELOAD="$runtime_so" "$tests/probe" runtime >"$out" 2>"$err"
+	run_prog "$1" LD_PRELOAD="$runtime_so" "$tests/probe" runtime >"$out" 2>"$err"
 	status=$?
 	[ $status -eq 0 ] && [ "$(wc -l <"$err")" -eq 1 ] &&
 		grep -q "^libpcpu: warning: ${1%%=*}" "$err" &&
@@ -37,39 +37,39 @@ malformed PCPU_NR_SLOTS=many x
 malformed PCPU_DEBUG=everything x
 malformed PCPU_VERBOSE=maybe x
 
-env PCPU_NR_CPUS=64 LD_PRELOAD="$runtime_so" "$tests/probe" runtime >"$out" 2>"$err"
+run_prog PCPU_NR_CPUS=64 LD_PRELOAD="$runtime_so" "$tests/probe" runtime >"$out" 2>"$err"
 [ $? -eq 0 ] && grep -q '^cpus=64$' "$out" && [ ! -s "$err" ]
 ok $? "PCPU_NR_CPUS=64 raises the copy count"
 
-env PCPU_VERBOSE=1 LD_PRELOAD="$runtime_so" "$tests/probe" runtime >"$out" 2>"$err"
+run_prog PCPU_VERBOSE=1 LD_PRELOAD="$runtime_so" "$tests/probe" runtime >"$out" 2>"$err"
 [ "$(wc -l <"$err")" -eq 1 ] && grep -q "^libpcpu: $(head -n1 "$out" | sed 's/[().]/./g')\$" "$err"
 ok $? "PCPU_VERBOSE=1: one line naming runtime and mode ($(cat "$err"))"
 
-env PCPU_STATS=stderr LD_PRELOAD="$runtime_so" "$tests/probe" leak >"$out" 2>"$err"
+run_prog PCPU_STATS=stderr LD_PRELOAD="$runtime_so" "$tests/probe" leak >"$out" 2>"$err"
 grep -q "^==[0-9]*== libpcpu statistics at exit of probe\$" "$err" &&
 	grep -q "allocations: *4 live, .*5 allocated, 1 freed" "$err"
 ok $? "PCPU_STATS=stderr prints the statistics at exit"
 diag "$err"
 
-env PCPU_STATS="$shtap_tmp/stats.%p" LD_PRELOAD="$runtime_so" "$tests/probe" clean >"$out" 2>"$err"
+run_prog PCPU_STATS="$shtap_tmp/stats.%p" LD_PRELOAD="$runtime_so" "$tests/probe" clean >"$out" 2>"$err"
 set -- "$shtap_tmp"/stats.*
 [ $# -eq 1 ] && [ -f "$1" ] && [ ! -s "$err" ] &&
 	grep -q "allocations: *0 live" "$1" && grep -q "^==${1##*.}== " "$1"
 ok $? "PCPU_STATS=<path>: %p becomes the pid"
 
 f=$shtap_tmp/stats
-env PCPU_STATS="$f" LD_PRELOAD="$runtime_so" "$tests/probe" clean >/dev/null 2>&1
-env PCPU_STATS="$f" LD_PRELOAD="$runtime_so" "$tests/probe" leak >/dev/null 2>&1
+run_prog PCPU_STATS="$f" LD_PRELOAD="$runtime_so" "$tests/probe" clean >/dev/null 2>&1
+run_prog PCPU_STATS="$f" LD_PRELOAD="$runtime_so" "$tests/probe" leak >/dev/null 2>&1
 [ "$(grep -c 'libpcpu statistics at exit' "$f")" -eq 2 ]
 ok $? "PCPU_STATS=<path>: processes append their reports"
 
-env PCPU_STATS=/nonexistent/dir/stats LD_PRELOAD="$runtime_so" "$tests/probe" clean >"$out" 2>"$err"
+run_prog PCPU_STATS=/nonexistent/dir/stats LD_PRELOAD="$runtime_so" "$tests/probe" clean >"$out" 2>"$err"
 [ $? -eq 0 ] && [ "$(wc -l <"$err")" -eq 1 ] && grep -q "warning: PCPU_STATS=.*cannot open" "$err"
 ok $? "PCPU_STATS to an unwritable path: one warning, exit 0"
 
 # A leak report like LeakSanitizer's, largest first, with symbolized stacks
 # starting at the API call.
-env PCPU_DEBUG=leaks LD_PRELOAD="$runtime_so" "$tests/probe" leak >"$out" 2>"$err"
+run_prog PCPU_DEBUG=leaks LD_PRELOAD="$runtime_so" "$tests/probe" leak >"$out" 2>"$err"
 status=$?
 diag "$err"
 [ $status -eq 0 ] && grep -q "ERROR: libpcpu: detected per-CPU memory leaks" "$err"
@@ -88,7 +88,7 @@ ok $? "the other site names its function"
 grep -q "^SUMMARY: libpcpu: 224 byte(s) per CPU leaked in 4 allocation(s)" "$err"
 ok $? "the summary totals bytes and allocations"
 
-env PCPU_DEBUG=leaks LD_PRELOAD="$runtime_so" "$tests/probe" clean >"$out" 2>"$err"
+run_prog PCPU_DEBUG=leaks LD_PRELOAD="$runtime_so" "$tests/probe" clean >"$out" 2>"$err"
 [ $? -eq 0 ] && [ "$(wc -l <"$err")" -eq 1 ] &&
 	grep -q "no per-CPU leaks (5 allocations recorded, all freed)" "$err"
 ok $? "PCPU_DEBUG=leaks with nothing leaked says so in one line"

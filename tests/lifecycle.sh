@@ -8,7 +8,7 @@
 . "$top_srcdir/tests/shtap.sh"
 
 run() {
-	env "$@" PCPU_MODE=atomic PCPU_TEST_EXPECT=atomic LD_PRELOAD="$runtime_so" \
+	run_prog "$@" PCPU_MODE=atomic PCPU_TEST_EXPECT=atomic LD_PRELOAD="$runtime_so" \
 		"$tests/lifecycle" >"$shtap_tmp/tap" 2>"$shtap_tmp/err"
 }
 
@@ -26,7 +26,7 @@ ok $? "early_lib's destructor, after the runtime's, used counters and memory"
 # early_lib preloaded as well, on either side of the runtime.
 early_so=$(cd "$tests/.libs" && pwd)/libearly.so
 for preload in "$early_so:$runtime_so" "$runtime_so:$early_so"; do
-	env PCPU_MODE=atomic PCPU_TEST_EXPECT=atomic LD_PRELOAD="$preload" \
+	run_prog PCPU_MODE=atomic PCPU_TEST_EXPECT=atomic LD_PRELOAD="$preload" \
 		"$tests/lifecycle" >"$shtap_tmp/tap" 2>"$shtap_tmp/err" &&
 		! grep -q '^not ok' "$shtap_tmp/tap" &&
 		grep -q '^early_lib: destructor ok$' "$shtap_tmp/err"

@@ -36,6 +36,12 @@ fails 125 "needs a value" --mode
 fails 127 "command not found" ./no-such-program
 PCPU_RUN_LIBRARY=/nonexistent/libpcpu.so fails 125 "cannot read the runtime" true
 
+if emulated; then
+	# The programs cannot run under a host shell's exec.
+	skip "running programs under pcpu-run" "cross build: programs run emulated"
+	done_testing
+fi
+
 "$run" "$tests/probe" runtime >"$out" 2>"$err"
 [ $? -eq 0 ] && grep -q '^libpcpu 0\.1\.0 (mode=' "$out" && [ ! -s "$err" ]
 ok $? "runs the command with libpcpu.so preloaded ($(head -n1 "$out"))"

@@ -21,6 +21,29 @@ ok() {
 	fi
 }
 
+# skip DESCRIPTION REASON
+skip() {
+	shtap_n=$((shtap_n + 1))
+	echo "ok $shtap_n - $1 # SKIP $2"
+}
+
+# run_prog [VAR=value...] PROGRAM [ARG...]: run a test program with those
+# variables in its environment only; in a cross build, under the emulator
+# (PCPU_EXEC is tests/run-test's launcher, when the harness provides one).
+run_prog() {
+	if [ -n "${PCPU_EXEC:-}" ]; then
+		$PCPU_EXEC "$@"
+	else
+		env "$@"
+	fi
+}
+
+# Whether test programs run under an emulator: host tools (ldd) cannot look
+# at them, and a host shell cannot start them directly.
+emulated() {
+	[ -n "${PCPU_TEST_EMULATOR:-}" ]
+}
+
 # diag FILE: show a file's content as TAP comments.
 diag() {
 	sed 's/^/# /' "$1"
