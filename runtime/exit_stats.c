@@ -39,6 +39,7 @@ void exit_stats_print(void)
 	 * between other processes appending to the same file. */
 	static char buf[1 << 16];
 	char path[CONFIG_PATH_MAX + 32];
+	struct pcpu_stats st;
 	FILE *f;
 	int fd, err;
 
@@ -64,9 +65,15 @@ void exit_stats_print(void)
 		return;
 	}
 	setvbuf(f, buf, _IOFBF, sizeof(buf));
-	fprintf(f, "==%d== libpcpu statistics at exit of %s\n", (int)getpid(),
+	fprintf(f, "==%d== libpcpu statistics at exit of %s", (int)getpid(),
 		program_invocation_short_name);
-	err = pcpu_stats_print(f);
+	/* Every process of a command run under pcpu-run inherits the
+	 * runtime; those that never allocated get one line, not a page. */
+	pcpu_stats(&st, sizeof(st));
+	if (st.nr_alloc_total)
+		err = fputc('\n', f) == EOF ? -EIO : pcpu_stats_print(f);
+	else
+		err = fputs(": no per-CPU allocations\n", f) == EOF ? -EIO : 0;
 	if (fclose(f) || err)
 		diag_warn("PCPU_STATS=%s: write error; statistics incomplete", config.stats);
 }

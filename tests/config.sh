@@ -51,6 +51,10 @@ grep -q "^==[0-9]*== libpcpu statistics at exit of probe\$" "$err" &&
 ok $? "PCPU_STATS=stderr prints the statistics at exit"
 diag "$err"
 
+run_prog PCPU_STATS=stderr LD_PRELOAD="$runtime_so" "$tests/probe" runtime >"$out" 2>"$err"
+[ "$(cat "$err")" = "$(sed -n 's/^pid=//p' "$out" | sed 's/.*/==&== libpcpu statistics at exit of probe: no per-CPU allocations/')" ]
+ok $? "PCPU_STATS=stderr in a process that never allocated: one line ($(cat "$err"))"
+
 run_prog PCPU_STATS="$shtap_tmp/stats.%p" LD_PRELOAD="$runtime_so" "$tests/probe" clean >"$out" 2>"$err"
 set -- "$shtap_tmp"/stats.*
 [ $# -eq 1 ] && [ -f "$1" ] && [ ! -s "$err" ] &&

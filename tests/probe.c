@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void *keep[8];
 /* volatile: one call site, not a loop the compiler unrolls into three. */
@@ -38,7 +39,8 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : "runtime";
 
 	if (!strcmp(cmd, "runtime")) {
-		printf("%s\ncpus=%d\n", pcpu_runtime(), pcpu_nr_cpus());
+		printf("%s\ncpus=%d\npid=%d\n", pcpu_runtime(), pcpu_nr_cpus(),
+		       (int)getpid());
 		return 0;
 	}
 	if (!strcmp(cmd, "leak") || !strcmp(cmd, "clean")) {
