@@ -18,7 +18,8 @@
 #include "symbolize.h"
 
 #define LEAK_DEPTH 32
-#define LEAK_BUCKETS (1u << 16)
+#define LEAK_BUCKET_BITS 16
+#define LEAK_BUCKETS (1u << LEAK_BUCKET_BITS)
 #define LEAK_SLAB ((size_t)1 << 20)
 
 struct leak {
@@ -68,7 +69,7 @@ static struct leak **bucket_of(const void *p)
 {
 	uint64_t h = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull;
 
-	return &buckets[h >> (64 - 16)];
+	return &buckets[h >> (64 - LEAK_BUCKET_BITS)];
 }
 
 /* A free record; caller holds leaks_lock. */
