@@ -232,30 +232,26 @@ int main(int argc, char **argv)
 	pcpu_free(st.obj);
 	percpu_counter_destroy(&st.counter);
 
-	/*
-	 * Forking while other threads hold the libraries' locks needs
-	 * pthread_atfork() handlers in every module with a lock (arena, cpu,
-	 * counters, refs; the portable library's block tree): until they all
-	 * have them, a child can inherit a lock held forever and hang.  Set
-	 * PCPU_TEST_FORK_BUSY=1 to run this check.
-	 */
-	if (getenv("PCPU_TEST_FORK_BUSY")) {
-		int fork_fail = 0;
-
-		if (percpu_counter_init(&busy_counter, 0))
-			tap_bail("percpu_counter_init failed");
-		for (int i = 0; i < 2; i++)
-			pthread_create(&busy[i], NULL, busy_thread, NULL);
-		for (int i = 0; i < 20 && !fork_fail; i++)
-			fork_fail += in_child(child_allocates, NULL) != 0;
-		__atomic_store_n(&busy_stop, 1, __ATOMIC_RELAXED);
-		for (int i = 0; i < 2; i++)
-			pthread_join(busy[i], NULL);
-		is(fork_fail, 0, "children forked while threads allocate all work");
-		percpu_counter_destroy(&busy_counter);
-	} else {
-		tap_skip("needs pthread_atfork() in every locked module; PCPU_TEST_FORK_BUSY=1 runs it",
+	/* Every lock of the libraries must be held across fork(), or a
+	 * child can inherit one held for ever and hang (killed by alarm).
+	 * PROVISIONAL: the runtime's provisional arena and CPU modes have no
+	 * fork handlers yet; PCPU_TEST_FORK_BUSY=1 runs the check there. */
+	if (strcmp(tap_variant(), "api") && !getenv("PCPU_TEST_FORK_BUSY")) {
+		tap_skip("the provisional runtime has no fork handlers",
 			 "children forked while threads allocate");
+	} else {
+	if (percpu_counter_init(&busy_counter, 0))
+		tap_bail("percpu_counter_init failed");
+	for (int i = 0; i < 2; i++)
+		pthread_create(&busy[i], NULL, busy_thread, NULL);
+	int fork_fail = 0;
+	for (int i = 0; i < 20 && !fork_fail; i++)
+		fork_fail += in_child(child_allocates, NULL) != 0;
+	__atomic_store_n(&busy_stop, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < 2; i++)
+		pthread_join(busy[i], NULL);
+	is(fork_fail, 0, "children forked while threads allocate all work");
+	percpu_counter_destroy(&busy_counter);
 	}
 
 	/* An emulated program cannot exec one of its own architecture. */
