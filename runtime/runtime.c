@@ -42,9 +42,9 @@ __attribute__((constructor)) static void runtime_constructor(void)
 }
 
 /*
- * Reports only: nothing is torn down, because exit handlers and the
- * destructors of objects initialised before ours still run afterwards,
- * and threads may still be running, and all of them may use counters.
+ * Reports only: nothing is torn down.  The destructors of libraries
+ * initialised before ours run afterwards, other threads may still be
+ * running, and any of them may still use counters and per-CPU memory.
  */
 __attribute__((destructor)) static void runtime_destructor(void)
 {
