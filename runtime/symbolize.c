@@ -117,6 +117,36 @@ static const char *find_symbol(const struct symbolize_file *f, uint32_t type,
 	return NULL;
 }
 
+/*
+ * C++ names read better demangled.  libstdc++'s demangler, if the process
+ * has one, returns a string from the process's malloc, so it goes back to
+ * the process's free, not to the one linked into this library.
+ */
+typedef char *demangle_fn(const char *name, char *buf, size_t *len, int *status);
+typedef void free_fn(void *p);
+
+static const char *demangle(const char *name, char *out, size_t size)
+{
+	static demangle_fn *demangler;
+	static free_fn *global_free;
+	static int looked;
+	char *d;
+	int status;
+
+	if (strncmp(name, "_Z", 2))
+		return name;
+	if (!looked) {
+		looked = 1;
+		demangler = (demangle_fn *)dlsym(RTLD_DEFAULT, "__cxa_demangle");
+		global_free = (free_fn *)dlsym(RTLD_DEFAULT, "free");
+	}
+	if (!demangler || !global_free || !(d = demangler(name, NULL, NULL, &status)))
+		return name;
+	snprintf(out, size, "%s", d);
+	global_free(d);
+	return status ? name : out;
+}
+
 void symbolize(const void *pc, char *buf, size_t size)
 {
 	/* pc is a return address: the call lies just before it. */
@@ -124,6 +154,7 @@ void symbolize(const void *pc, char *buf, size_t size)
 	const struct symbolize_file *f;
 	struct link_map *map = NULL;
 	const char *name = NULL;
+	char demangled[512];
 	Dl_info info;
 
 	if (!dladdr1((const void *)at, &info, (void **)&map, RTLD_DL_LINKMAP) || !map) {
@@ -142,7 +173,8 @@ void symbolize(const void *pc, char *buf, size_t size)
 		start = (uintptr_t)info.dli_saddr - map->l_addr;
 	}
 	if (name)
-		snprintf(buf, size, "in %s+0x%zx (%s+0x%zx)", name,
+		snprintf(buf, size, "in %s+0x%zx (%s+0x%zx)",
+			 demangle(name, demangled, sizeof(demangled)),
 			 (size_t)((uintptr_t)pc - map->l_addr - start), module_path(map),
 			 (size_t)((uintptr_t)pc - map->l_addr));
 	else

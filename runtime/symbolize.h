@@ -5,9 +5,9 @@
  * dladdr() sees exported symbols only, and a per-CPU object is usually
  * allocated from a static function of the program.  So the symbol is found
  * in the object's own ELF symbol table (.symtab, else .dynsym), read from
- * its file mapped read-only.  Nothing here calls malloc: the report runs at
- * exit, where the heap may be in any state, and the mappings are kept until
- * the process ends.  Not thread-safe: the one caller holds the leak lock.
+ * its file mapped read-only, and C++ names are demangled when the process
+ * has libstdc++.  The mappings are kept until the process ends.  Not
+ * thread-safe: the one caller holds the leak lock.
  */
 #ifndef PCPU_SYMBOLIZE_H
 #define PCPU_SYMBOLIZE_H

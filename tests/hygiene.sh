@@ -77,4 +77,12 @@ grep -q ' [^ ]*libunwind[^ ]* unw_backtrace$' "$shtap_tmp/to" && [ ! -s "$shtap_
 ok $? "only libpcpu.so binds to libunwind"
 diag "$shtap_tmp/bad"
 
+# C++ names in a leak report are demangled.
+run_prog PCPU_DEBUG=leaks LD_PRELOAD="$runtime_so" "$tests/scope" leak \
+	>"$shtap_tmp/out" 2>"$shtap_tmp/err"
+[ $? -eq 0 ] && grep -q '#1 0x[0-9a-f]* in shop::cart::make_stats(int)+0x' "$shtap_tmp/err" &&
+	grep -q '^SUMMARY: libpcpu: 24 byte(s) per CPU leaked in 1 allocation(s)' "$shtap_tmp/err"
+ok $? "a leak from C++ names the function demangled"
+diag "$shtap_tmp/err"
+
 done_testing

@@ -5,12 +5,16 @@
  * libgcc_s; libunwind is loaded only by PCPU_DEBUG=leaks and then stays
  * out of the global scope; and exceptions thrown and caught on many
  * threads, and carried between threads, work while the threads use the API.
+ *
+ * "scope leak" instead leaks one per-CPU object from a C++ function, for
+ * tests/hygiene.sh to find in a leak report, demangled.
  */
 #include <dlfcn.h>
 #include <link.h>
 #include <pcpu.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -95,8 +99,29 @@ static void worker(int id, int rounds)
 	}
 }
 
-int main()
+namespace shop {
+struct cart {
+	__attribute__((noinline)) static int64_t *make_stats(int n)
+	{
+		auto *p = static_cast<int64_t *>(pcpu_alloc(sizeof(int64_t) * n, 0));
+
+		if (!p)
+			throw std::bad_alloc();
+		return p;
+	}
+};
+} // namespace shop
+
+static int64_t *leaked;
+
+int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "leak")) {
+		leaked = shop::cart::make_stats(3);
+		puts("done");
+		return 0;
+	}
+
 	const int nr_threads = 8, rounds = 2000;
 	bool leaks = getenv("PCPU_DEBUG") && !strcmp(getenv("PCPU_DEBUG"), "leaks") &&
 		     strcmp(tap_variant(), "api");
