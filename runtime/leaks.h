@@ -5,9 +5,10 @@
  * stack like LeakSanitizer's.
  *
  * Invariant: a record exists exactly while its object is live, because
- * pcpu_alloc() records after the arena handed the object out and
- * pcpu_free() forgets before the arena takes it back.  Records come from
- * mmap'd slabs, never from malloc, and the table survives fork() (the
+ * arena_alloc() records an object once it hands it out and arena_free()
+ * forgets it before taking it back; so the per-CPU memory of counters and
+ * refs is recorded like pcpu_alloc()'s.  Records come from mmap'd slabs,
+ * never from malloc, and the table survives fork() (the
  * lock is held across it).
  */
 #ifndef PCPU_LEAKS_H

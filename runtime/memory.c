@@ -6,30 +6,23 @@
 
 #include "arena.h"
 #include "cpu.h"
-#include "leaks.h"
 #include "memory_ops.h"
 #include "runtime.h"
 
 void *pcpu_alloc(size_t size, size_t align)
 {
-	void *p;
-
 	runtime_init();
 	if (memory_check_request(size, &align)) {
 		errno = EINVAL;
 		return NULL;
 	}
-	p = arena_alloc(size, align);
-	leaks_on_alloc(p, size);
-	return p;
+	return arena_alloc(size, align);
 }
 
 void pcpu_free(void *p)
 {
-	if (!p)
-		return;
-	leaks_on_free(p);
-	arena_free(p);
+	if (p)
+		arena_free(p);
 }
 
 void *pcpu_ptr(void *p, int cpu)

@@ -135,6 +135,30 @@ static int child_allocates(void *arg)
 	return 0;
 }
 
+/*
+ * Every lock of the libraries must be held across fork(), or a child can
+ * inherit one held for ever and hang (then alarm() kills it).  Returns the
+ * number of children that failed.
+ */
+static int fork_while_busy(void)
+{
+	pthread_t busy[2];
+	int failed = 0;
+
+	if (percpu_counter_init(&busy_counter, 0))
+		tap_bail("percpu_counter_init failed");
+	for (int i = 0; i < 2; i++)
+		if (pthread_create(&busy[i], NULL, busy_thread, NULL))
+			tap_bail("pthread_create failed");
+	for (int i = 0; i < 20 && !failed; i++)
+		failed += in_child(child_allocates, NULL) != 0;
+	__atomic_store_n(&busy_stop, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < 2; i++)
+		pthread_join(busy[i], NULL);
+	percpu_counter_destroy(&busy_counter);
+	return failed;
+}
+
 /* ---- fork + exec */
 
 static int exec_child(const char *parent_runtime)
@@ -182,7 +206,7 @@ static void *exit_thread(void *arg)
 
 int main(int argc, char **argv)
 {
-	pthread_t late[LATE_THREADS], busy[2], t;
+	pthread_t late[LATE_THREADS], t;
 	struct percpu_counter late_c;
 	struct fork_state st;
 
@@ -232,27 +256,7 @@ int main(int argc, char **argv)
 	pcpu_free(st.obj);
 	percpu_counter_destroy(&st.counter);
 
-	/* Every lock of the libraries must be held across fork(), or a
-	 * child can inherit one held for ever and hang (killed by alarm).
-	 * PROVISIONAL: the runtime's provisional arena and CPU modes have no
-	 * fork handlers yet; PCPU_TEST_FORK_BUSY=1 runs the check there. */
-	if (strcmp(tap_variant(), "api") && !getenv("PCPU_TEST_FORK_BUSY")) {
-		tap_skip("the provisional runtime has no fork handlers",
-			 "children forked while threads allocate");
-	} else {
-	if (percpu_counter_init(&busy_counter, 0))
-		tap_bail("percpu_counter_init failed");
-	for (int i = 0; i < 2; i++)
-		pthread_create(&busy[i], NULL, busy_thread, NULL);
-	int fork_fail = 0;
-	for (int i = 0; i < 20 && !fork_fail; i++)
-		fork_fail += in_child(child_allocates, NULL) != 0;
-	__atomic_store_n(&busy_stop, 1, __ATOMIC_RELAXED);
-	for (int i = 0; i < 2; i++)
-		pthread_join(busy[i], NULL);
-	is(fork_fail, 0, "children forked while threads allocate all work");
-	percpu_counter_destroy(&busy_counter);
-	}
+	is(fork_while_busy(), 0, "children forked while threads allocate all work");
 
 	/* An emulated program cannot exec one of its own architecture. */
 	if (getenv("PCPU_TEST_EMULATOR") && *getenv("PCPU_TEST_EMULATOR"))

@@ -4,6 +4,8 @@
  *   probe runtime   print pcpu_runtime() and pcpu_nr_cpus()
  *   probe leak      leak four per-CPU objects from two call sites
  *   probe clean     allocate and free, leaking nothing
+ *   probe counter   leak a percpu_counter, and print how many per-CPU
+ *                   objects its init allocated
  */
 #include <pcpu.h>
 #include <stdio.h>
@@ -54,6 +56,18 @@ int main(int argc, char **argv)
 		puts("done");
 		return 0;
 	}
-	fprintf(stderr, "usage: probe runtime|leak|clean\n");
+	if (!strcmp(cmd, "counter")) {
+		static struct percpu_counter c;
+		struct pcpu_stats before, after;
+
+		pcpu_stats(&before, sizeof(before));
+		if (percpu_counter_init(&c, 0))
+			abort();
+		pcpu_stats(&after, sizeof(after));
+		printf("counter_allocs=%llu\n",
+		       (unsigned long long)(after.nr_alloc - before.nr_alloc));
+		return 0;
+	}
+	fprintf(stderr, "usage: probe runtime|leak|clean|counter\n");
 	return 2;
 }
