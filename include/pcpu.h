@@ -100,8 +100,12 @@ PCPU_API void pcpu_free(void *p);
  * Address of cpu's copy of the per-CPU object (or field) p, or NULL if cpu
  * is outside [0, pcpu_nr_cpus()).  Offsets carry over:
  * pcpu_ptr((char *)p + off, cpu) == (char *)pcpu_ptr(p, cpu) + off.
- * The copy may be read and written by any thread; updates that race with
- * this-CPU operations on the same copy must be atomic.
+ * Any thread may read a copy at any time (use atomic loads for values that
+ * this-CPU operations update).  Writing a copy from another thread is only
+ * safe when no this-CPU operation can update it at the same time: the
+ * runtime's this-CPU updates are restartable or thread-owned, not atomic
+ * against remote writers, so a racing remote write (even an atomic one) may
+ * be lost.
  */
 PCPU_API void *pcpu_ptr(void *p, int cpu);
 

@@ -9,7 +9,8 @@ libcommon_la_SOURCES = \
 	shim/common/counter_tree_ops.c \
 	shim/common/cpus.c shim/common/cpus.h \
 	shim/common/diag.c shim/common/diag.h \
-	shim/common/memory_ops.c shim/common/memory_ops.h
+	shim/common/memory_ops.c shim/common/memory_ops.h \
+	shim/common/ref_state.c shim/common/ref_state.h
 libcommon_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 
 SHIM_LDFLAGS = -Wl,--version-script=$(srcdir)/shim/pcpu.map -Wl,-Bsymbolic \

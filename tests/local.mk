@@ -18,6 +18,12 @@ tests_arena_alloc_SOURCES = tests/arena_alloc.c
 tests_arena_lazy_SOURCES = tests/arena_lazy.c
 tests_identity_SOURCES = tests/identity.c
 
+tap_tests += tests/ref_state tests/ref_misuse tests/ref_kill tests/ref_switch
+tests_ref_state_SOURCES = tests/ref_state.c
+tests_ref_misuse_SOURCES = tests/ref_misuse.c
+tests_ref_kill_SOURCES = tests/ref_kill.c
+tests_ref_switch_SOURCES = tests/ref_switch.c
+
 # The access modes (issue 4): public behaviour in every variant, the
 # runtime's internals in the three modes, glibc's rseq tunable and valgrind.
 cpu_test_sources = tests/cpu_test.c tests/cpu_test.h
