@@ -97,16 +97,22 @@ run_prog PCPU_DEBUG=leaks LD_PRELOAD="$runtime_so" "$tests/probe" clean >"$out" 
 	grep -q "no per-CPU leaks (5 allocations recorded, all freed)" "$err"
 ok $? "PCPU_DEBUG=leaks with nothing leaked says so in one line"
 
-# A counter never destroyed is a leak too, when its per-CPU memory comes
-# from the arena (the portable counter has none).
-run_prog PCPU_DEBUG=leaks LD_PRELOAD="$runtime_so" "$tests/probe" counter >"$out" 2>"$err"
-if grep -q '^counter_allocs=0$' "$out"; then
-	skip "a leaked percpu_counter is reported" "this runtime's counters allocate no per-CPU memory"
-else
-	grep -q '#0 0x[0-9a-f]* in percpu_counter_init' "$err" &&
-		grep -q "^SUMMARY: libpcpu: .* leaked in $(sed -n 's/^counter_allocs=//p' "$out") allocation(s)" "$err"
-	ok $? "a leaked percpu_counter is reported, from its init"
-	diag "$err"
-fi
+# A counter or a ref never destroyed is a leak too, when its per-CPU memory
+# comes from the arena (the portable ones have none).
+run_prog PCPU_DEBUG=leaks LD_PRELOAD="$runtime_so" "$tests/probe" objects >"$out" 2>"$err"
+total=0
+for kind in counter ref; do
+	n=$(sed -n "s/^${kind}_allocs=//p" "$out")
+	if [ "${n:-0}" -eq 0 ]; then
+		skip "a leaked percpu_$kind is reported" "this runtime's percpu_$kind has no per-CPU memory"
+		continue
+	fi
+	total=$((total + n))
+	grep -q "#0 0x[0-9a-f]* in percpu_${kind}_init" "$err"
+	ok $? "a leaked percpu_$kind is reported, from its init"
+done
+[ $total -eq 0 ] || grep -q "^SUMMARY: libpcpu: .* leaked in $total allocation(s)" "$err"
+ok $? "the summary counts them ($total)"
+diag "$err"
 
 done_testing

@@ -4,8 +4,8 @@
  *   probe runtime   print pcpu_runtime() and pcpu_nr_cpus()
  *   probe leak      leak four per-CPU objects from two call sites
  *   probe clean     allocate and free, leaking nothing
- *   probe counter   leak a percpu_counter, and print how many per-CPU
- *                   objects its init allocated
+ *   probe objects   leak a percpu_counter and a percpu_ref, and print how
+ *                   many per-CPU objects each init allocated
  */
 #include <pcpu.h>
 #include <stdio.h>
@@ -56,18 +56,23 @@ int main(int argc, char **argv)
 		puts("done");
 		return 0;
 	}
-	if (!strcmp(cmd, "counter")) {
+	if (!strcmp(cmd, "objects")) {
 		static struct percpu_counter c;
-		struct pcpu_stats before, after;
+		static struct percpu_ref r;
+		struct pcpu_stats st[3];
 
-		pcpu_stats(&before, sizeof(before));
+		pcpu_stats(&st[0], sizeof(st[0]));
 		if (percpu_counter_init(&c, 0))
 			abort();
-		pcpu_stats(&after, sizeof(after));
-		printf("counter_allocs=%llu\n",
-		       (unsigned long long)(after.nr_alloc - before.nr_alloc));
+		pcpu_stats(&st[1], sizeof(st[1]));
+		if (percpu_ref_init(&r, NULL, 0))
+			abort();
+		pcpu_stats(&st[2], sizeof(st[2]));
+		printf("counter_allocs=%llu\nref_allocs=%llu\n",
+		       (unsigned long long)(st[1].nr_alloc - st[0].nr_alloc),
+		       (unsigned long long)(st[2].nr_alloc - st[1].nr_alloc));
 		return 0;
 	}
-	fprintf(stderr, "usage: probe runtime|leak|clean|counter\n");
+	fprintf(stderr, "usage: probe runtime|leak|clean|objects\n");
 	return 2;
 }
