@@ -37,9 +37,15 @@ malformed PCPU_NR_SLOTS=many x
 malformed PCPU_DEBUG=everything x
 malformed PCPU_VERBOSE=maybe x
 
-run_prog PCPU_NR_CPUS=64 LD_PRELOAD="$runtime_so" "$tests/probe" runtime >"$out" 2>"$err"
+# The copy count is the CPU count, or the slot count in local mode.
+run_prog PCPU_MODE=atomic PCPU_NR_CPUS=64 LD_PRELOAD="$runtime_so" "$tests/probe" runtime \
+	>"$out" 2>"$err"
 [ $? -eq 0 ] && grep -q '^cpus=64$' "$out" && [ ! -s "$err" ]
 ok $? "PCPU_NR_CPUS=64 raises the copy count"
+run_prog PCPU_MODE=local PCPU_NR_SLOTS=16 LD_PRELOAD="$runtime_so" "$tests/probe" runtime \
+	>"$out" 2>"$err"
+[ $? -eq 0 ] && grep -q '^cpus=16$' "$out" && [ ! -s "$err" ]
+ok $? "PCPU_NR_SLOTS=16 sets the slots of local mode"
 
 run_prog PCPU_VERBOSE=1 LD_PRELOAD="$runtime_so" "$tests/probe" runtime >"$out" 2>"$err"
 [ "$(wc -l <"$err")" -eq 1 ] && grep -q "^libpcpu: $(head -n1 "$out" | sed 's/[().]/./g')\$" "$err"
