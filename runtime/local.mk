@@ -9,9 +9,13 @@ runtime_sources = \
 	runtime/cpu_gate.c runtime/cpu_gate.h \
 	runtime/cpu_local.c runtime/cpu_local.h \
 	runtime/cpu_rseq.c runtime/cpu_rseq.h \
+	runtime/exit_stats.c runtime/exit_stats.h \
+	runtime/leaks.c runtime/leaks.h \
 	runtime/memory.c \
 	runtime/ref.c \
 	runtime/runtime.c runtime/runtime.h \
+	runtime/stack.c runtime/stack.h \
+	runtime/symbolize.c runtime/symbolize.h \
 	shim/portable/counter.c \
 	shim/portable/counter_tree.c
 # jemalloc serves the chunks, linked in from its PIC archive with every
