@@ -12,9 +12,13 @@ runtime_sources = \
 	runtime/cpu_gate.c runtime/cpu_gate.h \
 	runtime/cpu_local.c runtime/cpu_local.h \
 	runtime/cpu_rseq.c runtime/cpu_rseq.h \
+	runtime/exit_stats.c runtime/exit_stats.h \
+	runtime/leaks.c runtime/leaks.h \
 	runtime/memory.c \
 	runtime/ref.c \
 	runtime/runtime.c runtime/runtime.h \
+	runtime/stack.c runtime/stack.h \
+	runtime/symbolize.c runtime/symbolize.h \
 	runtime/tree_items.c runtime/tree_items.h \
 	runtime/tree_shape.c runtime/tree_shape.h
 # jemalloc serves the chunks, linked in from its PIC archive with every
