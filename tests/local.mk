@@ -20,11 +20,13 @@ tap_markers = $(tap_tests:=.api.tap) $(tap_tests:=.atomic.tap)
 TESTS += $(tap_markers)
 CLEANFILES += $(tap_markers)
 
-# One rule per marker, not a pattern rule with four targets (which make
-# runs once for all four): a marker missing when its test runs makes the
-# harness look for it in $(srcdir).  make check builds the programs first.
-$(tap_markers):
+# Every marker, of any list, by one single-target rule: make runs a rule
+# with several target patterns once for all of them, and a marker missing
+# when its test runs sends the harness to $(srcdir) for it.  make check
+# builds the programs first.
+tests/%.tap:
 	@: >$@
+.PRECIOUS: tests/%.tap
 
 TEST_EXTENSIONS = .tap .sh
 TAP_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
