@@ -11,6 +11,8 @@
 #                     of tree, and its build outputs must not leak in
 #   BUILDDIR/obj      the out-of-tree build: ../src/configure --host=...
 #
+# The emulator is qemu-aarch64-static, unpacked beside the sysroot (see
+# .ci/arm64-sysroot.sh for why not qemu-user's qemu-aarch64).
 # The suite runs once per qemu CPU model in PCPU_ARM64_CPUS, default
 # "max cortex-a53": max has the LSE atomics, the Cortex-A53 is a baseline
 # armv8.0 core without them, so both paths of the outline atomics run.
@@ -31,7 +33,7 @@ die() { say "$*"; exit 1; }
 # Our make is not the caller's: no jobserver to inherit.
 unset MAKEFLAGS MFLAGS MAKELEVEL
 
-for tool in $triplet-gcc qemu-aarch64; do
+for tool in $triplet-gcc; do
 	command -v "$tool" >/dev/null || die "$tool missing (.ci/arm64-deps.sh)"
 done
 [ -e /lib/ld-linux-aarch64.so.1 ] || die "libc6:arm64 missing (.ci/arm64-deps.sh)"
@@ -55,7 +57,7 @@ cd "$B/obj" || exit 1
 	LDFLAGS="-L$lib -Wl,-rpath-link,$lib:$sys/lib/$triplet" \
 	JEMALLOC_PIC="$lib/libjemalloc_pic.a" \
 	PKG_CONFIG_LIBDIR="$lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$sys" \
-	TEST_EMULATOR="qemu-aarch64 -E LD_LIBRARY_PATH=$lib:$sys/lib/$triplet" \
+	TEST_EMULATOR="$sys/usr/bin/qemu-aarch64-static -E LD_LIBRARY_PATH=$lib:$sys/lib/$triplet" \
 	>configure.out 2>&1 || { cat configure.out; die "configure failed"; }
 make -j"$jobs" >build.out 2>&1 || { cat build.out; die "build failed"; }
 say "built in $(($(date +%s) - start)) s: $(file -b .libs/libpcpu.so | cut -d, -f1-2)"

@@ -1,8 +1,14 @@
 #!/bin/sh
-# Assemble the arm64 sysroot of libpcpu's build dependencies from Debian's
-# arm64 packages, unpacked into DIR and never installed: libjemalloc-dev for
-# arm64 and for amd64 replace each other, so the cross build cannot get its
-# headers and archives from the system.
+# Assemble what the arm64 leg takes from Debian packages without installing
+# them, in DIR:
+#   - the arm64 sysroot of libpcpu's build dependencies, from Debian's arm64
+#     packages: libjemalloc-dev for arm64 and for amd64 replace each other,
+#     so the cross build cannot get its headers and archives from the system;
+#   - DIR/usr/bin/qemu-aarch64-static, from qemu-user-static (whose package
+#     conflicts with qemu-user-binfmt).  qemu-user's qemu-aarch64 7.2 is
+#     built with TCG plugins and asserts (plugins/core.c:221, "success")
+#     when a child forked from a multi-threaded process creates a thread;
+#     the static build has no plugins and runs such programs.
 #
 # usage: .ci/arm64-sysroot.sh DIR
 #
@@ -14,6 +20,7 @@
 set -eu
 
 packages="libjemalloc-dev libjemalloc2 libunwind-dev libunwind8 liblzma-dev liblzma5"
+emulator=qemu-user-static
 
 [ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
 dir=$1
@@ -24,11 +31,14 @@ dir=$(cd "$dir" && pwd)
 (
 	cd "$dir/debs"
 	rm -f ./*.deb
-	apt-get download -q -o APT::Sandbox::User=root $(for p in $packages; do printf '%s:arm64 ' "$p"; done)
+	apt-get download -q -o APT::Sandbox::User=root $emulator \
+		$(for p in $packages; do printf '%s:arm64 ' "$p"; done)
 )
-for deb in "$dir"/debs/*.deb; do
+for deb in "$dir"/debs/*_arm64.deb; do
 	dpkg-deb -x "$deb" "$dir"
 done
+dpkg-deb --fsys-tarfile "$dir"/debs/${emulator}_*.deb |
+	tar -xf - -C "$dir" ./usr/bin/qemu-aarch64-static
 # Development links that point at the running system (/lib/...) point into
 # DIR instead, so the linker finds the arm64 libraries they name.
 find "$dir" -type l | while read -r link; do
@@ -38,4 +48,5 @@ find "$dir" -type l | while read -r link; do
 	esac
 done
 (cd "$dir/debs" && ls ./*.deb) >"$dir/.stamp"
-echo "arm64 sysroot in $dir:" $(sed 's|^\./||; s|_arm64\.deb$||' "$dir/.stamp")
+rm -f "$dir"/debs/${emulator}_*.deb	# 60 MB, of which one program is kept
+echo "arm64 sysroot in $dir:" $(sed 's|^\./||; s|_[a-z0-9]*\.deb$||' "$dir/.stamp")
