@@ -16,7 +16,8 @@
 # (.ci/arm64-deps.sh does both).  The C library is not in DIR: the cross
 # toolchain brings the one to link with, and Debian's multiarch libc6:arm64
 # the one tests run with.  DIR/.stamp names the packages unpacked; a DIR
-# that has it is left alone (remove DIR to refresh it).
+# whose stamp names the same packages is left alone (remove DIR to fetch
+# newer versions).
 set -eu
 
 packages="libjemalloc-dev libjemalloc2 libunwind-dev libunwind8 liblzma-dev liblzma5"
@@ -24,7 +25,8 @@ emulator=qemu-user-static
 
 [ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
 dir=$1
-[ -f "$dir/.stamp" ] && exit 0
+want="$packages $emulator"
+[ "$(head -n 1 "$dir/.stamp" 2>/dev/null)" = "$want" ] && exit 0
 
 mkdir -p "$dir/debs"
 dir=$(cd "$dir" && pwd)
@@ -47,6 +49,6 @@ find "$dir" -type l | while read -r link; do
 	/*) ln -sfn "$dir$target" "$link" ;;
 	esac
 done
-(cd "$dir/debs" && ls ./*.deb) >"$dir/.stamp"
+(echo "$want"; cd "$dir/debs" && ls ./*.deb) >"$dir/.stamp"
 rm -f "$dir"/debs/${emulator}_*.deb	# 60 MB, of which one program is kept
-echo "arm64 sysroot in $dir:" $(sed 's|^\./||; s|_[a-z0-9]*\.deb$||' "$dir/.stamp")
+echo "arm64 sysroot in $dir:" $(sed '1d; s|^\./||; s|_[a-z0-9]*\.deb$||' "$dir/.stamp")
