@@ -16,7 +16,8 @@ int main(void)
 	struct utsname u;
 
 	/* Shows in the logs which machine ran the suite (qemu's, emulated). */
-	tap_diag("machine: %s", uname(&u) ? "unknown" : u.machine);
+	tap_diag("machine: %s%s", uname(&u) ? "unknown" : u.machine,
+		 tap_emulated() ? " (emulated)" : "");
 
 	ok(rt && strstr(rt, PCPU_VERSION), "pcpu_runtime() names version %s", PCPU_VERSION);
 	ok(rt == pcpu_runtime(), "pcpu_runtime() returns one static string");

@@ -152,6 +152,13 @@ bool tap_aborts(void (*fn)(void *), void *arg, const char *want,
 	return aborted && said;
 }
 
+bool tap_emulated(void)
+{
+	const char *v = getenv("PCPU_TEST_EMULATOR");
+
+	return v && *v;
+}
+
 double tap_seconds(double dflt)
 {
 	const char *v = getenv("PCPU_TEST_SECONDS");

@@ -45,6 +45,14 @@ double tap_now(void);
 /* A small, fast, seedable random generator (xorshift64*). */
 uint64_t tap_rand(uint64_t *state);
 
+/*
+ * Whether the program runs under an emulator (tests/run-test exports
+ * PCPU_TEST_EMULATOR): then the kernel it sees has no rseq, it cannot exec
+ * a program of its own architecture, and the emulator's memory (qemu-user
+ * keeps some for every thread that ever ran) counts in its resident set.
+ */
+bool tap_emulated(void);
+
 /* The access mode the harness asked for ("api", "rseq", "atomic" or
  * "local"), or "api" when run by hand. */
 const char *tap_variant(void);
