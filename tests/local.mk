@@ -34,6 +34,8 @@ TAP_LOG_DRIVER = $(TAP_DRIVER)
 TAP_LOG_COMPILER = $(SHELL) $(top_builddir)/tests/run-test
 SH_LOG_DRIVER = $(TAP_DRIVER)
 SH_LOG_COMPILER = $(SHELL)
+# Programs in TESTS as they are (no extension), emulated in a cross build.
+LOG_COMPILER = $(SHELL) $(top_builddir)/tests/run-test --exec
 # For shell-driven tests (tests/run-test says more): PCPU_EXEC runs a test
 # program, under PCPU_TEST_EMULATOR when that is not empty (a cross build);
 # PCPU_HOST_CPU is the CPU the programs were built for.
