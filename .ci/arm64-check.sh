@@ -33,9 +33,7 @@ die() { say "$*"; exit 1; }
 # Our make is not the caller's: no jobserver to inherit.
 unset MAKEFLAGS MFLAGS MAKELEVEL
 
-for tool in $triplet-gcc; do
-	command -v "$tool" >/dev/null || die "$tool missing (.ci/arm64-deps.sh)"
-done
+command -v $triplet-gcc >/dev/null || die "$triplet-gcc missing (.ci/arm64-deps.sh)"
 [ -e /lib/ld-linux-aarch64.so.1 ] || die "libc6:arm64 missing (.ci/arm64-deps.sh)"
 
 mkdir -p "$B" || exit 1
@@ -60,7 +58,8 @@ cd "$B/obj" || exit 1
 	TEST_EMULATOR="$sys/usr/bin/qemu-aarch64-static -E LD_LIBRARY_PATH=$lib:$sys/lib/$triplet" \
 	>configure.out 2>&1 || { cat configure.out; die "configure failed"; }
 make -j"$jobs" >build.out 2>&1 || { cat build.out; die "build failed"; }
-say "built in $(($(date +%s) - start)) s: $(file -b .libs/libpcpu.so | cut -d, -f1-2)"
+say "built in $(($(date +%s) - start)) s, libpcpu.so for" \
+	"$($triplet-readelf -h .libs/libpcpu.so | sed -n 's/^ *Machine: *//p')"
 
 failed=
 for cpu in $cpus; do
