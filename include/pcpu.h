@@ -100,8 +100,12 @@ PCPU_API void pcpu_free(void *p);
  * Address of cpu's copy of the per-CPU object (or field) p, or NULL if cpu
  * is outside [0, pcpu_nr_cpus()).  Offsets carry over:
  * pcpu_ptr((char *)p + off, cpu) == (char *)pcpu_ptr(p, cpu) + off.
- * The copy may be read and written by any thread; updates that race with
- * this-CPU operations on the same copy must be atomic.
+ * Any thread may read a copy at any time (use atomic loads for values that
+ * this-CPU operations update).  Writing a copy from another thread is only
+ * safe when no this-CPU operation can update it at the same time: the
+ * runtime's this-CPU updates are restartable or thread-owned, not atomic
+ * against remote writers, so a racing remote write (even an atomic one) may
+ * be lost.
  */
 PCPU_API void *pcpu_ptr(void *p, int cpu);
 
@@ -146,8 +150,19 @@ struct pcpu_stats {
  * sizeof(struct pcpu_stats); fewer bytes are written if it is smaller,
  * bytes beyond this version's struct are zeroed if it is larger.
  * -EINVAL if st is NULL or size is 0.
+ *
+ * The function shares its name with the struct, like stat(2); C++ callers
+ * write "struct pcpu_stats" for the type (g++ -Wshadow would otherwise
+ * complain about the declaration, hence the pragma).
  */
+#if defined(__cplusplus) && defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wshadow"
+#endif
 PCPU_API int pcpu_stats(struct pcpu_stats *st, size_t size);
+#if defined(__cplusplus) && defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
 
 /*
  * Print the statistics, and per-chunk details where the implementation has
@@ -178,8 +193,11 @@ PCPU_API int percpu_counter_init(struct percpu_counter *c, int64_t value);
  * -ENOMEM (then none is initialised). */
 PCPU_API int percpu_counter_init_many(struct percpu_counter *c, int64_t value,
 				      unsigned n);
+/* Free the counter's per-CPU part; c may be initialised again.  c must be
+ * one made by percpu_counter_init() (or an init_many of one). */
 PCPU_API void percpu_counter_destroy(struct percpu_counter *c);
-/* Destroy counters made by one percpu_counter_init_many() call. */
+/* Destroy the n counters made by one percpu_counter_init_many(c, ..., n)
+ * call; n 0 is a no-op. */
 PCPU_API void percpu_counter_destroy_many(struct percpu_counter *c, unsigned n);
 
 /* Default batch: max(32, 2 * pcpu_nr_cpus()). */
@@ -256,11 +274,15 @@ PCPU_API int percpu_counter_tree_init(struct percpu_counter_tree *c,
  * on error none is initialised. */
 PCPU_API int percpu_counter_tree_init_many(struct percpu_counter_tree *c,
 					   unsigned n, unsigned long batch_size);
+/* Free the counter's per-CPU part and tree items; c may be initialised
+ * again. */
 PCPU_API void percpu_counter_tree_destroy(struct percpu_counter_tree *c);
-/* Destroy counters made by one percpu_counter_tree_init_many() call. */
+/* Destroy the n counters made by one percpu_counter_tree_init_many(c, n,
+ * ...) call; n 0 is a no-op. */
 PCPU_API void percpu_counter_tree_destroy_many(struct percpu_counter_tree *c,
 					       unsigned n);
 
+/* Add inc (wrapping); lock-free, from any thread. */
 PCPU_API void percpu_counter_tree_add(struct percpu_counter_tree *c, long inc);
 
 /* The root: one load, within the accuracy range of the exact value. */
@@ -331,7 +353,9 @@ percpu_counter_tree_select_max(struct percpu_counter_tree *const *c, unsigned n,
  * count, waiting until no thread is still inside a per-CPU get or put,
  * folds the copies in and drops the initial reference; release runs
  * exactly once, when the shared count then reaches zero, on the thread
- * that dropped the last reference.
+ * that dropped the last reference.  Nothing touches the ref after release
+ * returns, so release may call percpu_ref_exit() and free the memory that
+ * holds the ref.
  *
  * Misuse aborts with a message naming the ref: a put that would take the
  * count below zero, a kill of a ref that is already dying, exit while
@@ -356,19 +380,26 @@ enum {
 };
 
 /* Initialise with one reference (the initial one, dropped by kill).
- * release may be NULL.  -EINVAL for unknown flags, -ENOMEM. */
+ * release may be NULL.  -EINVAL for unknown flags, -ENOMEM; on error the
+ * ref is not initialised. */
 PCPU_API int percpu_ref_init(struct percpu_ref *ref, percpu_ref_func_t *release,
 			     unsigned flags);
 /* Free the per-CPU copies; the ref must be released, or still hold only its
  * initial reference (an init error path). */
 PCPU_API void percpu_ref_exit(struct percpu_ref *ref);
 
+/* Take one (get) or nr (get_many) references.  The caller must already hold
+ * one, directly or through the initial reference of a live ref; use
+ * tryget/tryget_live otherwise. */
 PCPU_API void percpu_ref_get(struct percpu_ref *ref);
 PCPU_API void percpu_ref_get_many(struct percpu_ref *ref, unsigned long nr);
 /* Take a reference unless the count is zero. */
 PCPU_API bool percpu_ref_tryget(struct percpu_ref *ref);
 /* Take a reference unless the ref is dying (killed). */
 PCPU_API bool percpu_ref_tryget_live(struct percpu_ref *ref);
+/* Drop one (put) or nr (put_many) references; the put that takes a killed
+ * ref to zero runs release on the calling thread.  A put below zero
+ * aborts; get_many and put_many of 0 do nothing. */
 PCPU_API void percpu_ref_put(struct percpu_ref *ref);
 PCPU_API void percpu_ref_put_many(struct percpu_ref *ref, unsigned long nr);
 
@@ -385,10 +416,12 @@ PCPU_API void percpu_ref_switch_to_atomic_sync(struct percpu_ref *ref);
  * dying). */
 PCPU_API void percpu_ref_switch_to_percpu(struct percpu_ref *ref);
 /* Make a dying ref, not yet released, live again, taking its initial
- * reference back if kill dropped it. */
+ * reference back if kill dropped it.  Aborts if the ref is not dying or is
+ * already released (that is what percpu_ref_reinit() is for). */
 PCPU_API void percpu_ref_resurrect(struct percpu_ref *ref);
 /* Make a released ref (count zero) live again with its initial reference;
- * needs PERCPU_REF_ALLOW_REINIT or INIT_DEAD. */
+ * needs PERCPU_REF_ALLOW_REINIT or INIT_DEAD.  Aborts otherwise, or if the
+ * count is not zero. */
 PCPU_API void percpu_ref_reinit(struct percpu_ref *ref);
 /* True if the count is zero (only possible in shared mode). */
 PCPU_API bool percpu_ref_is_zero(struct percpu_ref *ref);

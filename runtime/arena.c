@@ -1,84 +1,421 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The arena's state, under one lock:
+ *   slots    chunk lists by the length of their longest free run: slot s
+ *            holds the chunks whose contig hint has s significant bits
+ *            (slot 0: full), so an allocation of n bits tries only slots
+ *            from fls(n) up;
+ *   spare    the one empty chunk held, on no list: it serves only when no
+ *            listed chunk fits, and a second chunk that empties is given
+ *            back to jemalloc;
+ *   sorted   every chunk, spare included, by address: pcpu_free() finds
+ *            the chunk of a pointer by binary search;
+ *   stats    the counters of struct pcpu_stats.
+ * A chunk with a live object is on exactly the list of its contig hint.
+ */
 #include "arena.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <jemalloc/jemalloc.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <stdint.h>
-#include <sys/mman.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include "bitmap.h"
+#include "chunk.h"
 #include "diag.h"
 
-#define ARENA_UNIT ((size_t)256 << 20)
+#define ARENA_NR_SLOTS 18 /* fls(CHUNK_UNIT_BITS) + 1 */
+/* Largest object in bits, alignment padding included. */
+#define ARENA_MAX_BITS (PCPU_ALLOC_MAX / BITMAP_GRANULE)
 
 size_t arena_unit_size;
-static char *base;
-static unsigned char *live; /* 1 at the first 4-byte slot of each object */
-static size_t next;
-static struct pcpu_stats stats;
-static pthread_mutex_t arena_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct {
+	int lock; /* 0 free, 1 held, 2 held with waiters */
+	struct chunk *slots[ARENA_NR_SLOTS];
+	uint32_t slot_mask; /* bit s set iff slots[s] is not empty */
+	struct chunk *spare;
+	struct chunk **sorted;
+	uint32_t nr_chunks, cap;
+	struct chunk *last_freed; /* where the last free was: frees come in runs */
+	struct pcpu_stats st;     /* counters; the rest is summed when asked */
+} arena;
+
+/*
+ * The arena lock: one compare-and-swap to take it and one exchange to drop
+ * it when nobody waits, a futex when someone does (the classic three-state
+ * futex mutex).  Allocation and free hold it for a few hundred
+ * instructions, so the saving over a pthread mutex's bookkeeping shows.
+ */
+static void arena_lock(void)
+{
+	int seen = 0;
+
+	if (__atomic_compare_exchange_n(&arena.lock, &seen, 1, false, __ATOMIC_ACQUIRE,
+					__ATOMIC_RELAXED))
+		return;
+	if (seen != 2)
+		seen = __atomic_exchange_n(&arena.lock, 2, __ATOMIC_ACQUIRE);
+	while (seen) {
+		syscall(SYS_futex, &arena.lock, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+		seen = __atomic_exchange_n(&arena.lock, 2, __ATOMIC_ACQUIRE);
+	}
+}
+
+static void arena_unlock(void)
+{
+	if (__atomic_exchange_n(&arena.lock, 0, __ATOMIC_RELEASE) == 2)
+		syscall(SYS_futex, &arena.lock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+_Static_assert(32 - __builtin_clz(CHUNK_UNIT_BITS) < ARENA_NR_SLOTS, "slots");
+
+static int slot_of(uint32_t bits)
+{
+	return bits ? 32 - __builtin_clz(bits) : 0;
+}
+
+static void list_del(struct chunk *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (!(arena.slots[c->slot] = c->next))
+		arena.slot_mask &= ~(1u << c->slot);
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+	c->slot = -1;
+}
+
+static void list_add(struct chunk *c, int slot)
+{
+	c->slot = slot;
+	c->prev = NULL;
+	c->next = arena.slots[slot];
+	if (c->next)
+		c->next->prev = c;
+	arena.slots[slot] = c;
+	arena.slot_mask |= 1u << slot;
+}
+
+/* Put c on the list of its contig hint. */
+static void relocate(struct chunk *c)
+{
+	int slot = slot_of(c->map.hint.contig);
+
+	if (c->slot == slot)
+		return;
+	if (c->slot >= 0)
+		list_del(c);
+	list_add(c, slot);
+}
+
+/* Index of the first chunk whose base is above p. */
+static uint32_t sorted_upper(const void *p)
+{
+	uint32_t lo = 0, hi = arena.nr_chunks;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if ((const char *)p < arena.sorted[mid]->base)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+static int sorted_insert(struct chunk *c)
+{
+	uint32_t at;
+
+	if (arena.nr_chunks == arena.cap) {
+		uint32_t cap = arena.cap ? 2 * arena.cap : 16;
+		size_t bytes = cap * sizeof(*arena.sorted);
+		struct chunk **s = arena.sorted ? rallocx(arena.sorted, bytes, 0) : mallocx(bytes, 0);
+
+		if (!s)
+			return -ENOMEM;
+		arena.sorted = s;
+		arena.cap = cap;
+	}
+	at = sorted_upper(c->base);
+	memmove(&arena.sorted[at + 1], &arena.sorted[at],
+		(arena.nr_chunks - at) * sizeof(*arena.sorted));
+	arena.sorted[at] = c;
+	arena.nr_chunks++;
+	if (arena.nr_chunks > arena.st.nr_max_chunks)
+		arena.st.nr_max_chunks = arena.nr_chunks;
+	return 0;
+}
+
+static void sorted_remove(struct chunk *c)
+{
+	uint32_t at = sorted_upper(c->base) - 1;
+
+	memmove(&arena.sorted[at], &arena.sorted[at + 1],
+		(arena.nr_chunks - at - 1) * sizeof(*arena.sorted));
+	arena.nr_chunks--;
+}
+
+/* The chunk whose unit 0 holds p, or NULL. */
+static struct chunk *chunk_of(const void *p)
+{
+	struct chunk *c = arena.last_freed;
+	uint32_t at;
+
+	if (c && (const char *)p >= c->base && (const char *)p < c->base + CHUNK_UNIT_SIZE)
+		return c;
+	at = sorted_upper(p);
+	if (!at)
+		return NULL;
+	c = arena.sorted[at - 1];
+	return (const char *)p < c->base + CHUNK_UNIT_SIZE ? c : NULL;
+}
+
+/* A chunk for a request no listed chunk fits: the spare, or a new one. */
+static struct chunk *grow(void)
+{
+	struct chunk *c = arena.spare;
+
+	if (c) {
+		arena.spare = NULL;
+		return c;
+	}
+	c = chunk_create();
+	if (c && sorted_insert(c)) {
+		chunk_destroy(c);
+		errno = ENOMEM;
+		c = NULL;
+	}
+	return c;
+}
+
+static void prefork(void)
+{
+	arena_lock();
+}
+
+static void postfork(void)
+{
+	arena_unlock();
+}
 
 int arena_init(int nr_units)
 {
-	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+	int err = chunk_setup(nr_units);
 
-	base = mmap(NULL, ARENA_UNIT * (size_t)nr_units, PROT_READ | PROT_WRITE,
-		    flags, -1, 0);
-	live = mmap(NULL, ARENA_UNIT / 4, PROT_READ | PROT_WRITE, flags, -1, 0);
-	if (base == MAP_FAILED || live == MAP_FAILED)
+	if (err)
+		return err;
+	/* Registered after jemalloc's own handlers (chunk_setup started
+	 * jemalloc), so the arena lock is taken before jemalloc's locks, in
+	 * the order allocation takes them. */
+	if (pthread_atfork(prefork, postfork, postfork))
 		return -ENOMEM;
-	arena_unit_size = ARENA_UNIT;
-	stats.nr_cpus = (uint32_t)nr_units;
-	stats.unit_size = 0;
+	arena_unit_size = CHUNK_UNIT_SIZE;
+	arena.st.nr_cpus = (uint32_t)nr_units;
+	arena.st.unit_size = (uint32_t)CHUNK_UNIT_SIZE;
 	return 0;
 }
 
 void *arena_alloc(size_t size, size_t align)
 {
-	void *p = NULL;
+	uint32_t bits = (uint32_t)((size + BITMAP_GRANULE - 1) / BITMAP_GRANULE);
+	uint32_t abits = align > BITMAP_GRANULE ? (uint32_t)(align / BITMAP_GRANULE) : 1;
+	struct chunk *c = NULL;
+	int64_t off = -1;
+	uint32_t dirty;
 
-	pthread_mutex_lock(&arena_lock);
-	size_t at = (next + align - 1) & ~(align - 1);
-	if (at + size <= ARENA_UNIT) {
-		next = at + size;
-		live[at / 4] = 1;
-		p = base + at;
-		stats.nr_alloc++;
-		stats.nr_alloc_total++;
-		if (stats.nr_alloc > stats.nr_max_alloc)
-			stats.nr_max_alloc = stats.nr_alloc;
-		stats.bytes_used += size;
+	/* An object smaller than a small alignment takes the padding with
+	 * it (like a malloc size class): the 4-byte hole it would leave fits
+	 * only another 4-byte object, and a run of such holes is what made
+	 * aligned requests scan every fragment. */
+	if (align <= 2 * BITMAP_GRANULE)
+		bits = (bits + abits - 1) & ~(abits - 1);
+
+	arena_lock();
+	for (uint32_t mask = arena.slot_mask >> slot_of(bits) << slot_of(bits); off < 0 && mask;
+	     mask &= mask - 1)
+		for (c = arena.slots[__builtin_ctz(mask)]; c; c = c->next)
+			if ((off = bitmap_alloc(&c->map, bits, abits)) >= 0)
+				break;
+	if (off < 0) {
+		c = grow();
+		if (!c) {
+			arena_unlock();
+			errno = ENOMEM;
+			return NULL;
+		}
+		off = bitmap_alloc(&c->map, bits, abits);
 	}
-	pthread_mutex_unlock(&arena_lock);
-	if (!p)
-		errno = ENOMEM;
-	return p;
+	relocate(c);
+	dirty = chunk_claim(c, (uint32_t)off, bits);
+	arena.st.nr_alloc++;
+	arena.st.nr_alloc_total++;
+	if (arena.st.nr_alloc > arena.st.nr_max_alloc)
+		arena.st.nr_max_alloc = arena.st.nr_alloc;
+	if (!arena.st.min_alloc_size || size < arena.st.min_alloc_size)
+		arena.st.min_alloc_size = size;
+	if (size > arena.st.max_alloc_size)
+		arena.st.max_alloc_size = size;
+	arena.st.bytes_used += (uint64_t)bits * BITMAP_GRANULE;
+	arena_unlock();
+
+	if (dirty)
+		chunk_zero(c, (uint32_t)off, dirty);
+	return c->base + (size_t)off * BITMAP_GRANULE;
+}
+
+static _Noreturn void bad_free(void *p, const char *why)
+{
+	arena_unlock();
+	diag_die("pcpu_free", p, "%s", why);
 }
 
 void arena_free(void *p)
 {
-	size_t at = (size_t)((char *)p - base);
+	struct chunk *c, *drop = NULL;
+	uint32_t bits = 0;
+	size_t off;
 
-	pthread_mutex_lock(&arena_lock);
-	if ((char *)p < base || at >= ARENA_UNIT || at % 4 || !live[at / 4]) {
-		pthread_mutex_unlock(&arena_lock);
-		diag_die("pcpu_free", p,
-			 "not a live per-CPU object (never allocated or already freed)");
+	arena_lock();
+	c = chunk_of(p);
+	if (!c)
+		bad_free(p, "not a live per-CPU object (never allocated or already freed)");
+	off = (size_t)((char *)p - c->base);
+	switch (off % BITMAP_GRANULE ? BITMAP_INTERIOR :
+				       bitmap_free(&c->map, (uint32_t)(off / BITMAP_GRANULE), &bits)) {
+	case BITMAP_FREED:
+		break;
+	case BITMAP_INTERIOR:
+		bad_free(p, "interior pointer, not the start of a live object");
+	case BITMAP_NOT_LIVE:
+		bad_free(p, "not a live per-CPU object (never allocated or already freed)");
 	}
-	live[at / 4] = 0;
-	stats.nr_alloc--;
-	stats.nr_free_total++;
-	pthread_mutex_unlock(&arena_lock);
+	arena.last_freed = c;
+	arena.st.nr_alloc--;
+	arena.st.nr_free_total++;
+	arena.st.bytes_used -= (uint64_t)bits * BITMAP_GRANULE;
+	if (bitmap_empty(&c->map)) {
+		list_del(c);
+		if (arena.spare) {
+			sorted_remove(c);
+			arena.last_freed = NULL;
+			drop = c;
+		} else {
+			arena.spare = c;
+		}
+	} else {
+		relocate(c);
+	}
+	arena_unlock();
+	if (drop)
+		chunk_destroy(drop);
+}
+
+static uint64_t sorted_bytes(void)
+{
+	return arena.sorted ? sallocx(arena.sorted, 0) : 0;
 }
 
 void arena_stats(struct pcpu_stats *st)
 {
-	pthread_mutex_lock(&arena_lock);
-	*st = stats;
-	pthread_mutex_unlock(&arena_lock);
+	arena_lock();
+	*st = arena.st;
+	st->nr_chunks = arena.nr_chunks;
+	st->bytes_metadata = sorted_bytes();
+	for (uint32_t i = 0; i < arena.nr_chunks; i++) {
+		const struct chunk *c = arena.sorted[i];
+		uint64_t largest = (uint64_t)c->map.hint.contig * BITMAP_GRANULE;
+
+		st->bytes_free += (uint64_t)c->map.hint.nr_free * BITMAP_GRANULE;
+		if (largest > st->largest_free)
+			st->largest_free = largest;
+		st->nr_fragments += c->map.nr_runs;
+		st->bytes_reserved += chunk_reserved_bytes();
+		st->bytes_metadata += c->meta_bytes;
+	}
+	arena_unlock();
+}
+
+/* What pcpu_stats_print() says about one chunk. */
+struct chunk_report {
+	const void *base;
+	uint64_t free_bytes, largest, nr_runs;
+	uint64_t hole_bytes, hole_max; /* free runs below the last object */
+	uint64_t nr_objects, size_min, size_median, size_max;
+};
+
+static void chunk_report(const struct chunk *c, uint32_t *histogram, struct chunk_report *r)
+{
+	uint32_t pos = 0, end = 0, bits, lo = ARENA_MAX_BITS, hi = 0;
+	uint64_t seen = 0;
+
+	*r = (struct chunk_report){ .base = c->base,
+				    .free_bytes = (uint64_t)c->map.hint.nr_free * BITMAP_GRANULE,
+				    .largest = (uint64_t)c->map.hint.contig * BITMAP_GRANULE,
+				    .nr_runs = c->map.nr_runs };
+	while (bitmap_next_alloc(&c->map, &pos, &bits)) {
+		/* Objects are visited in order: a gap before one is a hole. */
+		uint64_t hole = (uint64_t)(pos - end) * BITMAP_GRANULE;
+
+		r->hole_bytes += hole;
+		if (hole > r->hole_max)
+			r->hole_max = hole;
+		r->nr_objects++;
+		histogram[bits]++;
+		lo = bits < lo ? bits : lo;
+		hi = bits > hi ? bits : hi;
+		end = pos += bits;
+	}
+	if (!r->nr_objects)
+		return;
+	r->size_min = (uint64_t)lo * BITMAP_GRANULE;
+	r->size_max = (uint64_t)hi * BITMAP_GRANULE;
+	for (uint32_t b = lo; b <= hi; b++) {
+		seen += histogram[b];
+		if (!r->size_median && 2 * seen >= r->nr_objects)
+			r->size_median = (uint64_t)b * BITMAP_GRANULE;
+		histogram[b] = 0;
+	}
 }
 
 int arena_stats_print(FILE *f)
 {
-	(void)f;
-	return 0;
+	static uint32_t histogram[ARENA_MAX_BITS + 1];
+	struct chunk_report *reports;
+	uint32_t n;
+	int err = 0;
+
+	arena_lock();
+	n = arena.nr_chunks;
+	reports = n ? mallocx(n * sizeof(*reports), 0) : NULL;
+	for (uint32_t i = 0; reports && i < n; i++)
+		chunk_report(arena.sorted[i], histogram, &reports[i]);
+	arena_unlock();
+	if (n && !reports)
+		return -ENOMEM;
+
+	for (uint32_t i = 0; i < n && !err; i++) {
+		const struct chunk_report *r = &reports[i];
+
+		if (fprintf(f,
+			    "  chunk %" PRIu32 " at %p: %" PRIu64 " bytes free, largest run %" PRIu64
+			    ", %" PRIu64 " fragments, holes %" PRIu64 " bytes (max %" PRIu64
+			    "); %" PRIu64 " objects, size min/median/max %" PRIu64 "/%" PRIu64
+			    "/%" PRIu64 "\n",
+			    i, r->base, r->free_bytes, r->largest, r->nr_runs, r->hole_bytes,
+			    r->hole_max, r->nr_objects, r->size_min, r->size_median,
+			    r->size_max) < 0)
+			err = -EIO;
+	}
+	if (reports)
+		dallocx(reports, 0);
+	return err;
 }

@@ -2,13 +2,15 @@
 /*
  * arena - per-CPU memory of the runtime.
  *
- * Every per-CPU object lives in unit 0 of a chunk of cpu_nr_units units of
- * arena_unit_size bytes each; CPU n's copy is n units further.  So
- * translating a per-CPU pointer (or an interior one) is one multiply-add.
+ * Every per-CPU object lives in unit 0 of a chunk (runtime/chunk.h) of
+ * nr_units units of arena_unit_size bytes each; CPU n's copy is n units
+ * further.  So translating a per-CPU pointer (or an interior one) is one
+ * multiply-add with no lookup.
  *
- * PROVISIONAL: one reserved region and a bump pointer that never reuses
- * memory, until the bitmap arena lands.  Only the interface is meant to
- * stay.
+ * The arena owns the chunks: it finds room for an allocation in the chunks
+ * whose longest free run can hold it, finds the chunk of a pointer being
+ * freed, keeps at most one empty chunk, and counts the statistics.  Every
+ * function is thread-safe and survives fork().
  */
 #ifndef PCPU_ARENA_H
 #define PCPU_ARENA_H
@@ -36,7 +38,7 @@ static inline void *arena_ptr(void *p, int cpu)
 /* Fill the allocator's fields of *st. */
 void arena_stats(struct pcpu_stats *st);
 
-/* Print per-chunk details; -EIO on error. */
+/* Print per-chunk details; -EIO on a write error, -ENOMEM. */
 int arena_stats_print(FILE *f);
 
 #endif

@@ -1,67 +1,115 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * cpu - choosing the access mode, and the per-thread and per-process life
+ * shared by the modes (see cpu.h).
+ *
+ * PCPU_MODE=auto picks rseq where the thread's rseq area is registered
+ * (x86-64), local on aarch64, atomic otherwise.  An rseq mode asked for
+ * but unavailable falls back to atomic; pcpu_runtime() names the mode in
+ * force.  The mode and the unit count never change afterwards.
+ *
+ * Thread exit runs through one pthread key whose value a thread sets when
+ * it first takes state (a local slot, a gate reader); fork runs one child
+ * handler that releases what the child's missing threads held.
+ */
 #include "cpu.h"
 
+#include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 
-#include "arena.h"
 #include "config.h"
 #include "cpus.h"
 
+enum cpu_mode cpu_mode = CPU_MODE_ATOMIC;
 int cpu_nr_units;
+
+static pthread_key_t cpu_exit_key;
+
+static void cpu_thread_exit(void *unused)
+{
+	(void)unused;
+	cpu_local_thread_exit();
+	cpu_gate_thread_exit();
+}
+
+void cpu_thread_track(void)
+{
+	pthread_setspecific(cpu_exit_key, (void *)1);
+}
+
+static void cpu_atfork_child(void)
+{
+	cpu_local_atfork_child();
+	cpu_gate_atfork_child();
+	if (cpu_mode == CPU_MODE_RSEQ)
+		cpu_rseq_atfork_child();
+}
+
+static enum cpu_mode cpu_choose(void)
+{
+	switch (config.mode) {
+	case CONFIG_MODE_RSEQ:
+		return cpu_rseq_init() ? CPU_MODE_ATOMIC : CPU_MODE_RSEQ;
+	case CONFIG_MODE_ATOMIC:
+		return CPU_MODE_ATOMIC;
+	case CONFIG_MODE_LOCAL:
+		return CPU_MODE_LOCAL;
+	case CONFIG_MODE_AUTO:
+		break;
+	}
+	if (!cpu_rseq_init())
+		return CPU_MODE_RSEQ;
+#if defined(__aarch64__)
+	return CPU_MODE_LOCAL;
+#else
+	return CPU_MODE_ATOMIC;
+#endif
+}
 
 int cpu_init(void)
 {
-	int n = cpus_possible();
+	int cpus = cpus_possible(), err;
 
-	cpu_nr_units = config.nr_cpus > n ? config.nr_cpus : n;
-	return 0;
+	if (config.nr_cpus > cpus)
+		cpus = config.nr_cpus;
+	cpu_mode = cpu_choose();
+	/* The atomic paths (and rseq's rare fold) read the area if there is one. */
+	cpu_rseq_detect();
+	cpu_nr_units = cpus;
+	if (cpu_mode == CPU_MODE_LOCAL) {
+		cpu_nr_units =
+		    config.nr_slots
+			? config.nr_slots
+			: (cpus > CONFIG_MAX_CPUS / 4 ? CONFIG_MAX_CPUS : 4 * cpus);
+		err = cpu_local_init(cpu_nr_units);
+		if (err)
+			return err;
+	}
+	err = cpu_gate_init();
+	if (err)
+		return err;
+	err = pthread_key_create(&cpu_exit_key, cpu_thread_exit);
+	if (err)
+		return -err;
+	err = pthread_atfork(NULL, NULL, cpu_atfork_child);
+	return -err;
 }
 
 const char *cpu_mode_name(void)
 {
-	return "atomic";
-}
+	static const char *const names[] = {
+	    [CPU_MODE_RSEQ] = "rseq",
+	    [CPU_MODE_ATOMIC] = "atomic",
+	    [CPU_MODE_LOCAL] = "local",
+	};
 
-static int64_t *cpu_this_copy(int64_t *p)
-{
-	int cpu = sched_getcpu();
-
-	return arena_ptr(p, cpu < 0 ? 0 : cpu % cpu_nr_units);
-}
-
-void cpu_this_add64(int64_t *p, int64_t v)
-{
-	__atomic_fetch_add(cpu_this_copy(p), v, __ATOMIC_RELAXED);
-}
-
-int64_t cpu_this_add_return64(int64_t *p, int64_t v)
-{
-	return __atomic_add_fetch(cpu_this_copy(p), v, __ATOMIC_RELAXED);
-}
-
-int64_t cpu_this_xchg64(int64_t *p, int64_t v)
-{
-	return __atomic_exchange_n(cpu_this_copy(p), v, __ATOMIC_RELAXED);
-}
-
-/* PROVISIONAL: a process-wide rwlock stands in for a real grace period. */
-static pthread_rwlock_t gate_lock = PTHREAD_RWLOCK_INITIALIZER;
-
-bool cpu_gated_add64(int64_t *p, int64_t v, const int *gate)
-{
-	bool open;
-
-	pthread_rwlock_rdlock(&gate_lock);
-	open = !__atomic_load_n(gate, __ATOMIC_ACQUIRE);
-	if (open)
-		cpu_this_add64(p, v);
-	pthread_rwlock_unlock(&gate_lock);
-	return open;
+	return names[cpu_mode];
 }
 
 void cpu_gate_sync(void)
 {
-	pthread_rwlock_wrlock(&gate_lock);
-	pthread_rwlock_unlock(&gate_lock);
+	if (cpu_mode == CPU_MODE_RSEQ)
+		cpu_rseq_sync();
+	else
+		cpu_gate_wait_readers(false);
 }

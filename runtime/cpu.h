@@ -2,8 +2,24 @@
 /*
  * cpu - how the calling thread reaches "its" copy of a per-CPU object.
  *
- * PROVISIONAL: the atomic mode only (sched_getcpu() and an atomic on that
- * copy), until the access-mode work brings rseq and the local mapping.
+ * Three access modes, one of which cpu_init() chooses for the life of the
+ * process (PCPU_MODE, see cpu.c):
+ *   rseq    restartable sequences on the unit the thread's rseq area names
+ *           (cpu_rseq.h);
+ *   atomic  a CPU number, then an atomic on that unit (cpu_atomic.h);
+ *   local   each thread owns a slot and reaches its unit through a
+ *           thread-local byte offset (cpu_local.h).
+ * The operations are inline and dispatch on cpu_mode so that an API entry
+ * point such as pcpu_this_add() is one call and one predictable branch.
+ *
+ * Invariants, in every mode: an update lands on a unit in
+ * [0, cpu_nr_units), whatever CPU number the kernel reports; it is never
+ * lost to a migration, a preemption or a signal handler of the same thread
+ * that updates the same copy.  The copy belongs to its CPU or slot: the
+ * rseq and local modes update it without a lock, so a write by another
+ * thread through pcpu_ptr() that races with a this-CPU update can be lost
+ * (counters fold and set copies only with cpu_this_xchg64() or while
+ * "adds racing with set may be lost" applies).
  */
 #ifndef PCPU_CPU_H
 #define PCPU_CPU_H
@@ -11,6 +27,22 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cpu_atomic.h"
+#include "cpu_gate.h"
+#include "cpu_local.h"
+#include "cpu_rseq.h"
+
+/* Internal: reached directly, never through the GOT. */
+#pragma GCC visibility push(hidden)
+
+enum cpu_mode {
+	CPU_MODE_RSEQ,
+	CPU_MODE_ATOMIC,
+	CPU_MODE_LOCAL,
+};
+
+/* Fixed by cpu_init(). */
+extern enum cpu_mode cpu_mode;
 /* Number of copies of every per-CPU object; fixed by cpu_init(). */
 extern int cpu_nr_units;
 
@@ -20,12 +52,40 @@ int cpu_init(void);
 /* "rseq", "atomic" or "local". */
 const char *cpu_mode_name(void);
 
+/* Make sure cpu_thread_exit() runs when the calling thread exits
+ * (slow paths that give a thread state to release call it). */
+void cpu_thread_track(void);
+
 /* this-CPU add on a per-CPU int64_t; never lost. */
-void cpu_this_add64(int64_t *p, int64_t v);
+static inline void cpu_this_add64(int64_t *p, int64_t v)
+{
+	if (cpu_mode == CPU_MODE_RSEQ)
+		cpu_rseq_add(p, v);
+	else if (cpu_mode == CPU_MODE_LOCAL)
+		cpu_local_add(p, v);
+	else
+		cpu_atomic_add(p, v);
+}
+
 /* Same, returning the updated copy's new value. */
-int64_t cpu_this_add_return64(int64_t *p, int64_t v);
+static inline int64_t cpu_this_add_return64(int64_t *p, int64_t v)
+{
+	if (cpu_mode == CPU_MODE_RSEQ)
+		return cpu_rseq_add_return(p, v);
+	if (cpu_mode == CPU_MODE_LOCAL)
+		return cpu_local_add_return(p, v);
+	return cpu_atomic_add_return(p, v);
+}
+
 /* Replace the calling CPU's copy with v and return what it held. */
-int64_t cpu_this_xchg64(int64_t *p, int64_t v);
+static inline int64_t cpu_this_xchg64(int64_t *p, int64_t v)
+{
+	if (cpu_mode == CPU_MODE_RSEQ)
+		return cpu_rseq_xchg(p, v);
+	if (cpu_mode == CPU_MODE_LOCAL)
+		return cpu_local_xchg(p, v);
+	return cpu_atomic_xchg(p, v);
+}
 
 /*
  * Gated adds, the grace period that percpu_ref's switch to shared mode
@@ -34,7 +94,17 @@ int64_t cpu_this_xchg64(int64_t *p, int64_t v);
  * after setting a gate, returns only once every gated add that saw the gate
  * clear has completed, so the copies can then be summed exactly.
  */
-bool cpu_gated_add64(int64_t *p, int64_t v, const int *gate);
+static inline bool cpu_gated_add64(int64_t *p, int64_t v, const int *gate)
+{
+	if (cpu_mode == CPU_MODE_RSEQ)
+		return cpu_rseq_gated_add(p, v, gate);
+	if (cpu_mode == CPU_MODE_LOCAL)
+		return cpu_local_gated_add(p, v, gate);
+	return cpu_atomic_gated_add(p, v, gate);
+}
+
 void cpu_gate_sync(void);
+
+#pragma GCC visibility pop
 
 #endif

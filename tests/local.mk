@@ -6,27 +6,69 @@ check_LIBRARIES += tests/libtap.a
 tests_libtap_a_SOURCES = tests/tap.c tests/tap.h
 
 tap_tests = \
-	tests/identity
+	tests/identity \
+	tests/arena_alloc \
+	tests/arena_lazy \
+	tests/cpu_churn \
+	tests/cpu_fork \
+	tests/cpu_signal \
+	tests/cpu_stress
 
+tests_arena_alloc_SOURCES = tests/arena_alloc.c
+tests_arena_lazy_SOURCES = tests/arena_lazy.c
 tests_identity_SOURCES = tests/identity.c
+
+# The access modes (issue 4): public behaviour in every variant, the
+# runtime's internals in the three modes, glibc's rseq tunable and valgrind.
+cpu_test_sources = tests/cpu_test.c tests/cpu_test.h
+tests_cpu_churn_SOURCES = tests/cpu_churn.c $(cpu_test_sources)
+tests_cpu_fork_SOURCES = tests/cpu_fork.c $(cpu_test_sources)
+tests_cpu_signal_SOURCES = tests/cpu_signal.c $(cpu_test_sources)
+tests_cpu_stress_SOURCES = tests/cpu_stress.c $(cpu_test_sources)
+
+mode_tests = tests/cpu_internal
+check_PROGRAMS += $(mode_tests)
+tests_cpu_internal_SOURCES = tests/cpu_internal.c $(cpu_test_sources) \
+	runtime/cpu.c runtime/cpu_atomic.c runtime/cpu_gate.c runtime/cpu_local.c \
+	runtime/cpu_rseq.c \
+	runtime/config.c shim/common/cpus.c shim/common/diag.c
+tests_cpu_internal_LDADD = tests/libtap.a libpcpu-api.la
+# The same, behaving as with a glibc that registers no rseq area (the
+# runtime registers its own); run by tests/cpu_tunable.sh.
+check_PROGRAMS += tests/cpu_internal_own
+tests_cpu_internal_own_SOURCES = $(tests_cpu_internal_SOURCES)
+tests_cpu_internal_own_CPPFLAGS = $(AM_CPPFLAGS) -DCPU_RSEQ_IGNORE_GLIBC
+tests_cpu_internal_own_LDADD = $(tests_cpu_internal_LDADD)
+mode_markers = $(mode_tests:=.rseq.tap) $(mode_tests:=.atomic.tap) \
+	$(mode_tests:=.local.tap)
+TESTS += $(mode_markers)
+CLEANFILES += $(mode_markers)
+
+cpu_scripts = tests/cpu_tunable.sh tests/cpu_valgrind.sh
+TESTS += $(cpu_scripts)
+EXTRA_DIST += $(cpu_scripts) tests/cpu_script.sh
 
 check_PROGRAMS += $(tap_tests)
 LDADD = libpcpu-api.la tests/libtap.a
 # Real binaries, not libtool wrappers, so emulators and preloads see them.
 AM_LDFLAGS = -no-install
 
-# PROVISIONAL: rseq and local join when the access modes land.
-tap_markers = $(tap_tests:=.api.tap) $(tap_tests:=.atomic.tap)
+tap_markers = $(tap_tests:=.api.tap) $(tap_tests:=.rseq.tap) \
+	$(tap_tests:=.atomic.tap) $(tap_tests:=.local.tap)
 TESTS += $(tap_markers)
 CLEANFILES += $(tap_markers)
 
-# Every marker, of any list, by one single-target rule: make runs a rule
-# with several target patterns once for all of them, and a marker missing
-# when its test runs sends the harness to $(srcdir) for it.  make check
-# builds the programs first.
-tests/%.tap:
+# One rule per variant: a pattern rule with several targets would be one
+# recipe making them all, and the markers it did not touch would be looked
+# up in $(srcdir) by VPATH builds.
+tests/%.api.tap: tests/%$(EXEEXT)
 	@: >$@
-.PRECIOUS: tests/%.tap
+tests/%.rseq.tap: tests/%$(EXEEXT)
+	@: >$@
+tests/%.atomic.tap: tests/%$(EXEEXT)
+	@: >$@
+tests/%.local.tap: tests/%$(EXEEXT)
+	@: >$@
 
 TEST_EXTENSIONS = .tap .sh
 TAP_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
@@ -40,10 +82,60 @@ LOG_COMPILER = $(SHELL) $(top_builddir)/tests/run-test --exec
 # program, under PCPU_TEST_EMULATOR when that is not empty (a cross build);
 # PCPU_HOST_CPU is the CPU the programs were built for.
 AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)'; \
-	top_srcdir='$(abs_top_srcdir)'; \
+	top_srcdir='$(abs_top_srcdir)'; NM='$(NM)'; \
 	PCPU_EXEC='$(abs_top_builddir)/tests/run-test --exec'; \
 	PCPU_TEST_EMULATOR=$${PCPU_TEST_EMULATOR-'$(TEST_EMULATOR)'}; \
 	PCPU_HOST_CPU='$(host_cpu)'; \
-	export top_builddir top_srcdir PCPU_EXEC PCPU_TEST_EMULATOR PCPU_HOST_CPU;
+	export top_builddir top_srcdir NM PCPU_EXEC PCPU_TEST_EMULATOR PCPU_HOST_CPU;
 
 EXTRA_DIST += tests/run-test.in
+
+# The API's tests, one program per concept, written against the contract of
+# include/pcpu.h so that they hold for every implementation.
+tap_tests += \
+	tests/api/counter \
+	tests/api/counter_tree \
+	tests/api/ref \
+	tests/api/c11 \
+	tests/api/cxx \
+	tests/api/memory \
+	tests/api/stats
+tests_api_counter_SOURCES = tests/api/counter.c
+tests_api_counter_tree_SOURCES = tests/api/counter_tree.c
+tests_api_ref_SOURCES = tests/api/ref.c
+# The header in strict ISO C11 and in C++.
+tests_api_c11_SOURCES = tests/api/c11.c
+tests_api_c11_CFLAGS = -std=c11 -pedantic-errors -pthread $(WARN_CFLAGS)
+tests_api_cxx_SOURCES = tests/api/cxx.cc
+tests_api_cxx_CXXFLAGS = -std=c++11 -pedantic-errors $(AM_CXXFLAGS)
+
+tests_api_memory_SOURCES = tests/api/memory.c
+tests_api_stats_SOURCES = tests/api/stats.c
+
+# The exported symbols of the two libraries, against each other and pcpu.h.
+TESTS += tests/abi.sh
+EXTRA_DIST += tests/abi.sh
+
+# The demonstration: an instrumented program, run plain and preloaded.
+noinst_PROGRAMS += tests/demo
+tests_demo_SOURCES = tests/demo.c
+tests_demo_LDADD = libpcpu-api.la
+EXTRA_DIST += tests/demo.sh
+
+.PHONY: demo
+demo: tests/demo$(EXEEXT) libpcpu.la
+	@$(SHELL) $(srcdir)/tests/demo.sh ./tests/demo$(EXEEXT) \
+		$(abs_top_builddir)/.libs/libpcpu.so $(DEMO_ARGS)
+
+# Tests that run once, as plain TAP programs (no extension, no variant):
+# internal ones compile the runtime sources they test into the program;
+# the others probe the built libpcpu.so itself.
+once_tests = tests/arena_bitmap tests/arena_dlopen
+tests_arena_bitmap_SOURCES = tests/arena_bitmap.c runtime/bitmap.c runtime/bitmap.h
+tests_arena_bitmap_LDADD = tests/libtap.a libpcpu-api.la
+tests_arena_dlopen_SOURCES = tests/arena_dlopen.c
+tests_arena_dlopen_LDADD = tests/libtap.a libpcpu-api.la
+check_PROGRAMS += $(once_tests)
+TESTS += $(once_tests) tests/arena_private.sh
+EXTRA_DIST += tests/arena_private.sh
+LOG_DRIVER = $(TAP_DRIVER)

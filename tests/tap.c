@@ -111,6 +111,28 @@ void tap_bail(const char *fmt, ...)
 	exit(1);
 }
 
+/* Whether the pieces of pattern between '*'s occur in text in order. */
+static bool tap_match(const char *text, const char *pattern)
+{
+	while (*pattern) {
+		size_t len = strcspn(pattern, "*");
+		char piece[256];
+
+		if (len >= sizeof(piece))
+			tap_bail("tap_aborts pattern too long");
+		memcpy(piece, pattern, len);
+		piece[len] = '\0';
+		text = strstr(text, piece);
+		if (!text)
+			return false;
+		text += len;
+		pattern += len;
+		if (*pattern == '*')
+			pattern++;
+	}
+	return true;
+}
+
 bool tap_aborts(void (*fn)(void *), void *arg, const char *want,
 		const char *fmt, ...)
 {
@@ -142,7 +164,7 @@ bool tap_aborts(void (*fn)(void *), void *arg, const char *want,
 	waitpid(pid, &status, 0);
 
 	bool aborted = WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
-	bool said = strstr(err, want) != NULL;
+	bool said = tap_match(err, want);
 
 	va_start(ap, fmt);
 	tap_vreport(aborted && said, fmt, ap);
@@ -219,4 +241,17 @@ uint64_t tap_rand(uint64_t *state)
 	x ^= x >> 27;
 	*state = x;
 	return x * 0x2545f4914f6cdd1dull;
+}
+
+const char *tap_fmt(const char *fmt, ...)
+{
+	static char bufs[4][256];
+	static unsigned next;
+	char *buf = bufs[next++ % 4];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(bufs[0]), fmt, ap);
+	va_end(ap);
+	return buf;
 }

@@ -13,6 +13,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 void tap_start(void);
 /* Print the plan (if none was given) and return the exit status. */
 int tap_done(void);
@@ -21,7 +25,7 @@ bool tap_ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tap_skip(const char *why, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-_Noreturn void tap_bail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void tap_bail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 bool tap_is_i64(int64_t got, int64_t want, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -31,7 +35,9 @@ bool tap_is_i64(int64_t got, int64_t want, const char *fmt, ...)
 
 /*
  * Run fn(arg) in a child process; pass if the child is killed by SIGABRT
- * and its stderr contains want.
+ * and its stderr contains want, where '*' in want matches any text (so
+ * "libpcpu: percpu_ref_*(0x1234): " names the object, whichever function
+ * noticed).
  */
 bool tap_aborts(void (*fn)(void *), void *arg, const char *want,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -65,5 +71,12 @@ int tap_execv(const char *path, char *const argv[]);
 /* The access mode the harness asked for ("api", "rseq", "atomic" or
  * "local"), or "api" when run by hand. */
 const char *tap_variant(void);
+
+/* Format into a static buffer (one of a few, rotating), for patterns. */
+const char *tap_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

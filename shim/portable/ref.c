@@ -110,7 +110,8 @@ void percpu_ref_put_many(struct percpu_ref *r, unsigned long nr)
 		diag_die("percpu_ref_put", r, "put of %lu takes the count (%llu) below zero",
 			 nr, (unsigned long long)(old & REF_COUNT));
 	/* The ref may be freed by release: touch nothing after it. */
-	if ((old & REF_COUNT) == nr && release)
+	/* nr 0 at zero must not release a second time. */
+	if ((old & REF_COUNT) == nr && nr && release)
 		release(r);
 }
 

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cpu_gate - the grace period of gated adds in the atomic and local modes
+ * (and of the rare rseq add that falls out of its sequence).
+ *
+ * Every thread that makes a gated add owns a reader record for its
+ * lifetime.  Its ctr holds, in the low 32 bits, how many gated adds the
+ * thread is inside (more than one only when a signal handler interrupted
+ * one) and, in the high 32 bits, how many times it entered from outside
+ * any.  A gated add raises ctr, reads the gate, adds if it is clear and
+ * lowers ctr with release order.
+ *
+ * cpu_gate_sync() (after the gate was set) makes the gate store and every
+ * reader's ctr store ordered one way or the other, then waits, record by
+ * record, until the record is outside any gated add or has left the add it
+ * was in (its outer count moved).  Ordering costs the readers nothing when
+ * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) works: it runs a full barrier
+ * on every thread of the process, pairing with a compiler barrier in the
+ * reader.  Where it does not (valgrind, seccomp), readers issue a full fence
+ * and sync does too.
+ *
+ * Records are never freed: blocks of them are only appended to a list, so
+ * a scan needs no lock and never meets freed memory.  A record is released
+ * (in_use cleared) when its thread exits, and in a fork child for every
+ * thread but the caller.
+ */
+#ifndef PCPU_CPU_GATE_H
+#define PCPU_CPU_GATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Internal: reached directly, never through the GOT. */
+#pragma GCC visibility push(hidden)
+#define CPU_GATE_OUTER	   (UINT64_C(1) << 32)
+#define CPU_GATE_NEST_MASK (CPU_GATE_OUTER - 1)
+
+struct cpu_gate_reader {
+	uint64_t ctr;
+	int in_use;
+} __attribute__((aligned(64)));
+
+extern __thread struct cpu_gate_reader *cpu_gate_self
+    __attribute__((tls_model("initial-exec")));
+/* No usable membarrier: readers and sync fence. */
+extern bool cpu_gate_fenced;
+
+/* Registration for cpu_gate_sync(); 0 always (falls back to fences). */
+int cpu_gate_init(void);
+/* The calling thread's record, claimed on first use. */
+struct cpu_gate_reader *cpu_gate_claim(void);
+/* Release the calling thread's record (thread exit). */
+void cpu_gate_thread_exit(void);
+/* In a fork child: release every record but the caller's; re-register. */
+void cpu_gate_atfork_child(void);
+/* Records in use now (tests). */
+int cpu_gate_readers_in_use(void);
+/* Order the gate store before every reader's next ctr store
+ * (membarrier_done: the caller already ran an expedited membarrier), then
+ * wait for the readers inside a gated add. */
+void cpu_gate_wait_readers(bool membarrier_done);
+
+/* The calling thread's record, claimed on its first gated add. */
+static inline struct cpu_gate_reader *cpu_gate_reader(void)
+{
+	struct cpu_gate_reader *r = cpu_gate_self;
+
+	return __builtin_expect(!r, 0) ? cpu_gate_claim() : r;
+}
+
+/* Enter a gated add on the calling thread's record; returns what to pass
+ * to cpu_gate_exit(). */
+static inline uint64_t cpu_gate_enter(struct cpu_gate_reader *r)
+{
+	/*
+	 * One load and one store, not an atomic: only this thread and its
+	 * signal handlers write ctr, and a handler that runs between the two
+	 * leaves the nesting count as it found it (it may lose an outer
+	 * increment, which only makes a sync wait for this add too).
+	 */
+	uint64_t c = __atomic_load_n(&r->ctr, __ATOMIC_RELAXED);
+
+	c += 1 + ((c & CPU_GATE_NEST_MASK) ? 0 : CPU_GATE_OUTER);
+	__atomic_store_n(&r->ctr, c, __ATOMIC_RELAXED);
+	if (cpu_gate_fenced)
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	else
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return c;
+}
+
+/*
+ * Leave it: release, so a sync that sees the count drop sees the add.
+ * Handlers that ran since the entry entered and left nested adds only,
+ * which leave ctr as they found it, so entered - 1 needs no reload.
+ */
+static inline void cpu_gate_exit(struct cpu_gate_reader *r, uint64_t entered)
+{
+	__atomic_store_n(&r->ctr, entered - 1, __ATOMIC_RELEASE);
+}
+
+#pragma GCC visibility pop
+
+#endif

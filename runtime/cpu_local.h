@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cpu_local - the local access mode, the user-space form of the "local
+ * mapping": each thread reaches its copy of every per-CPU object as
+ * p + (a byte offset kept in thread-local storage), with no CPU number, no
+ * restartable sequence and, on an owned slot, no atomic.
+ *
+ * The units are slots (virtual CPUs), cpu_nr_units of them
+ * (PCPU_NR_SLOTS, default 4 x possible CPUs).  A thread claims a free
+ * slot the first time it updates per-CPU data and keeps it until it exits;
+ * the slot then goes back to the free pool with its contents, like the
+ * copy of a CPU gone idle.  Slot cpu_nr_units - 1 is never owned: threads
+ * that find every other slot taken share it, with atomic updates.  The
+ * global view (pcpu_ptr(), sums) reads every slot, owned or not.
+ *
+ * Invariants:
+ *   - an owned slot is written by its owner only (and by its signal
+ *     handlers, through the same single-instruction updates), so no update
+ *     there needs to be atomic against other CPUs;
+ *   - cpu_local_word is CPU_LOCAL_UNCLAIMED, the owned slot's byte offset
+ *     (even), or the shared slot's offset | 1; bit 0 set means "slow path";
+ *   - a thread's update of its owned slot is one instruction on x86-64, so
+ *     a signal handler updating the same copy cannot interleave with it.
+ */
+#ifndef PCPU_CPU_LOCAL_H
+#define PCPU_CPU_LOCAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu_gate.h"
+
+/* Internal: reached directly, never through the GOT. */
+#pragma GCC visibility push(hidden)
+#define CPU_LOCAL_SHARED    ((uintptr_t)1)
+#define CPU_LOCAL_UNCLAIMED (~(uintptr_t)0)
+
+extern __thread uintptr_t cpu_local_word __attribute__((tls_model("initial-exec")));
+
+/* Set up nr slots; 0 or -errno. */
+int cpu_local_init(int nr);
+/* The calling thread's word after claiming a slot if it has none. */
+uintptr_t cpu_local_claim(void);
+/* Release the calling thread's slot (thread exit). */
+void cpu_local_thread_exit(void);
+/* In a fork child: release the slots of the threads the child lacks. */
+void cpu_local_atfork_child(void);
+/* Slots owned now (tests, statistics). */
+int cpu_local_slots_owned(void);
+
+/* Updates that are not on an owned slot: claim, or share atomically. */
+void cpu_local_add_slow(int64_t *p, int64_t v);
+int64_t cpu_local_add_return_slow(int64_t *p, int64_t v);
+bool cpu_local_gated_add_slow(int64_t *p, int64_t v, const int *gate);
+
+/* The unit a word names: shared or not, the offset is word without bit 0. */
+static inline int64_t *cpu_local_at(int64_t *p, uintptr_t word)
+{
+	return (int64_t *)((char *)p + (word & ~CPU_LOCAL_SHARED));
+}
+
+/* Same, for a word known to own its slot (bit 0 clear). */
+static inline int64_t *cpu_local_owned(int64_t *p, uintptr_t word)
+{
+	return (int64_t *)((char *)p + word);
+}
+
+/* Add to the slot that w, the calling thread's word, owns. */
+static inline void cpu_local_add_owned(int64_t *p, uintptr_t w, int64_t v)
+{
+#if defined(__x86_64__)
+	/* A memory add is one instruction: signal-safe, no lock needed. */
+	__asm__("addq %1, %0" : "+m"(*cpu_local_owned(p, w)) : "er"(v) : "cc");
+#else
+	/*
+	 * A load/add/store could lose the update of a signal handler that ran
+	 * between them.  An atomic on a line nobody else writes is uncontended:
+	 * gcc's outline atomics pick LSE's STADD/LDADD at run time where the
+	 * CPU has it, else an LDXR/STXR loop, which a signal also cannot break
+	 * (returning from the handler clears the exclusive monitor, so the
+	 * store fails and the loop retries).
+	 */
+	__atomic_fetch_add(cpu_local_owned(p, w), v, __ATOMIC_RELAXED);
+#endif
+}
+
+static inline void cpu_local_add(int64_t *p, int64_t v)
+{
+	uintptr_t w = cpu_local_word;
+
+	if (__builtin_expect(w & CPU_LOCAL_SHARED, 0))
+		cpu_local_add_slow(p, v);
+	else
+		cpu_local_add_owned(p, w, v);
+}
+
+static inline int64_t cpu_local_add_return(int64_t *p, int64_t v)
+{
+	uintptr_t w = cpu_local_word;
+	int64_t old = v;
+
+	if (__builtin_expect(w & CPU_LOCAL_SHARED, 0))
+		return cpu_local_add_return_slow(p, v);
+#if defined(__x86_64__)
+	/* xadd without lock: one instruction, old value back in a register. */
+	__asm__("xaddq %1, %0" : "+m"(*cpu_local_owned(p, w)), "+r"(old) : : "cc");
+#else
+	old = __atomic_fetch_add(cpu_local_owned(p, w), v, __ATOMIC_RELAXED);
+#endif
+	return old + v;
+}
+
+/*
+ * Between entering and leaving the gate the slot is "in flight": the
+ * per-slot marker is the owner's gate reader (cpu_gate.h).  A thread
+ * without a reader or an owned slot yet takes the slow path.
+ */
+static inline bool cpu_local_gated_add(int64_t *p, int64_t v, const int *gate)
+{
+	struct cpu_gate_reader *r = cpu_gate_self;
+	uintptr_t w = cpu_local_word;
+	uint64_t entered;
+	bool open;
+
+	if (__builtin_expect(!r || (w & CPU_LOCAL_SHARED), 0))
+		return cpu_local_gated_add_slow(p, v, gate);
+	entered = cpu_gate_enter(r);
+	open = !__atomic_load_n(gate, __ATOMIC_RELAXED);
+	if (open)
+		cpu_local_add_owned(p, w, v);
+	cpu_gate_exit(r, entered);
+	return open;
+}
+
+static inline int64_t cpu_local_xchg(int64_t *p, int64_t v)
+{
+	uintptr_t w = cpu_local_word;
+
+	if (__builtin_expect(w == CPU_LOCAL_UNCLAIMED, 0))
+		w = cpu_local_claim();
+	/* Counters fold with it, rarely: one atomic serves owned and shared. */
+	return __atomic_exchange_n(cpu_local_at(p, w), v, __ATOMIC_RELAXED);
+}
+
+#pragma GCC visibility pop
+
+#endif

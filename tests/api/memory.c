@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-CPU memory: pcpu_alloc, pcpu_free, pcpu_ptr and the this-CPU
+ * operations, including their bad inputs and misuse, and a multi-threaded
+ * churn of allocations and this-CPU adds against a shared-atomic model.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pcpu.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../tap.h"
+
+static int nr;
+
+static bool all_bytes(const void *p, size_t len, unsigned char v)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < len; i++)
+		if (b[i] != v)
+			return false;
+	return true;
+}
+
+static void test_bad_requests(void)
+{
+	static const struct {
+		size_t size, align;
+		const char *what;
+	} bad[] = {
+		{ 0, 0, "size 0" },
+		{ 0, 64, "size 0, align 64" },
+		{ PCPU_ALLOC_MAX + 1, 0, "size PCPU_ALLOC_MAX + 1" },
+		{ SIZE_MAX, 0, "size SIZE_MAX" },
+		{ 8, 3, "align 3" },
+		{ 8, 12, "align 12" },
+		{ 8, 24, "align 24" },
+		{ 8, PCPU_ALIGN_MAX * 2, "align PCPU_ALIGN_MAX * 2" },
+		{ 8, PCPU_ALIGN_MAX + 8, "align PCPU_ALIGN_MAX + 8" },
+		{ 8, SIZE_MAX, "align SIZE_MAX" },
+		{ 8, (size_t)1 << 40, "align 2^40" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		void *p = pcpu_alloc(bad[i].size, bad[i].align);
+		int err = errno;
+
+		ok(!p && err == EINVAL, "pcpu_alloc(%s) fails with EINVAL", bad[i].what);
+		pcpu_free(p);
+	}
+	pcpu_free(NULL);
+	ok(1, "pcpu_free(NULL) is a no-op");
+}
+
+/* Fill every copy, check each keeps its own bytes: copies are disjoint. */
+static bool copies_disjoint(void *p, size_t size)
+{
+	for (int cpu = 0; cpu < nr; cpu++)
+		memset(pcpu_ptr(p, cpu), cpu & 0xff, size);
+	for (int cpu = 0; cpu < nr; cpu++)
+		if (!all_bytes(pcpu_ptr(p, cpu), size, (unsigned char)(cpu & 0xff)))
+			return false;
+	return true;
+}
+
+static void test_sizes_and_alignment(void)
+{
+	static const size_t sizes[] = { 1, 2, 7, 8, 24, 100, 4096, 5000,
+					PCPU_ALLOC_MAX };
+	static const size_t aligns[] = { 0, 1, 2, 4, 8, 16, 64, 256, 4096 };
+
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		for (size_t a = 0; a < sizeof(aligns) / sizeof(aligns[0]); a++) {
+			size_t size = sizes[s], align = aligns[a];
+			size_t want = align ? align : 8;
+			void *p = pcpu_alloc(size, align);
+			bool aligned = p, zeroed = p, disjoint;
+
+			if (!ok(p, "pcpu_alloc(%zu, %zu) succeeds", size, align))
+				continue;
+			for (int cpu = 0; cpu < nr; cpu++) {
+				void *copy = pcpu_ptr(p, cpu);
+
+				aligned &= copy && (uintptr_t)copy % want == 0;
+				zeroed &= copy && all_bytes(copy, size, 0);
+			}
+			disjoint = aligned && copies_disjoint(p, size);
+			ok(aligned && zeroed && disjoint,
+			   "size %zu align %zu: %d copies aligned to %zu, zeroed, "
+			   "disjoint", size, align, nr, want);
+			pcpu_free(p);
+		}
+	}
+}
+
+/* Dirty objects, free them, allocate again: reused memory comes back zeroed. */
+static void test_reuse_zeroed(void)
+{
+	enum { N = 64 };
+	void *p[N];
+	bool zeroed = true, got = true;
+
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < N; i++) {
+			size_t size = 8 + (size_t)(i % 8) * 24;
+
+			p[i] = pcpu_alloc(size, 0);
+			got &= p[i] != NULL;
+			if (!p[i])
+				continue;
+			for (int cpu = 0; cpu < nr; cpu++) {
+				zeroed &= all_bytes(pcpu_ptr(p[i], cpu), size, 0);
+				memset(pcpu_ptr(p[i], cpu), 0xa5, size);
+			}
+		}
+		for (int i = 0; i < N; i++)
+			pcpu_free(p[i]);
+	}
+	ok(got && zeroed, "objects allocated after dirty frees are zeroed in every copy");
+}
+
+/* Live objects never share bytes, in any copy. */
+static void test_objects_disjoint(void)
+{
+	enum { N = 200 };
+	uint32_t *p[N];
+	size_t words[N];
+	bool got = true, intact = true;
+
+	for (int i = 0; i < N; i++) {
+		words[i] = 1 + (size_t)i % 17;
+		p[i] = pcpu_alloc(words[i] * sizeof(uint32_t), (size_t)4 << (i % 4));
+		got &= p[i] != NULL;
+	}
+	if (!ok(got, "%d objects of mixed sizes and alignments", N))
+		goto out;
+	for (int i = 0; i < N; i++)
+		for (int cpu = 0; cpu < nr; cpu++)
+			for (size_t w = 0; w < words[i]; w++)
+				((uint32_t *)pcpu_ptr(p[i], cpu))[w] =
+					(uint32_t)i << 16 | (uint32_t)cpu;
+	for (int i = 0; i < N; i++)
+		for (int cpu = 0; cpu < nr; cpu++)
+			for (size_t w = 0; w < words[i]; w++)
+				intact &= ((uint32_t *)pcpu_ptr(p[i], cpu))[w] ==
+					  ((uint32_t)i << 16 | (uint32_t)cpu);
+	ok(intact, "no two live objects share a byte in any copy");
+out:
+	for (int i = 0; i < N; i++)
+		pcpu_free(p[i]);
+}
+
+static void test_ptr(void)
+{
+	size_t size = 256;
+	char *p = pcpu_alloc(size, 64);
+	bool offsets = true;
+
+	if (!ok(p, "pcpu_alloc(256, 64)"))
+		return;
+	ok(pcpu_ptr(p, -1) == NULL, "pcpu_ptr(p, -1) is NULL");
+	ok(pcpu_ptr(p, nr) == NULL, "pcpu_ptr(p, nr_cpus) is NULL");
+	ok(pcpu_ptr(p, INT_MAX) == NULL, "pcpu_ptr(p, INT_MAX) is NULL");
+	ok(pcpu_ptr(p, INT_MIN) == NULL, "pcpu_ptr(p, INT_MIN) is NULL");
+	ok(pcpu_ptr(p, nr - 1) != NULL, "pcpu_ptr(p, nr_cpus - 1) is a copy");
+	for (size_t off = 0; off < size; off += 1 + off / 3)
+		for (int cpu = 0; cpu < nr; cpu++)
+			offsets &= pcpu_ptr(p + off, cpu) ==
+				   (char *)pcpu_ptr(p, cpu) + off;
+	offsets &= pcpu_ptr(p + size - 1, nr - 1) ==
+		   (char *)pcpu_ptr(p, nr - 1) + size - 1;
+	ok(offsets, "pcpu_ptr(p + off, cpu) == pcpu_ptr(p, cpu) + off for every field");
+
+	/* A field written through an interior pointer is that field. */
+	for (int cpu = 0; cpu < nr; cpu++)
+		*(int64_t *)pcpu_ptr(p + 64, cpu) = cpu + 1;
+	int64_t sum = 0;
+	for (int cpu = 0; cpu < nr; cpu++)
+		sum += ((int64_t *)pcpu_ptr(p, cpu))[8];
+	is(sum, (int64_t)nr * (nr + 1) / 2,
+	   "writes through an interior pointer land in the field");
+	pcpu_free(p);
+}
+
+static void test_this_cpu_ops(void)
+{
+	int64_t *p = pcpu_alloc(3 * sizeof(int64_t), 0);
+	bool matched = true;
+	int64_t total = 0;
+
+	if (!ok(p, "pcpu_alloc of three int64_t"))
+		return;
+	is(pcpu_sum(p), 0, "pcpu_sum of a new object is 0");
+	pcpu_this_add(p, 5);
+	is(pcpu_sum(p), 5, "pcpu_this_add(5) then pcpu_sum == 5");
+	pcpu_this_add(p, -12);
+	is(pcpu_sum(p), -7, "pcpu_this_add(-12) then pcpu_sum == -7");
+	total = -7;
+
+	/* Only this thread touches p, so the copy it updated still holds the
+	 * returned value right after the call. */
+	for (int i = 1; i <= 1000; i++) {
+		int64_t r = pcpu_this_add_return(p, i), v = i;
+		bool found = false;
+
+		total += v;
+		for (int cpu = 0; cpu < nr && !found; cpu++)
+			found = *(int64_t *)pcpu_ptr(p, cpu) == r;
+		matched &= found;
+	}
+	ok(matched, "pcpu_this_add_return returns the updated copy's new value");
+	is(pcpu_sum(p), total, "pcpu_sum after 1000 add_returns");
+
+	/* Neighbouring fields are independent per-CPU int64_t. */
+	pcpu_this_add(p + 1, 100);
+	pcpu_this_add(p + 2, -3);
+	is(pcpu_sum(p + 1), 100, "pcpu_sum of the second field");
+	is(pcpu_sum(p + 2), -3, "pcpu_sum of the third field");
+	is(pcpu_sum(p), total, "the first field is untouched");
+
+	/* Copies written directly count too; the sum wraps modulo 2^64. */
+	for (int cpu = 0; cpu < nr; cpu++)
+		*(int64_t *)pcpu_ptr(p + 1, cpu) = INT64_MAX;
+	is(pcpu_sum(p + 1), (int64_t)((uint64_t)INT64_MAX * (uint64_t)nr),
+	   "pcpu_sum of copies set directly wraps modulo 2^64");
+	*(int64_t *)pcpu_ptr(p + 2, 0) = INT64_MAX;
+	for (int cpu = 1; cpu < nr; cpu++)
+		*(int64_t *)pcpu_ptr(p + 2, cpu) = 0;
+	pcpu_this_add(p + 2, 1);
+	is(pcpu_sum(p + 2), INT64_MIN, "INT64_MAX + 1 wraps to INT64_MIN");
+	pcpu_free(p);
+}
+
+static void free_it(void *p)
+{
+	pcpu_free(p);
+}
+
+static void free_twice(void *p)
+{
+	pcpu_free(p);
+	pcpu_free(p);
+}
+
+static void test_bad_free(void)
+{
+	char *p = pcpu_alloc(64, 0);
+	int64_t on_stack = 0;
+	void *heap = malloc(64);
+
+	if (!ok(p && heap, "pcpu_alloc(64) and malloc(64)"))
+		return;
+	tap_aborts(free_it, p + 8, tap_fmt("libpcpu: pcpu_free(%p): ", (void *)(p + 8)),
+		   "pcpu_free of an interior pointer aborts with a message");
+	tap_aborts(free_it, p + 63, tap_fmt("libpcpu: pcpu_free(%p): ", (void *)(p + 63)),
+		   "pcpu_free of the last byte aborts with a message");
+	tap_aborts(free_it, &on_stack,
+		   tap_fmt("libpcpu: pcpu_free(%p): ", (void *)&on_stack),
+		   "pcpu_free of a stack address aborts with a message");
+	tap_aborts(free_it, heap, tap_fmt("libpcpu: pcpu_free(%p): ", heap),
+		   "pcpu_free of a malloc block aborts with a message");
+	tap_aborts(free_twice, p, tap_fmt("libpcpu: pcpu_free(%p): ", (void *)p),
+		   "double pcpu_free aborts with a message");
+	if (nr > 1)
+		tap_aborts(free_it, pcpu_ptr(p, 1),
+			   tap_fmt("libpcpu: pcpu_free(%p): ", pcpu_ptr(p, 1)),
+			   "pcpu_free of CPU 1's copy aborts with a message");
+	pcpu_free(p);
+	tap_aborts(free_it, p, tap_fmt("libpcpu: pcpu_free(%p): ", (void *)p),
+		   "pcpu_free of a freed object aborts with a message");
+	free(heap);
+}
+
+/* In a child, since it exhausts the address space it is given. */
+static void exhaust(void *arg)
+{
+	struct rlimit rl = { 256ul << 20, 256ul << 20 };
+	double end = tap_now() + 5;
+	(void)arg;
+
+	if (setrlimit(RLIMIT_AS, &rl))
+		_exit(3);
+	while (tap_now() < end) {
+		errno = 0;
+		if (!pcpu_alloc(PCPU_ALLOC_MAX, 0))
+			_exit(errno == ENOMEM ? 0 : 1);
+	}
+	_exit(2); /* the allocator never ran out */
+}
+
+static void test_enomem(void)
+{
+	pid_t pid = fork();
+	int status = 0;
+
+	if (pid == 0)
+		exhaust(NULL);
+	waitpid(pid, &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 2 && strcmp(tap_variant(), "api"))
+		tap_skip("the runtime's reservation outlasted the limit",
+			 "pcpu_alloc runs out with ENOMEM");
+	else
+		ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		   "pcpu_alloc under a 256 MiB address-space limit runs out with ENOMEM "
+		   "(status %#x)", status);
+}
+
+/* Threads add to one shared object and churn private ones. */
+struct churn {
+	int64_t *shared;
+	int64_t model; /* what this thread added to shared */
+	uint64_t seed;
+	double end;
+	bool ok;
+};
+
+static void *churn_thread(void *arg)
+{
+	struct churn *t = arg;
+
+	t->ok = true;
+	while (tap_now() < t->end) {
+		size_t size = 16 + (tap_rand(&t->seed) % 64) * 8;
+		int64_t *mine = pcpu_alloc(size, 0);
+
+		if (!mine) {
+			t->ok = false;
+			break;
+		}
+		for (int i = 0; i < 100; i++) {
+			int64_t v = (int64_t)(tap_rand(&t->seed) % 2001) - 1000;
+
+			if (i & 1)
+				pcpu_this_add(t->shared, v);
+			else
+				pcpu_this_add_return(t->shared, v);
+			t->model += v;
+			pcpu_this_add(mine, v);
+			pcpu_this_add(mine + size / 8 - 1, 1);
+		}
+		t->ok &= pcpu_sum(mine + size / 8 - 1) == 100;
+		for (int cpu = 0; cpu < nr; cpu++)
+			t->ok &= all_bytes((int64_t *)pcpu_ptr(mine, cpu) + 1,
+					   size - 16, 0);
+		pcpu_free(mine);
+	}
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	enum { THREADS = 8 };
+	struct churn t[THREADS];
+	pthread_t tid[THREADS];
+	int64_t *shared = pcpu_alloc(sizeof(int64_t), 0);
+	int64_t model = 0;
+	bool all = true;
+	double secs = tap_seconds(0.3);
+
+	if (!ok(shared, "pcpu_alloc of the shared int64_t"))
+		return;
+	for (int i = 0; i < THREADS; i++) {
+		t[i] = (struct churn){ .shared = shared, .seed = (uint64_t)i * 7919 + 1,
+				       .end = tap_now() + secs };
+		pthread_create(&tid[i], NULL, churn_thread, &t[i]);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(tid[i], NULL);
+		model += t[i].model;
+		all &= t[i].ok;
+	}
+	ok(all, "%d threads: private objects zeroed, their adds all counted", THREADS);
+	is(pcpu_sum(shared), model, "%d threads' this-CPU adds on one object: none lost",
+	   THREADS);
+	pcpu_free(shared);
+}
+
+/* Adds interrupted by signal handlers that add to the same object. */
+static int64_t *sig_target;
+static int64_t sig_handled;
+
+static void sig_add(int sig)
+{
+	(void)sig;
+	pcpu_this_add(sig_target, 1000000);
+	__atomic_fetch_add(&sig_handled, 1, __ATOMIC_RELAXED);
+}
+
+struct sig_worker {
+	pthread_t tid;
+	int64_t loops;
+	int stop;
+};
+
+static void *sig_thread(void *arg)
+{
+	struct sig_worker *w = arg;
+
+	while (!__atomic_load_n(&w->stop, __ATOMIC_RELAXED)) {
+		pcpu_this_add(sig_target, 1);
+		w->loops++;
+	}
+	return NULL;
+}
+
+static void test_signals(void)
+{
+	enum { THREADS = 8 };
+	struct sig_worker w[THREADS];
+	struct sigaction sa = { .sa_handler = sig_add }, old;
+	int64_t sent = 0, loops = 0;
+	double end = tap_now() + tap_seconds(0.3);
+
+	sig_target = pcpu_alloc(sizeof(int64_t), 0);
+	if (!ok(sig_target, "pcpu_alloc of the signal target"))
+		return;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGUSR1, &sa, &old);
+	for (int i = 0; i < THREADS; i++) {
+		w[i] = (struct sig_worker){ 0 };
+		pthread_create(&w[i].tid, NULL, sig_thread, &w[i]);
+	}
+	for (int round = 0; tap_now() < end || round < 200; round++) {
+		for (int i = 0; i < THREADS; i++)
+			if (!pthread_kill(w[i].tid, SIGUSR1))
+				sent++;
+		usleep(100);
+	}
+	for (int i = 0; i < THREADS; i++)
+		__atomic_store_n(&w[i].stop, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(w[i].tid, NULL);
+		loops += w[i].loops;
+	}
+	sigaction(SIGUSR1, &old, NULL);
+	int64_t handled = __atomic_load_n(&sig_handled, __ATOMIC_RELAXED);
+
+	tap_diag("%lld signals sent, %lld handled, %lld loop adds", (long long)sent,
+		 (long long)handled, (long long)loops);
+	ok(handled >= 1, "signal handlers ran");
+	is(pcpu_sum(sig_target), loops + 1000000 * handled,
+	   "%d threads adding while signal handlers add to the same copy: none lost",
+	   THREADS);
+	pcpu_free(sig_target);
+}
+
+int main(void)
+{
+	tap_start();
+	nr = pcpu_nr_cpus();
+	test_bad_requests();
+	test_sizes_and_alignment();
+	test_reuse_zeroed();
+	test_objects_disjoint();
+	test_ptr();
+	test_this_cpu_ops();
+	test_bad_free();
+	test_enomem();
+	test_threads();
+	test_signals();
+	return tap_done();
+}
