@@ -28,6 +28,7 @@
 #include "bitmap.h"
 #include "chunk.h"
 #include "diag.h"
+#include "leaks.h"
 
 #define ARENA_NR_SLOTS 18 /* fls(CHUNK_UNIT_BITS) + 1 */
 /* Largest object in bits, alignment padding included. */
@@ -231,6 +232,7 @@ void *arena_alloc(size_t size, size_t align)
 	struct chunk *c = NULL;
 	int64_t off = -1;
 	uint32_t dirty;
+	void *p;
 
 	/* An object smaller than a small alignment takes the padding with
 	 * it (like a malloc size class): the 4-byte hole it would leave fits
@@ -269,7 +271,9 @@ void *arena_alloc(size_t size, size_t align)
 
 	if (dirty)
 		chunk_zero(c, (uint32_t)off, dirty);
-	return c->base + (size_t)off * BITMAP_GRANULE;
+	p = c->base + (size_t)off * BITMAP_GRANULE;
+	leaks_on_alloc(p, size);
+	return p;
 }
 
 static _Noreturn void bad_free(void *p, const char *why)
@@ -284,6 +288,7 @@ void arena_free(void *p)
 	uint32_t bits = 0;
 	size_t off;
 
+	leaks_on_free(p);
 	arena_lock();
 	c = chunk_of(p);
 	if (!c)

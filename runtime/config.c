@@ -8,6 +8,7 @@
 #include "diag.h"
 
 struct config config;
+static char config_stats[CONFIG_PATH_MAX];
 
 /* A decimal integer in [1, CONFIG_MAX_CPUS], or 0 with a warning. */
 static int config_count(const char *name, const char *v)
@@ -56,8 +57,13 @@ void config_read(void)
 		config.nr_cpus = config_count("PCPU_NR_CPUS", v);
 	if ((v = getenv("PCPU_NR_SLOTS")) && *v)
 		config.nr_slots = config_count("PCPU_NR_SLOTS", v);
-	if ((v = getenv("PCPU_STATS")) && *v)
-		config.stats = v;
+	if ((v = getenv("PCPU_STATS")) && *v) {
+		if (strlen(v) < sizeof(config_stats))
+			config.stats = strcpy(config_stats, v);
+		else
+			diag_warn("PCPU_STATS is longer than %d bytes; ignored",
+				  CONFIG_PATH_MAX - 1);
+	}
 	if ((v = getenv("PCPU_DEBUG")) && *v) {
 		if (!strcmp(v, "leaks"))
 			config.debug_leaks = true;

@@ -3,7 +3,8 @@
  * config - the runtime's settings, read once from the environment.
  *
  * Every variable is optional.  A malformed value gets one warning on stderr
- * and the default; nothing here can fail or abort.
+ * and the default; nothing here can fail or abort.  Values are copied: the
+ * program may change its environment after start-up.
  */
 #ifndef PCPU_CONFIG_H
 #define PCPU_CONFIG_H
@@ -28,6 +29,8 @@ struct config {
 
 /* Upper bound accepted for PCPU_NR_CPUS and PCPU_NR_SLOTS. */
 #define CONFIG_MAX_CPUS 65536
+/* Longest PCPU_STATS path kept. */
+#define CONFIG_PATH_MAX 4096
 
 extern struct config config;
 

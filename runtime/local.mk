@@ -9,11 +9,15 @@ runtime_sources = \
 	runtime/cpu_gate.c runtime/cpu_gate.h \
 	runtime/cpu_local.c runtime/cpu_local.h \
 	runtime/cpu_rseq.c runtime/cpu_rseq.h \
+	runtime/exit_stats.c runtime/exit_stats.h \
+	runtime/leaks.c runtime/leaks.h \
 	runtime/memory.c \
+	runtime/ref.c \
 	runtime/runtime.c runtime/runtime.h \
+	runtime/stack.c runtime/stack.h \
+	runtime/symbolize.c runtime/symbolize.h \
 	shim/portable/counter.c \
-	shim/portable/counter_tree.c \
-	shim/portable/ref.c
+	shim/portable/counter_tree.c
 # jemalloc serves the chunks, linked in from its PIC archive with every
 # symbol kept local: the library exports only the API and the process's
 # malloc stays the one it had.  Inside libpcpu.so, malloc() and free() are

@@ -10,6 +10,8 @@
 #include "config.h"
 #include "cpu.h"
 #include "diag.h"
+#include "exit_stats.h"
+#include "leaks.h"
 
 int runtime_ready;
 static pthread_once_t runtime_once = PTHREAD_ONCE_INIT;
@@ -20,6 +22,8 @@ static void runtime_setup(void)
 	config_read();
 	if (cpu_init() || arena_init(cpu_nr_units))
 		diag_die("init", NULL, "cannot set up the per-CPU runtime");
+	if (config.debug_leaks)
+		leaks_init();
 	snprintf(runtime_name, sizeof(runtime_name), "libpcpu %s (mode=%s, cpus=%d)",
 		 PCPU_VERSION, cpu_mode_name(), cpu_nr_units);
 	if (config.verbose)
@@ -35,6 +39,20 @@ void runtime_init_slow(void)
 __attribute__((constructor)) static void runtime_constructor(void)
 {
 	runtime_init();
+}
+
+/*
+ * Reports only: nothing is torn down.  The destructors of libraries
+ * initialised before ours run afterwards, other threads may still be
+ * running, and any of them may still use counters and per-CPU memory.
+ */
+__attribute__((destructor)) static void runtime_destructor(void)
+{
+	if (!__atomic_load_n(&runtime_ready, __ATOMIC_ACQUIRE))
+		return;
+	exit_stats_print();
+	if (config.debug_leaks)
+		leaks_report(stderr);
 }
 
 const char *pcpu_runtime(void)

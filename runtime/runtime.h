@@ -9,6 +9,10 @@
  * number of copies) and sets up the arena.  Fast paths never check for it:
  * they take a per-CPU pointer or an initialised object, and obtaining
  * either went through runtime_init().
+ *
+ * At exit the runtime prints the reports the configuration asks for
+ * (PCPU_STATS, PCPU_DEBUG=leaks) and tears nothing down, so code that runs
+ * after its destructor keeps working.
  */
 #ifndef PCPU_RUNTIME_H
 #define PCPU_RUNTIME_H

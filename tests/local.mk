@@ -18,6 +18,12 @@ tests_arena_alloc_SOURCES = tests/arena_alloc.c
 tests_arena_lazy_SOURCES = tests/arena_lazy.c
 tests_identity_SOURCES = tests/identity.c
 
+tap_tests += tests/ref_state tests/ref_misuse tests/ref_kill tests/ref_switch
+tests_ref_state_SOURCES = tests/ref_state.c
+tests_ref_misuse_SOURCES = tests/ref_misuse.c
+tests_ref_kill_SOURCES = tests/ref_kill.c
+tests_ref_switch_SOURCES = tests/ref_switch.c
+
 # The access modes (issue 4): public behaviour in every variant, the
 # runtime's internals in the three modes, glibc's rseq tunable and valgrind.
 cpu_test_sources = tests/cpu_test.c tests/cpu_test.h
@@ -135,7 +141,57 @@ tests_arena_bitmap_SOURCES = tests/arena_bitmap.c runtime/bitmap.c runtime/bitma
 tests_arena_bitmap_LDADD = tests/libtap.a libpcpu-api.la
 tests_arena_dlopen_SOURCES = tests/arena_dlopen.c
 tests_arena_dlopen_LDADD = tests/libtap.a libpcpu-api.la
+# pcpu-bench's statistics, report writer and first-fit baseline allocator:
+# internal tests that compile the bench sources they test.
+once_tests += tests/bench-stats tests/bench-report tests/bench-firstfit
+bench_test_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/bench -I$(top_srcdir)/tests
+tests_bench_stats_SOURCES = tests/bench-stats.c bench/stats.c bench/stats.h
+tests_bench_stats_CPPFLAGS = $(bench_test_cppflags)
+tests_bench_stats_LDADD = tests/libtap.a libpcpu-api.la -lm
+tests_bench_report_SOURCES = tests/bench-report.c bench/report.c bench/report.h \
+	bench/stats.h
+tests_bench_report_CPPFLAGS = $(bench_test_cppflags)
+tests_bench_report_LDADD = tests/libtap.a libpcpu-api.la -lm
+tests_bench_firstfit_SOURCES = tests/bench-firstfit.c bench/firstfit.c bench/firstfit.h
+tests_bench_firstfit_CPPFLAGS = $(bench_test_cppflags)
+tests_bench_firstfit_LDADD = tests/libtap.a libpcpu-api.la
 check_PROGRAMS += $(once_tests)
 TESTS += $(once_tests) tests/arena_private.sh
 EXTRA_DIST += tests/arena_private.sh
 LOG_DRIVER = $(TAP_DRIVER)
+
+# ---- The shim as users meet it (issue 7): life cycle, process hygiene,
+# configuration, the kernel-style header, the pcpu-run wrapper and two
+# example programs.
+check_LTLIBRARIES = tests/libearly.la
+tests_libearly_la_SOURCES = tests/early_lib.c tests/early_lib.h
+tests_libearly_la_LIBADD = libpcpu-api.la
+# -rpath makes it a shared library, which a convenience library is not.
+tests_libearly_la_LDFLAGS = -rpath $(abs_builddir)/tests -avoid-version \
+	-no-undefined
+
+tap_tests += tests/lifecycle tests/linux_compat tests/scope
+tests_lifecycle_SOURCES = tests/lifecycle.c
+tests_lifecycle_LDADD = tests/libearly.la $(LDADD)
+tests_linux_compat_SOURCES = tests/linux_compat.c
+tests_scope_SOURCES = tests/scope.cc
+tests_scope_LDADD = $(LDADD) -ldl
+# pcpu.h's pcpu_stats() hides struct pcpu_stats's implicit constructor,
+# which -Wshadow reports in C++ only.
+tests_scope_CXXFLAGS = $(AM_CXXFLAGS) -Wno-shadow
+
+check_PROGRAMS += tests/probe
+tests_probe_SOURCES = tests/probe.c
+shim_tests = tests/config.sh tests/hygiene.sh tests/lifecycle.sh tests/pcpu-run.sh
+TESTS += $(shim_tests)
+EXTRA_DIST += $(shim_tests) tests/shtap.sh
+
+# Example programs: instrumented like an application, linked with
+# libpcpu-api only.
+check_PROGRAMS += tests/example_service tests/example_wordfreq
+tests_example_service_SOURCES = tests/example_service.c
+tests_example_service_LDADD = libpcpu-api.la
+tests_example_wordfreq_SOURCES = tests/example_wordfreq.c
+tests_example_wordfreq_LDADD = libpcpu-api.la
+shim_tests += tests/examples.sh
+EXTRA_DIST += tests/wrk-service.sh

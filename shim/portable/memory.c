@@ -31,6 +31,32 @@ static void *blocks;
 static pthread_rwlock_t blocks_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct pcpu_stats stats; /* under blocks_lock, exclusive */
 
+/*
+ * A child forked while another thread holds blocks_lock would inherit it
+ * held for ever: hold it across fork().  The child re-initialises it
+ * rather than unlocking, since a rwlock records its writer's thread id,
+ * which the child's thread no longer has.
+ */
+static void blocks_prefork(void)
+{
+	pthread_rwlock_wrlock(&blocks_lock);
+}
+
+static void blocks_postfork_parent(void)
+{
+	pthread_rwlock_unlock(&blocks_lock);
+}
+
+static void blocks_postfork_child(void)
+{
+	pthread_rwlock_init(&blocks_lock, NULL);
+}
+
+__attribute__((constructor)) static void blocks_atfork(void)
+{
+	pthread_atfork(blocks_prefork, blocks_postfork_parent, blocks_postfork_child);
+}
+
 /* Ranges never overlap, so "overlaps" means "contains" for a 1-byte key. */
 static int block_cmp(const void *a, const void *b)
 {

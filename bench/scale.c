@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * scale - updates from 1..N pinned threads to one object: the libpcpu
+ * operations against the shared atomic, mutex and per-thread-cache counters
+ * (for adds) and a shared atomic refcount (for get+put), all in the same
+ * process.  After each workload the final count is checked against the
+ * number of operations run, so a lost update shows up as a warning.
+ */
+#include <pcpu.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "baseline.h"
+#include "bench.h"
+#include "threads.h"
+
+/* Everything a workload might update; each body uses one member. */
+struct target {
+	struct shared_counter shared;
+	struct mutex_counter mutex;
+	struct tcache_counter tcache;
+	int64_t *this_cpu;
+	struct percpu_counter counter;
+	struct percpu_counter_tree tree;
+	struct percpu_ref ref;
+};
+
+static void body_shared(void *arg, int tid, uint64_t iters)
+{
+	struct target *t = arg;
+
+	(void)tid;
+	while (iters--)
+		__atomic_fetch_add(&t->shared.count, 1, __ATOMIC_RELAXED);
+}
+
+static void body_mutex(void *arg, int tid, uint64_t iters)
+{
+	struct target *t = arg;
+
+	(void)tid;
+	while (iters--)
+		mutex_counter_add(&t->mutex, 1);
+}
+
+static void body_tcache(void *arg, int tid, uint64_t iters)
+{
+	struct target *t = arg;
+	struct tcache_slot *s = tcache_attach(&t->tcache);
+
+	(void)tid;
+	while (iters--)
+		tcache_add(&t->tcache, s, 1);
+}
+
+static void body_this_add(void *arg, int tid, uint64_t iters)
+{
+	struct target *t = arg;
+
+	(void)tid;
+	while (iters--)
+		pcpu_this_add(t->this_cpu, 1);
+}
+
+static void body_counter_add(void *arg, int tid, uint64_t iters)
+{
+	struct target *t = arg;
+
+	(void)tid;
+	while (iters--)
+		percpu_counter_add(&t->counter, 1);
+}
+
+static void body_tree_add(void *arg, int tid, uint64_t iters)
+{
+	struct target *t = arg;
+
+	(void)tid;
+	while (iters--)
+		percpu_counter_tree_add(&t->tree, 1);
+}
+
+/* A refcount taken and dropped, as a request would: acquire-release put. */
+static void body_shared_ref(void *arg, int tid, uint64_t iters)
+{
+	struct target *t = arg;
+
+	(void)tid;
+	while (iters--) {
+		__atomic_fetch_add(&t->shared.count, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_sub(&t->shared.count, 1, __ATOMIC_ACQ_REL);
+	}
+}
+
+static void body_ref(void *arg, int tid, uint64_t iters)
+{
+	struct target *t = arg;
+
+	(void)tid;
+	while (iters--) {
+		percpu_ref_get(&t->ref);
+		percpu_ref_put(&t->ref);
+	}
+}
+
+struct workload {
+	const char *name;
+	const char *group; /* which baselines it is compared with */
+	const char *impl;
+	thread_body *body;
+	/* the final count the workload must have reached, from the target */
+	int64_t (*count)(struct target *t);
+};
+
+static int64_t count_shared(struct target *t)
+{
+	return t->shared.count;
+}
+
+static int64_t count_mutex(struct target *t)
+{
+	return t->mutex.count;
+}
+
+static int64_t count_tcache(struct target *t)
+{
+	return tcache_sum(&t->tcache);
+}
+
+static int64_t count_this_add(struct target *t)
+{
+	return pcpu_sum(t->this_cpu);
+}
+
+static int64_t count_counter(struct target *t)
+{
+	return percpu_counter_sum(&t->counter);
+}
+
+static int64_t count_tree(struct target *t)
+{
+	return percpu_counter_tree_precise_sum(&t->tree);
+}
+
+static int64_t count_zero(struct target *t)
+{
+	(void)t;
+	return 0;
+}
+
+/* Baselines of a group first: the libpcpu rows take their ratio from the
+ * group's first baseline (the shared atomic). */
+static const struct workload workloads[] = {
+	{ "counter add", "add", "shared-atomic", body_shared, count_shared },
+	{ "counter add", "add", "mutex", body_mutex, count_mutex },
+	{ "counter add", "add", "thread-cache", body_tcache, count_tcache },
+	{ "pcpu_this_add", "add", "libpcpu", body_this_add, count_this_add },
+	{ "percpu_counter_add", "add", "libpcpu", body_counter_add, count_counter },
+	{ "percpu_counter_tree_add", "add", "libpcpu", body_tree_add, count_tree },
+	{ "refcount get+put", "ref", "shared-atomic", body_shared_ref, count_zero },
+	{ "percpu_ref get+put", "ref", "libpcpu", body_ref, count_zero },
+};
+#define NR_WORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
+
+static int target_init(struct target *t, unsigned long batch)
+{
+	t->shared.count = 0;
+	mutex_counter_init(&t->mutex);
+	tcache_init(&t->tcache);
+	t->this_cpu = pcpu_alloc(sizeof(int64_t), sizeof(int64_t));
+	if (!t->this_cpu || percpu_counter_init(&t->counter, 0) ||
+	    percpu_counter_tree_init(&t->tree, batch) ||
+	    percpu_ref_init(&t->ref, NULL, 0)) {
+		fprintf(stderr, "pcpu-bench: scale: cannot set up the counters\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void target_destroy(struct target *t)
+{
+	mutex_counter_destroy(&t->mutex);
+	tcache_destroy(&t->tcache);
+	pcpu_free(t->this_cpu);
+	percpu_counter_destroy(&t->counter);
+	percpu_counter_tree_destroy(&t->tree);
+	/* get+put pairs are balanced: only the initial reference is held */
+	percpu_ref_exit(&t->ref);
+}
+
+void bench_scale(struct bench *b)
+{
+	for (int n = 1; n <= b->max_threads; n++) {
+		/* a copy: recording more results moves the stored ones */
+		struct result base = { .s.reps = 0 };
+
+		for (unsigned w = 0; w < NR_WORKLOADS; w++) {
+			const struct workload *wl = &workloads[w];
+			struct target *t = aligned_alloc(64, sizeof(*t));
+			uint64_t total = 0;
+			struct sample s;
+
+			if (!t || target_init(t, b->batch))
+				exit(1);
+			if (threads_measure(n, wl->body, t, b->target_ms, b->reps, &s,
+					    &total))
+				fprintf(stderr, "pcpu-bench: %s: run failed\n", wl->name);
+			int64_t want = wl->count == count_zero ? 0 : (int64_t)total;
+			if (wl->count(t) != want)
+				fprintf(stderr,
+					"pcpu-bench: WARNING: %s (%s, %d threads) counted "
+					"%lld, expected %lld\n",
+					wl->name, b->mode, n, (long long)wl->count(t),
+					(long long)want);
+			target_destroy(t);
+			free(t);
+			if (w == 0 || strcmp(wl->group, workloads[w - 1].group))
+				base.s.reps = 0;
+			const struct result *r = bench_record(
+				b, "scale", wl->name, wl->impl, n, "", "ns/op", s,
+				strcmp(wl->impl, "libpcpu") ? NULL : &base);
+			if (!base.s.reps && r)
+				base = *r;
+		}
+	}
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+#include "stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double stats_median(double *v, unsigned n)
+{
+	if (!n)
+		return NAN;
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+struct sample stats_summarize(const double *v, unsigned n)
+{
+	struct sample s = { NAN, NAN, NAN, 0 };
+	double sorted[STATS_MAX_REPS];
+
+	if (!n)
+		return s;
+	if (n > STATS_MAX_REPS)
+		n = STATS_MAX_REPS;
+	memcpy(sorted, v, n * sizeof(*v));
+	s.median = stats_median(sorted, n);
+	s.min = sorted[0];
+	s.max = sorted[n - 1];
+	s.reps = n;
+	return s;
+}
+
+int stats_repeat(double (*fn)(void *arg), void *arg, unsigned warmup,
+		 unsigned reps, struct sample *out)
+{
+	double v[STATS_MAX_REPS];
+	unsigned n = 0;
+	int ret = 0;
+
+	if (reps < STATS_MIN_REPS)
+		reps = STATS_MIN_REPS;
+	if (reps > STATS_MAX_REPS)
+		reps = STATS_MAX_REPS;
+	while (warmup--) {
+		if (fn(arg) < 0) {
+			*out = stats_summarize(v, 0);
+			return -1;
+		}
+	}
+	while (n < reps) {
+		double x = fn(arg);
+
+		if (x < 0) {
+			ret = -1;
+			break;
+		}
+		v[n++] = x;
+	}
+	*out = stats_summarize(v, n);
+	return ret;
+}
+
+uint64_t stats_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
