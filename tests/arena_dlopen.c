@@ -63,7 +63,7 @@ static int run_probe(char *self, const char *path, const char *tunables)
 			setenv("GLIBC_TUNABLES", tunables, 1);
 		else
 			unsetenv("GLIBC_TUNABLES");
-		execl(self, self, "probe", path, (char *)NULL);
+		tap_execv(self, (char *[]){ self, "probe", (char *)path, NULL });
 		_exit(PROBE_BROKEN);
 	}
 	waitpid(pid, &status, 0);

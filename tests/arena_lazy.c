@@ -70,9 +70,9 @@ int main(int argc, char **argv)
 	(void)argc;
 	if (strcmp(tap_variant(), "api") && !getenv("PCPU_NR_CPUS")) {
 		setenv("PCPU_NR_CPUS", "1024", 1);
-		execv("/proc/self/exe", argv);
-		/* An emulator without binfmt_misc cannot exec a guest binary:
-		 * go on with the CPU count in force, and skip below. */
+		tap_execv("/proc/self/exe", argv);
+		/* Returns only if the exec failed: go on with the CPU count
+		 * in force, and skip below. */
 	}
 	tap_start();
 	if (!strcmp(tap_variant(), "api")) {

@@ -21,6 +21,11 @@
 #include "cpu_test.h"
 #include "tap.h"
 
+/* Older C library headers (the arm64 cross toolchain's) lack it. */
+#ifndef AT_RSEQ_FEATURE_SIZE
+#define AT_RSEQ_FEATURE_SIZE 27
+#endif
+
 #define UNIT	 4096
 #define NR_GATED 4
 

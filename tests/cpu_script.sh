@@ -12,7 +12,7 @@ run_expect()
 	wrapper=
 	[ $# -gt 1 ] && { wrapper=$1; shift; }
 	n=$((n + 1))
-	out=$(PCPU_MODE=$asked PCPU_TEST_EXPECT=$expect \
+	out=$($PCPU_EXEC PCPU_MODE=$asked PCPU_TEST_EXPECT=$expect \
 		LD_PRELOAD="$top_builddir/.libs/libpcpu.so" \
 		$wrapper "$top_builddir/tests/$1" 2>&1)
 	if [ $? -eq 0 ]; then

@@ -8,7 +8,7 @@
 . "$top_srcdir/tests/cpu_script.sh"
 
 auto_fallback=atomic
-[ "$(uname -m)" = aarch64 ] && auto_fallback=local
+[ "$PCPU_HOST_CPU" = aarch64 ] && auto_fallback=local
 
 export GLIBC_TUNABLES=glibc.pthread.rseq=0 PCPU_TEST_SECONDS=0.3
 for t in identity cpu_stress cpu_signal cpu_fork cpu_churn; do
@@ -21,9 +21,9 @@ run_expect "identity: PCPU_MODE=auto under the tunable runs $auto_fallback" auto
 # glibc's registration off so the kernel takes ours): the runtime registers
 # each thread's own area and runs rseq.
 n=$((n + 1))
-if [ "$(uname -m)" != x86_64 ]; then
-	echo "ok $n - own rseq areas # SKIP x86-64 only"
-elif out=$(PCPU_MODE=rseq CPU_TEST_MODE=rseq PCPU_TEST_EXPECT=api \
+if [ "$PCPU_HOST_CPU" != x86_64 ] || [ -n "$PCPU_TEST_EMULATOR" ]; then
+	echo "ok $n - own rseq areas # SKIP x86-64 with rseq only"
+elif out=$($PCPU_EXEC PCPU_MODE=rseq CPU_TEST_MODE=rseq PCPU_TEST_EXPECT=api \
 	"$top_builddir/tests/cpu_internal_own" 2>&1); then
 	echo "ok $n - cpu_internal_own: rseq on the runtime's own rseq areas"
 else
@@ -32,7 +32,10 @@ else
 	failed=$((failed + 1))
 fi
 unset GLIBC_TUNABLES
-if [ "$(uname -m)" = x86_64 ]; then
+if [ -n "$PCPU_TEST_EMULATOR" ]; then
+	run_expect "identity: PCPU_MODE=auto, emulated (no rseq), runs $auto_fallback" \
+		auto "$auto_fallback" identity
+elif [ "$PCPU_HOST_CPU" = x86_64 ]; then
 	run_expect "identity: PCPU_MODE=auto runs rseq" auto rseq identity
 fi
 finish

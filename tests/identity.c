@@ -2,6 +2,7 @@
 /* Which implementation serves the API, and the number of copies. */
 #include <pcpu.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -12,6 +13,11 @@ int main(void)
 
 	const char *rt = pcpu_runtime();
 	int nr = pcpu_nr_cpus();
+	struct utsname u;
+
+	/* Shows in the logs which machine ran the suite (qemu's, emulated). */
+	tap_diag("machine: %s%s", uname(&u) ? "unknown" : u.machine,
+		 tap_emulated() ? " (emulated)" : "");
 
 	ok(rt && strstr(rt, PCPU_VERSION), "pcpu_runtime() names version %s", PCPU_VERSION);
 	ok(rt == pcpu_runtime(), "pcpu_runtime() returns one static string");

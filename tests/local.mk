@@ -93,8 +93,17 @@ TAP_LOG_DRIVER = $(TAP_DRIVER)
 TAP_LOG_COMPILER = $(SHELL) $(top_builddir)/tests/run-test
 SH_LOG_DRIVER = $(TAP_DRIVER)
 SH_LOG_COMPILER = $(SHELL)
+# Programs in TESTS as they are (no extension), emulated in a cross build.
+LOG_COMPILER = $(SHELL) $(top_builddir)/tests/run-test --exec
+# For shell-driven tests (tests/run-test says more): PCPU_EXEC runs a test
+# program, under PCPU_TEST_EMULATOR when that is not empty (a cross build);
+# PCPU_HOST_CPU is the CPU the programs were built for.
 AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)'; \
-	top_srcdir='$(abs_top_srcdir)'; NM='$(NM)'; export top_builddir top_srcdir NM;
+	top_srcdir='$(abs_top_srcdir)'; NM='$(NM)'; \
+	PCPU_EXEC='$(abs_top_builddir)/tests/run-test --exec'; \
+	PCPU_TEST_EMULATOR=$${PCPU_TEST_EMULATOR-'$(TEST_EMULATOR)'}; \
+	PCPU_HOST_CPU='$(host_cpu)'; \
+	export top_builddir top_srcdir NM PCPU_EXEC PCPU_TEST_EMULATOR PCPU_HOST_CPU;
 
 EXTRA_DIST += tests/run-test.in
 

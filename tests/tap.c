@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "tap.h"
 
+#include <limits.h>
 #include <pcpu.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -172,6 +173,47 @@ bool tap_aborts(void (*fn)(void *), void *arg, const char *want,
 		tap_diag("  child %s; stderr: %s",
 			 aborted ? "aborted" : "did not abort", len ? err : "(empty)");
 	return aborted && said;
+}
+
+bool tap_emulated(void)
+{
+	const char *v = getenv("PCPU_TEST_EMULATOR");
+
+	return v && *v;
+}
+
+int tap_execv(const char *path, char *const argv[])
+{
+	const char *emu = getenv("PCPU_TEST_EMULATOR");
+	char real[PATH_MAX], *words, **args;
+	size_t n = 0, nargs = 0;
+
+	if (!emu || !*emu)
+		return execv(path, argv);
+	/* The emulator answers /proc/self/exe with the emulated program. */
+	if (!realpath(path, real))
+		return -1;
+	while (argv[nargs])
+		nargs++;
+	words = strdup(emu);
+	/* emulator words, "-0 argv[0]", the program, argv[1...], NULL */
+	args = calloc(strlen(emu) / 2 + 1 + 3 + nargs + 1, sizeof(*args));
+	if (!words || !args)
+		return -1;
+	for (char *w = strtok(words, " \t"); w; w = strtok(NULL, " \t"))
+		args[n++] = w;
+	if (nargs) {
+		args[n++] = "-0";
+		args[n++] = argv[0];
+	}
+	args[n++] = real;
+	for (size_t i = 1; i < nargs; i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
+	execvp(args[0], args);
+	free(args);
+	free(words);
+	return -1;
 }
 
 double tap_seconds(double dflt)

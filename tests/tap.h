@@ -51,6 +51,23 @@ double tap_now(void);
 /* A small, fast, seedable random generator (xorshift64*). */
 uint64_t tap_rand(uint64_t *state);
 
+/*
+ * Whether the program runs under an emulator (tests/run-test exports
+ * PCPU_TEST_EMULATOR): then the kernel it sees has no rseq, it cannot exec
+ * a program of its own architecture, and the emulator's memory (qemu-user
+ * keeps some for every thread that ever ran) counts in its resident set.
+ */
+bool tap_emulated(void);
+
+/*
+ * execv() for a test program that runs another copy of itself (or another
+ * test program): under an emulator, through that emulator, since the kernel
+ * cannot run the program itself; path may be "/proc/self/exe".  The
+ * environment carries over either way.  Returns only on failure, as
+ * execv() does.
+ */
+int tap_execv(const char *path, char *const argv[]);
+
 /* The access mode the harness asked for ("api", "rseq", "atomic" or
  * "local"), or "api" when run by hand. */
 const char *tap_variant(void);
