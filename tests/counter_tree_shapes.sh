@@ -5,7 +5,7 @@
 # tree_shape unit test covers them.
 prog=$top_builddir/tests/counter_tree
 lib=$top_builddir/.libs/libpcpu.so
-possible=$(PCPU_TEST_EXPECT=api "$top_builddir/tests/identity" |
+possible=$($PCPU_EXEC PCPU_TEST_EXPECT=api "$top_builddir/tests/identity" |
 	sed -n 's/.*cpus=\([0-9]*\).*/\1/p' | head -n 1)
 n=0
 echo "1..10"
@@ -15,7 +15,7 @@ for leaves in 1 2 3 7 8 9 64 255 256 4096; do
 		echo "ok $n - $leaves leaves # SKIP fewer than the $possible possible CPUs"
 		continue
 	fi
-	out=$(LD_PRELOAD=$lib${LD_PRELOAD:+:$LD_PRELOAD} PCPU_MODE=atomic \
+	out=$($PCPU_EXEC LD_PRELOAD=$lib PCPU_MODE=atomic \
 		PCPU_NR_CPUS=$leaves PCPU_TEST_EXPECT=atomic \
 		PCPU_TEST_SECONDS=${PCPU_TEST_SECONDS:-0.2} "$prog" 2>&1)
 	rc=$?
