@@ -256,7 +256,14 @@ int main(int argc, char **argv)
 	pcpu_free(st.obj);
 	percpu_counter_destroy(&st.counter);
 
-	is(fork_while_busy(), 0, "children forked while threads allocate all work");
+	/* qemu-user (seen with 7.2) now and then hangs a child forked while
+	 * other threads take stacks for PCPU_DEBUG=leaks; natively this
+	 * passes every time, so only the emulated leak-mode run skips it. */
+	if (tap_emulated() && getenv("PCPU_DEBUG"))
+		tap_skip("qemu-user hangs forks of unwinding threads",
+			 "children forked while threads allocate all work");
+	else
+		is(fork_while_busy(), 0, "children forked while threads allocate all work");
 
 	/* An emulated program cannot exec one of its own architecture. */
 	if (getenv("PCPU_TEST_EMULATOR") && *getenv("PCPU_TEST_EMULATOR"))
