@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "arena.h"
+#include "counter_rules.h"
 #include "counter_slots.h"
 #include "cpu.h"
 #include "diag.h"
@@ -161,16 +162,14 @@ bool percpu_counter_limited_add(struct percpu_counter *c, int64_t limit,
 				int64_t amount)
 {
 	struct counter *ct = counter_of(c, "percpu_counter_limited_add");
-	int64_t count = __atomic_load_n(&ct->count, __ATOMIC_RELAXED), next;
+	int64_t count = __atomic_load_n(&ct->count, __ATOMIC_RELAXED);
 
 	if (amount == 0)
 		return true;
 	do {
 		int64_t exact = (int64_t)((uint64_t)count + deltas_sum(ct));
 
-		/* A result that overflows is past any limit. */
-		if (__builtin_add_overflow(exact, amount, &next) ||
-		    (amount > 0 ? next > limit : next < limit))
+		if (!counter_within_limit(exact, amount, limit))
 			return false;
 	} while (!__atomic_compare_exchange_n(&ct->count, &count,
 					      (int64_t)((uint64_t)count + (uint64_t)amount),

@@ -22,6 +22,7 @@
 #include "arena.h"
 #include "counter_slots.h"
 #include "cpu.h"
+#include "counter_rules.h"
 #include "diag.h"
 #include "runtime.h"
 #include "tree_items.h"
@@ -92,7 +93,7 @@ int percpu_counter_tree_init_many(struct percpu_counter_tree *c, unsigned n,
 	char *items;
 	int err;
 
-	if (n == 0 || batch_size < 2 || (batch_size & (batch_size - 1)))
+	if (!counter_tree_args_valid(n, batch_size))
 		return -EINVAL;
 	runtime_init();
 	pthread_once(&shape_once, shape_setup);

@@ -6,6 +6,7 @@ include_HEADERS = include/pcpu.h
 noinst_LTLIBRARIES += libcommon.la
 libcommon_la_SOURCES = \
 	shim/common/counter_ops.c \
+	shim/common/counter_rules.h \
 	shim/common/counter_tree_ops.c \
 	shim/common/cpus.c shim/common/cpus.h \
 	shim/common/diag.c shim/common/diag.h \

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pcpu.h>
 
+#include "counter_rules.h"
 #include "diag.h"
 
 struct counter {
@@ -76,16 +77,14 @@ bool percpu_counter_limited_add(struct percpu_counter *c, int64_t limit,
 				int64_t amount)
 {
 	struct counter *ct = counter_of(c, "percpu_counter_limited_add");
-	int64_t cur = __atomic_load_n(&ct->count, __ATOMIC_RELAXED), next;
+	int64_t cur = __atomic_load_n(&ct->count, __ATOMIC_RELAXED);
 
 	if (amount == 0)
 		return true;
 	do {
-		/* A result that overflows is past any limit. */
-		if (__builtin_add_overflow(cur, amount, &next) ||
-		    (amount > 0 ? next > limit : next < limit))
+		if (!counter_within_limit(cur, amount, limit))
 			return false;
-	} while (!__atomic_compare_exchange_n(&ct->count, &cur, next, false,
+	} while (!__atomic_compare_exchange_n(&ct->count, &cur, cur + amount, false,
 					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 	return true;
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pcpu.h>
 
+#include "counter_rules.h"
 #include "diag.h"
 
 struct tree {
@@ -30,7 +31,7 @@ int percpu_counter_tree_init(struct percpu_counter_tree *c,
 int percpu_counter_tree_init_many(struct percpu_counter_tree *c, unsigned n,
 				  unsigned long batch_size)
 {
-	if (n == 0 || batch_size < 2 || (batch_size & (batch_size - 1)))
+	if (!counter_tree_args_valid(n, batch_size))
 		return -EINVAL;
 	for (unsigned i = 0; i < n; i++)
 		*(struct tree *)&c[i] = (struct tree){ DIAG_MAGIC_TREE, 0 };
