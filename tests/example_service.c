@@ -89,6 +89,11 @@ static int memory_charge(long n)
 {
 	int cmp;
 
+	/* A request that alone passes the limit is refused without charging
+	 * it: its transient charge would refuse unrelated requests in
+	 * flight, making the outcome depend on timing. */
+	if (n > MEMORY_LIMIT)
+		goto reject;
 	percpu_counter_tree_add(&memory_in_flight, n);
 	/* Sign of (limit - in flight): negative when over.  The approximate
 	 * answer is one load; the precise sum only near the limit. */
@@ -100,6 +105,7 @@ static int memory_charge(long n)
 	if (cmp >= 0)
 		return 0;
 	percpu_counter_tree_add(&memory_in_flight, -n);
+reject:
 	percpu_counter_inc(&memory_rejected);
 	return -1;
 }

@@ -49,6 +49,7 @@ for prog in example_service example_wordfreq; do
 		grep -q '^libpcpu statistics: libpcpu 0\.1\.0 (mode=' "$shtap_tmp/err" &&
 		grep -q 'libpcpu: no per-CPU leaks' "$shtap_tmp/err"
 	ok $? "pcpu-run --stats --leaks $prog: same output, statistics, no leak"
+	diff "$shtap_tmp/plain" "$shtap_tmp/pre" | diag /dev/stdin
 	diag "$shtap_tmp/err"
 done
 
