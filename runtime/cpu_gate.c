@@ -11,11 +11,11 @@
 #include "cpu_gate.h"
 
 #include <linux/membarrier.h>
-#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cpu.h"
@@ -140,6 +140,7 @@ int cpu_gate_readers_in_use(void)
 /* Wait until r is outside any gated add, or has left the one it was in. */
 static void cpu_gate_wait_reader(struct cpu_gate_reader *r)
 {
+	static const struct timespec nap = { 0, 1000 };
 	uint64_t seen = __atomic_load_n(&r->ctr, __ATOMIC_ACQUIRE), now;
 
 	if (!(seen & CPU_GATE_NEST_MASK))
@@ -149,11 +150,17 @@ static void cpu_gate_wait_reader(struct cpu_gate_reader *r)
 		if (!(now & CPU_GATE_NEST_MASK) ||
 		    (now & ~CPU_GATE_NEST_MASK) != (seen & ~CPU_GATE_NEST_MASK))
 			return;
-		/* The reader is mid-add or preempted there: let it run. */
+		/*
+		 * The reader is mid-add or was preempted there.  Sleep rather
+		 * than yield: a yielding waiter stays runnable, so once the
+		 * reader gets the CPU it keeps it for a whole time slice
+		 * (milliseconds) before we run again; a sleeping one is woken
+		 * by its timer (tens of microseconds) and preempts it.
+		 */
 		if (spins < 100)
 			cpu_gate_relax();
 		else
-			sched_yield();
+			nanosleep(&nap, NULL);
 	}
 }
 
