@@ -73,7 +73,8 @@ int percpu_counter_init_many(struct percpu_counter *c, int64_t value, unsigned n
 	if (n == 0)
 		return -EINVAL;
 	runtime_init();
-	err = counter_slots_alloc(c, sizeof(*c), offsetof(struct counter, deltas), n);
+	err = counter_slots_alloc(c, sizeof(*c), offsetof(struct counter, deltas), n,
+				  sizeof(int64_t));
 	if (err)
 		return err;
 	for (unsigned i = 0; i < n; i++) {
@@ -105,7 +106,8 @@ void percpu_counter_destroy_many(struct percpu_counter *c, unsigned n)
 			diag_die(fn, &c[i], "counter was not made by one init%s of %u",
 				 n == 1 ? "" : "_many", n);
 	}
-	counter_slots_free(c, sizeof(*c), offsetof(struct counter, deltas), n);
+	counter_slots_free(c, sizeof(*c), offsetof(struct counter, deltas), n,
+			   sizeof(int64_t));
 	for (unsigned i = 0; i < n; i++)
 		((struct counter *)&c[i])->magic = 0;
 }

@@ -2,16 +2,18 @@
 /*
  * counter_tree - percpu_counter_tree in libpcpu.so.
  *
- * Each counter has a per-CPU long leaf (counter_slots) and one long item
+ * Each counter has a per-CPU 32-bit leaf (counter_slots) and one long item
  * per position of the process-wide tree shape (tree_items); tree_shape
  * owns the carry arithmetic and the accuracy range it implies.  An add
  * goes to the calling CPU's leaf; only when it crosses a multiple of the
- * batch does the carry climb the items to the root.
+ * batch does the carry climb the items to the root.  A leaf is 4 bytes
+ * because it only has to hold its residual (less than the batch): what it
+ * carried is in the items, so the leaves cost half of a long per CPU.
  *
  * The sums carry a bias so that set() is exact without touching other
- * CPUs' leaves: precise = bias + sum of the leaves, approximate = bias +
- * root.  set() changes the bias only, so the residuals between leaves and
- * root, and with them the accuracy range, hold across it.
+ * CPUs' leaves: precise = bias + root + every residual below it,
+ * approximate = bias + root.  set() changes the bias only, so the
+ * residuals, and with them the accuracy range, hold across it.
  */
 #include <errno.h>
 #include <pcpu.h>
@@ -28,7 +30,7 @@
 #include "tree_items.h"
 #include "tree_shape.h"
 
-_Static_assert(sizeof(long) == sizeof(int64_t), "leaves are int64_t copies");
+_Static_assert(sizeof(long) == sizeof(int64_t), "items and sums are 64-bit");
 
 enum tree_group {
 	TREE_SINGLE = 1, /* from init, or init_many of one */
@@ -39,8 +41,9 @@ enum tree_group {
 struct tree {
 	uint32_t magic;
 	uint8_t group;
-	uint8_t batch_shift; /* leaf batch is 2^batch_shift */
-	int64_t *level0;     /* per-CPU leaves */
+	uint8_t batch_shift; /* the batch asked for is 2^batch_shift */
+	uint8_t leaf_shift;  /* the leaves carry at 2^leaf_shift (tree_leaf_shift) */
+	uint32_t *level0;    /* per-CPU leaves */
 	char *items;         /* position k at items + k * stride */
 	long *root;
 	long bias;
@@ -70,13 +73,15 @@ static struct tree *tree_of(struct percpu_counter_tree *c, const char *fn)
 	return t;
 }
 
-static unsigned long leaves_sum(const struct tree *t)
+/* The exact sum of the adds, bias aside (tree_items_total()). */
+static unsigned long tree_total(const struct tree *t)
 {
-	unsigned long sum = 0;
+	uint32_t mask = (UINT32_C(1) << t->leaf_shift) - 1;
+	unsigned long sum = tree_items_total(&shape, t->items, t->stride, t->batch_shift);
 
 	for (int cpu = 0; cpu < cpu_nr_units; cpu++)
-		sum += (unsigned long)__atomic_load_n(
-			(int64_t *)arena_ptr(t->level0, cpu), __ATOMIC_RELAXED);
+		sum += __atomic_load_n((uint32_t *)arena_ptr(t->level0, cpu),
+				       __ATOMIC_RELAXED) & mask;
 	return sum;
 }
 
@@ -97,12 +102,14 @@ int percpu_counter_tree_init_many(struct percpu_counter_tree *c, unsigned n,
 		return -EINVAL;
 	runtime_init();
 	pthread_once(&shape_once, shape_setup);
-	err = counter_slots_alloc(c, sizeof(*c), offsetof(struct tree, level0), n);
+	err = counter_slots_alloc(c, sizeof(*c), offsetof(struct tree, level0), n,
+				  sizeof(uint32_t));
 	if (err)
 		return err;
 	items = tree_items_alloc(n, shape.nr_items, &stride);
 	if (!items) {
-		counter_slots_free(c, sizeof(*c), offsetof(struct tree, level0), n);
+		counter_slots_free(c, sizeof(*c), offsetof(struct tree, level0), n,
+				   sizeof(uint32_t));
 		return -ENOMEM;
 	}
 	for (unsigned i = 0; i < n; i++) {
@@ -110,6 +117,7 @@ int percpu_counter_tree_init_many(struct percpu_counter_tree *c, unsigned n,
 
 		t->group = n == 1 ? TREE_SINGLE : i ? TREE_MEMBER : TREE_FIRST;
 		t->batch_shift = (uint8_t)__builtin_ctzl(batch_size);
+		t->leaf_shift = (uint8_t)tree_leaf_shift(t->batch_shift);
 		t->items = items + i * sizeof(long);
 		t->stride = stride;
 		t->root = (long *)(t->items + (shape.nr_items - 1) * stride);
@@ -139,7 +147,8 @@ void percpu_counter_tree_destroy_many(struct percpu_counter_tree *c, unsigned n)
 			diag_die(fn, &c[i], "counter was not made by one init%s of %u",
 				 n == 1 ? "" : "_many", n);
 	}
-	counter_slots_free(c, sizeof(*c), offsetof(struct tree, level0), n);
+	counter_slots_free(c, sizeof(*c), offsetof(struct tree, level0), n,
+			   sizeof(uint32_t));
 	tree_items_free(((struct tree *)c)->items, n, shape.nr_items);
 	for (unsigned i = 0; i < n; i++)
 		((struct tree *)&c[i])->magic = 0;
@@ -159,8 +168,8 @@ static void __attribute__((noinline)) tree_add_carry(struct tree *t, long carry)
 void percpu_counter_tree_add(struct percpu_counter_tree *c, long inc)
 {
 	struct tree *t = tree_of(c, "percpu_counter_tree_add");
-	long res = cpu_this_add_return64(t->level0, inc);
-	long carry = tree_carry((unsigned long)res, (unsigned long)inc, t->batch_shift);
+	uint32_t res = cpu_this_add_return32(t->level0, (uint32_t)inc);
+	long carry = tree_leaf_carry(res, (unsigned long)inc, t->leaf_shift);
 
 	if (__builtin_expect(carry != 0, 0))
 		tree_add_carry(t, carry);
@@ -178,7 +187,7 @@ long percpu_counter_tree_precise_sum(struct percpu_counter_tree *c)
 {
 	struct tree *t = tree_of(c, "percpu_counter_tree_precise_sum");
 
-	return (long)(leaves_sum(t) +
+	return (long)(tree_total(t) +
 		      (unsigned long)__atomic_load_n(&t->bias, __ATOMIC_RELAXED));
 }
 
@@ -186,7 +195,7 @@ void percpu_counter_tree_set(struct percpu_counter_tree *c, long v)
 {
 	struct tree *t = tree_of(c, "percpu_counter_tree_set");
 
-	__atomic_store_n(&t->bias, (long)((unsigned long)v - leaves_sum(t)),
+	__atomic_store_n(&t->bias, (long)((unsigned long)v - tree_total(t)),
 			 __ATOMIC_RELAXED);
 }
 

@@ -77,6 +77,16 @@ static inline int64_t cpu_this_add_return64(int64_t *p, int64_t v)
 	return cpu_atomic_add_return(p, v);
 }
 
+/* Same, on a per-CPU uint32_t (values wrap modulo 2^32). */
+static inline uint32_t cpu_this_add_return32(uint32_t *p, uint32_t v)
+{
+	if (cpu_mode == CPU_MODE_RSEQ)
+		return cpu_rseq_add_return32(p, v);
+	if (cpu_mode == CPU_MODE_LOCAL)
+		return cpu_local_add_return32(p, v);
+	return cpu_atomic_add_return32(p, v);
+}
+
 /* Replace the calling CPU's copy with v and return what it held. */
 static inline int64_t cpu_this_xchg64(int64_t *p, int64_t v)
 {

@@ -46,7 +46,7 @@ __attribute__((noinline, cold)) static uint32_t cpu_atomic_index_slow(void)
 	return cpu < (uint32_t)cpu_nr_units ? cpu : cpu % (uint32_t)cpu_nr_units;
 }
 
-static inline int64_t *cpu_atomic_unit(int64_t *p)
+static inline void *cpu_atomic_unit(void *p)
 {
 	uint32_t cpu;
 
@@ -57,17 +57,22 @@ static inline int64_t *cpu_atomic_unit(int64_t *p)
 
 void cpu_atomic_add(int64_t *p, int64_t v)
 {
-	__atomic_fetch_add(cpu_atomic_unit(p), v, __ATOMIC_RELAXED);
+	__atomic_fetch_add((int64_t *)cpu_atomic_unit(p), v, __ATOMIC_RELAXED);
 }
 
 int64_t cpu_atomic_add_return(int64_t *p, int64_t v)
 {
-	return __atomic_add_fetch(cpu_atomic_unit(p), v, __ATOMIC_RELAXED);
+	return __atomic_add_fetch((int64_t *)cpu_atomic_unit(p), v, __ATOMIC_RELAXED);
+}
+
+uint32_t cpu_atomic_add_return32(uint32_t *p, uint32_t v)
+{
+	return __atomic_add_fetch((uint32_t *)cpu_atomic_unit(p), v, __ATOMIC_RELAXED);
 }
 
 int64_t cpu_atomic_xchg(int64_t *p, int64_t v)
 {
-	return __atomic_exchange_n(cpu_atomic_unit(p), v, __ATOMIC_RELAXED);
+	return __atomic_exchange_n((int64_t *)cpu_atomic_unit(p), v, __ATOMIC_RELAXED);
 }
 
 /* Also rseq's gated add when it cannot run as a sequence. */

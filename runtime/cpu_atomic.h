@@ -52,6 +52,7 @@ static inline uint32_t cpu_rseq_index(void)
  */
 void cpu_atomic_add(int64_t *p, int64_t v);
 int64_t cpu_atomic_add_return(int64_t *p, int64_t v);
+uint32_t cpu_atomic_add_return32(uint32_t *p, uint32_t v);
 int64_t cpu_atomic_xchg(int64_t *p, int64_t v);
 bool cpu_atomic_gated_add(int64_t *p, int64_t v, const int *gate);
 

@@ -121,16 +121,23 @@ void cpu_local_add_slow(int64_t *p, int64_t v)
 		cpu_local_add_owned(p, w, v);
 }
 
-int64_t cpu_local_add_return_slow(int64_t *p, int64_t v)
-{
-	uintptr_t w = cpu_local_word;
+/* The slow paths of the add-returns, both widths: claim, or share. */
+#define CPU_LOCAL_DEFINE_ADD_RETURN_SLOW(name, type)                           \
+	type name##_slow(type *p, type v)                                      \
+	{                                                                      \
+		uintptr_t w = cpu_local_word;                                  \
+                                                                               \
+		if (w == CPU_LOCAL_UNCLAIMED)                                  \
+			w = cpu_local_claim();                                 \
+		if (w & CPU_LOCAL_SHARED)                                      \
+			return __atomic_add_fetch(                             \
+				(type *)((char *)p + (w & ~CPU_LOCAL_SHARED)), \
+				v, __ATOMIC_RELAXED);                          \
+		return name(p, v);                                             \
+	}
 
-	if (w == CPU_LOCAL_UNCLAIMED)
-		w = cpu_local_claim();
-	if (w & CPU_LOCAL_SHARED)
-		return __atomic_add_fetch(cpu_local_at(p, w), v, __ATOMIC_RELAXED);
-	return cpu_local_add_return(p, v);
-}
+CPU_LOCAL_DEFINE_ADD_RETURN_SLOW(cpu_local_add_return, int64_t)
+CPU_LOCAL_DEFINE_ADD_RETURN_SLOW(cpu_local_add_return32, uint32_t)
 
 bool cpu_local_gated_add_slow(int64_t *p, int64_t v, const int *gate)
 {

@@ -50,7 +50,6 @@ int cpu_local_slots_owned(void);
 
 /* Updates that are not on an owned slot: claim, or share atomically. */
 void cpu_local_add_slow(int64_t *p, int64_t v);
-int64_t cpu_local_add_return_slow(int64_t *p, int64_t v);
 bool cpu_local_gated_add_slow(int64_t *p, int64_t v, const int *gate);
 
 /* The unit a word names: shared or not, the offset is word without bit 0. */
@@ -94,21 +93,34 @@ static inline void cpu_local_add(int64_t *p, int64_t v)
 		cpu_local_add_owned(p, w, v);
 }
 
-static inline int64_t cpu_local_add_return(int64_t *p, int64_t v)
-{
-	uintptr_t w = cpu_local_word;
-	int64_t old = v;
-
-	if (__builtin_expect(w & CPU_LOCAL_SHARED, 0))
-		return cpu_local_add_return_slow(p, v);
+/*
+ * Add-return on a 64- or 32-bit copy, one definition for both widths.  On
+ * x86-64 an unlocked xadd: one instruction, the old value back in a
+ * register.  Elsewhere the atomic of cpu_local_add_owned().
+ */
 #if defined(__x86_64__)
-	/* xadd without lock: one instruction, old value back in a register. */
-	__asm__("xaddq %1, %0" : "+m"(*cpu_local_owned(p, w)), "+r"(old) : : "cc");
+#define CPU_LOCAL_XADD(type, at, old)                                          \
+	__asm__("xadd %1, %0" : "+m"(*(type *)(at)), "+r"(old) : : "cc")
 #else
-	old = __atomic_fetch_add(cpu_local_owned(p, w), v, __ATOMIC_RELAXED);
+#define CPU_LOCAL_XADD(type, at, old)                                          \
+	((old) = __atomic_fetch_add((type *)(at), (old), __ATOMIC_RELAXED))
 #endif
-	return old + v;
-}
+
+#define CPU_LOCAL_DEFINE_ADD_RETURN(name, type)                                \
+	type name##_slow(type *p, type v);                                     \
+	static inline type name(type *p, type v)                               \
+	{                                                                      \
+		uintptr_t w = cpu_local_word;                                  \
+		type old = v;                                                  \
+                                                                               \
+		if (__builtin_expect(w & CPU_LOCAL_SHARED, 0))                 \
+			return name##_slow(p, v);                              \
+		CPU_LOCAL_XADD(type, (char *)p + w, old);                      \
+		return old + v;                                                \
+	}
+
+CPU_LOCAL_DEFINE_ADD_RETURN(cpu_local_add_return, int64_t)
+CPU_LOCAL_DEFINE_ADD_RETURN(cpu_local_add_return32, uint32_t)
 
 /*
  * Between entering and leaving the gate the slot is "in flight": the

@@ -137,11 +137,18 @@ void cpu_rseq_fold_add(int64_t *p, int64_t v)
 		cpu_atomic_add(p, v);
 }
 
-int64_t cpu_rseq_fold_add_return(int64_t *p, int64_t v)
+int64_t cpu_rseq_add_return_fold(int64_t *p, int64_t v)
 {
 	if (cpu_rseq_thread_unregistered())
 		return cpu_rseq_add_return(p, v);
 	return cpu_atomic_add_return(p, v);
+}
+
+uint32_t cpu_rseq_add_return32_fold(uint32_t *p, uint32_t v)
+{
+	if (cpu_rseq_thread_unregistered())
+		return cpu_rseq_add_return32(p, v);
+	return cpu_atomic_add_return32(p, v);
 }
 
 int64_t cpu_rseq_fold_xchg(int64_t *p, int64_t v)

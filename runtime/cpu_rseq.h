@@ -67,7 +67,8 @@ bool cpu_rseq_thread_unregistered(void);
  * the sequences' callers need no registers saved.
  */
 void cpu_rseq_fold_add(int64_t *p, int64_t v);
-int64_t cpu_rseq_fold_add_return(int64_t *p, int64_t v);
+int64_t cpu_rseq_add_return_fold(int64_t *p, int64_t v);
+uint32_t cpu_rseq_add_return32_fold(uint32_t *p, uint32_t v);
 int64_t cpu_rseq_fold_xchg(int64_t *p, int64_t v);
 bool cpu_rseq_fold_gated_add(int64_t *p, int64_t v, const int *gate);
 /* Redo, in a fork child, the registrations the child does not inherit. */
@@ -127,25 +128,33 @@ fold:
 	cpu_rseq_fold_add(p, v);
 }
 
-static inline int64_t cpu_rseq_add_return(int64_t *p, int64_t v)
-{
-	int64_t r;
+/*
+ * Add-return on a 64- or 32-bit copy: one definition for both widths, the
+ * operand types choosing the instructions' size (no suffixes below).
+ */
+#define CPU_RSEQ_DEFINE_ADD_RETURN(name, type)                                 \
+	static inline type name(type *p, type v)                               \
+	{                                                                      \
+		type r;                                                        \
+                                                                               \
+		__asm__ volatile goto(CPU_RSEQ_BEGIN                           \
+			"imulq %[unit], %%rax\n\t"                             \
+			"addq %[p], %%rax\n\t"                                 \
+			"mov (%%rax), %[r]\n\t"                                \
+			"add %[v], %[r]\n\t"                                   \
+			"mov %[r], (%%rax)\n\t"                                \
+			CPU_RSEQ_END                                           \
+			: [r] "=&r"(r)                                         \
+			: CPU_RSEQ_INPUTS                                      \
+			: "rax", "memory", "cc"                                \
+			: fold);                                               \
+		return r;                                                      \
+	fold:                                                                  \
+		return name##_fold(p, v);                                      \
+	}
 
-	__asm__ volatile goto(CPU_RSEQ_BEGIN
-		     "imulq %[unit], %%rax\n\t"
-		     "addq %[p], %%rax\n\t"
-		     "movq (%%rax), %[r]\n\t"
-		     "addq %[v], %[r]\n\t"
-		     "movq %[r], (%%rax)\n\t"
-		     CPU_RSEQ_END
-		     : [r] "=&r"(r)
-		     : CPU_RSEQ_INPUTS
-		     : "rax", "memory", "cc"
-		     : fold);
-	return r;
-fold:
-	return cpu_rseq_fold_add_return(p, v);
-}
+CPU_RSEQ_DEFINE_ADD_RETURN(cpu_rseq_add_return, int64_t)
+CPU_RSEQ_DEFINE_ADD_RETURN(cpu_rseq_add_return32, uint32_t)
 
 static inline int64_t cpu_rseq_xchg(int64_t *p, int64_t v)
 {
@@ -197,6 +206,11 @@ static inline void cpu_rseq_add(int64_t *p, int64_t v)
 static inline int64_t cpu_rseq_add_return(int64_t *p, int64_t v)
 {
 	return cpu_atomic_add_return(p, v);
+}
+
+static inline uint32_t cpu_rseq_add_return32(uint32_t *p, uint32_t v)
+{
+	return cpu_atomic_add_return32(p, v);
 }
 
 static inline int64_t cpu_rseq_xchg(int64_t *p, int64_t v)

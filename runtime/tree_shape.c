@@ -46,6 +46,26 @@ void tree_propagate(const struct tree_shape *s, char *items, size_t stride,
 			   __ATOMIC_RELAXED);
 }
 
+unsigned long tree_items_total(const struct tree_shape *s, const char *items,
+			       size_t stride, unsigned batch_shift)
+{
+	unsigned long total = (unsigned long)__atomic_load_n(
+		(const long *)(items + (s->nr_items - 1) * stride), __ATOMIC_RELAXED);
+
+	for (unsigned j = 1; j < s->nr_levels; j++) {
+		unsigned long mask = (1UL << tree_level_shift(s, batch_shift, j)) - 1;
+
+		for (unsigned k = 0; k < s->level_items[j]; k++) {
+			unsigned pos = s->level_start[j] + k;
+
+			total += (unsigned long)__atomic_load_n(
+					 (const long *)(items + pos * stride),
+					 __ATOMIC_RELAXED) & mask;
+		}
+	}
+	return total;
+}
+
 unsigned long tree_under(const struct tree_shape *s, unsigned batch_shift)
 {
 	unsigned __int128 under = (unsigned __int128)s->nr_leaves *

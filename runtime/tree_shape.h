@@ -28,6 +28,7 @@
 #define PCPU_TREE_SHAPE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define TREE_MAX_LEVELS 8 /* 16^8 leaves, beyond CONFIG_MAX_CPUS */
 
@@ -53,6 +54,33 @@ static inline long tree_carry(unsigned long res, unsigned long inc,
 	return (long)((res & mask) - ((res - inc) & mask));
 }
 
+/*
+ * Leaves are 32-bit (half the memory of a long per CPU), which holds their
+ * residual only for a batch up to 2^31.  A larger batch is served with
+ * leaves that carry at 2^31: they keep back less than the batch asked, so
+ * the range tree_under() gives for it still bounds the error (it is then
+ * no longer reached), and the items above keep the requested batches.
+ */
+#define TREE_LEAF_MAX_SHIFT 31
+
+static inline unsigned tree_leaf_shift(unsigned batch_shift)
+{
+	return batch_shift < TREE_LEAF_MAX_SHIFT ? batch_shift : TREE_LEAF_MAX_SHIFT;
+}
+
+/*
+ * What a leaf passes up when adding inc made its 32-bit value res: inc
+ * minus the change of the residual.  Only the residual bits (below 2^31)
+ * come from the 32-bit leaf, so the carry is exact in 64 bits whatever
+ * the size of inc, as if the leaf were a long.
+ */
+static inline long tree_leaf_carry(uint32_t res, unsigned long inc, unsigned shift)
+{
+	uint32_t mask = (UINT32_C(1) << shift) - 1;
+
+	return (long)(inc + ((res - (uint32_t)inc) & mask) - (res & mask));
+}
+
 /* log2 of the batch of level j for a leaf batch of 2^batch_shift. */
 static inline unsigned tree_level_shift(const struct tree_shape *s,
 					unsigned batch_shift, unsigned level)
@@ -69,6 +97,14 @@ static inline unsigned tree_level_shift(const struct tree_shape *s,
  */
 void tree_propagate(const struct tree_shape *s, char *items, size_t stride,
 		    unsigned leaf, unsigned batch_shift, long carry);
+
+/*
+ * The root plus what every item below it keeps back: with the leaves'
+ * residuals, the exact sum of the adds (every carry a node passed up is in
+ * its parent, and the root passes nothing on).
+ */
+unsigned long tree_items_total(const struct tree_shape *s, const char *items,
+			       size_t stride, unsigned batch_shift);
 
 /* under for a leaf batch of 2^batch_shift (over is always 0), saturated
  * at ULONG_MAX. */

@@ -85,6 +85,10 @@ static void *adder_run(void *arg)
 
 			if (r & (1ULL << 31))
 				inc = -inc;
+			/* now and then an add of any size: the 32-bit leaves
+			 * must carry every bit above what they keep */
+			if (!(r & 0x3f0000))
+				inc = (long)tap_rand(&a->seed);
 			percpu_counter_tree_add(&a->c[k], inc);
 			__atomic_fetch_add(&a->model[k], inc, __ATOMIC_RELAXED);
 		}
@@ -132,6 +136,42 @@ static void test_concurrent(void)
 		ok(in_range, "batch %lu: approximate sums within their accuracy range",
 		   1UL << shift);
 		percpu_counter_tree_destroy_many(c, NR_MANY);
+	}
+}
+
+/* Adds of every size, one thread, against a model, for batch sizes up to
+ * 2^63: beyond 2^31 the leaves cannot hold a whole batch (tree_shape.h). */
+static void test_wide_adds(void)
+{
+	static const unsigned shifts[] = { 1, 5, 20, 31, 32, 40, 63 };
+	uint64_t seed = 7;
+
+	for (size_t i = 0; i < sizeof(shifts) / sizeof(shifts[0]); i++) {
+		struct percpu_counter_tree c;
+		unsigned long model = 0;
+		bool exact = true, in_range = true;
+
+		if (percpu_counter_tree_init(&c, 1UL << shifts[i]))
+			tap_bail("init failed");
+		for (int n = 0; n < 20000; n++) {
+			uint64_t r = tap_rand(&seed);
+			/* sizes spread over every bit length, both signs */
+			long inc = (long)(tap_rand(&seed) >> (r % 64));
+
+			if (r & (1ULL << 32))
+				inc = -inc;
+			percpu_counter_tree_add(&c, inc);
+			model += (unsigned long)inc;
+			if (n % 97 == 0) {
+				exact &= percpu_counter_tree_precise_sum(&c) == (long)model;
+				in_range &= within_range(&c);
+			}
+		}
+		exact &= percpu_counter_tree_precise_sum(&c) == (long)model;
+		ok(exact && in_range && within_range(&c),
+		   "batch 2^%u: adds of every size keep the precise sum exact and in range",
+		   shifts[i]);
+		percpu_counter_tree_destroy(&c);
 	}
 }
 
@@ -427,6 +467,7 @@ int main(void)
 	test_set();
 	test_select_max();
 	test_concurrent();
+	test_wide_adds();
 	test_fork();
 	test_misuse();
 	return tap_done();

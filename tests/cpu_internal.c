@@ -207,15 +207,39 @@ static void fold_into_range(void)
 	cpu_this_add_return64(p, 4);
 	cpu_this_xchg64(p, 10);
 	cpu_gated_add64(p, 5, &(int){0});
+	cpu_this_add_return32((uint32_t *)(p + 1), 6);
 	cpu_nr_units = saved;
 	cpu_rseq_index_off = saved_ix;
 	is(*p, 15,
 	   "CPU numbers beyond the units fold into range (unit 0 got every update)");
 	is(copies_sum(p), 15, "and no other unit was touched");
+	is(copies_sum(p + 1), 6, "the 32-bit add-return folds the same way");
 	CPU_ZERO(&one);
 	for (int i = 0; i < CPU_SETSIZE; i++)
 		CPU_SET(i, &one);
 	sched_setaffinity(0, sizeof(one), &one);
+}
+
+/* ---- 32-bit add-return ---- */
+
+/* It wraps modulo 2^32, returns the new value and writes 4 bytes only. */
+static void add_return32(void)
+{
+	uint32_t *q = (uint32_t *)(units + 64);
+	bool neighbours = true;
+	uint64_t sum = 0;
+
+	memset(units, 0, (size_t)cpu_nr_units * UNIT);
+	is(cpu_this_add_return32(q, 5), 5, "add_return32 returns the new value");
+	is(cpu_this_add_return32(q, UINT32_MAX - 1), 3, "add_return32 wraps modulo 2^32");
+	for (int i = 0; i < cpu_nr_units; i++) {
+		uint32_t *u = arena_ptr(q, i);
+
+		sum += u[0];
+		neighbours &= u[-1] == 0 && u[1] == 0;
+	}
+	is(sum, 3, "the two adds landed on the calling CPU's copies only");
+	ok(neighbours, "and left the neighbouring 32-bit words alone");
 }
 
 /* ---- local slots and gate readers over thread life ---- */
@@ -342,6 +366,7 @@ int main(void)
 
 	gate_grace_period();
 	xchg_fold();
+	add_return32();
 	fold_into_range();
 	thread_life();
 	return tap_done();
