@@ -67,25 +67,23 @@ static inline void cpu_this_add64(int64_t *p, int64_t v)
 		cpu_atomic_add(p, v);
 }
 
-/* Same, returning the updated copy's new value. */
-static inline int64_t cpu_this_add_return64(int64_t *p, int64_t v)
-{
-	if (cpu_mode == CPU_MODE_RSEQ)
-		return cpu_rseq_add_return(p, v);
-	if (cpu_mode == CPU_MODE_LOCAL)
-		return cpu_local_add_return(p, v);
-	return cpu_atomic_add_return(p, v);
-}
+/*
+ * Same, returning the updated copy's new value: cpu_this_add_return64() on
+ * a per-CPU int64_t, cpu_this_add_return32() on a per-CPU uint32_t (values
+ * wrap modulo 2^32).
+ */
+#define CPU_DEFINE_THIS_ADD_RETURN(name, type, width)                         \
+	static inline type name(type *p, type v)                               \
+	{                                                                      \
+		if (cpu_mode == CPU_MODE_RSEQ)                                 \
+			return cpu_rseq_add_return##width(p, v);               \
+		if (cpu_mode == CPU_MODE_LOCAL)                                \
+			return cpu_local_add_return##width(p, v);              \
+		return cpu_atomic_add_return##width(p, v);                     \
+	}
 
-/* Same, on a per-CPU uint32_t (values wrap modulo 2^32). */
-static inline uint32_t cpu_this_add_return32(uint32_t *p, uint32_t v)
-{
-	if (cpu_mode == CPU_MODE_RSEQ)
-		return cpu_rseq_add_return32(p, v);
-	if (cpu_mode == CPU_MODE_LOCAL)
-		return cpu_local_add_return32(p, v);
-	return cpu_atomic_add_return32(p, v);
-}
+CPU_DEFINE_THIS_ADD_RETURN(cpu_this_add_return64, int64_t, )
+CPU_DEFINE_THIS_ADD_RETURN(cpu_this_add_return32, uint32_t, 32)
 
 /* Replace the calling CPU's copy with v and return what it held. */
 static inline int64_t cpu_this_xchg64(int64_t *p, int64_t v)
