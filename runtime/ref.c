@@ -142,8 +142,9 @@ void ref_mode_percpu(struct ref *ref)
 }
 
 /*
- * Atomic mode's add to the calling CPU's copy; false if the copy is
- * closed, and then the add counted for nothing.
+ * Atomic mode's add to the calling CPU's copy, out of line (cpu_atomic.c
+ * finds the CPU); false if the copy is closed, and then the add counted
+ * for nothing.
  */
 static inline bool ref_atomic_add(struct ref *ref, int64_t v)
 {
@@ -155,6 +156,7 @@ static inline bool ref_atomic_add(struct ref *ref, int64_t v)
 	return cpu_atomic_add_return(ref->pcpu, v) > REF_OPEN_MIN;
 }
 
+/* The whole per-CPU add, in any mode; false if the copy is closed. */
 static inline bool ref_pcpu_add(struct ref *ref, int64_t v)
 {
 	if (cpu_mode == CPU_MODE_ATOMIC)
@@ -163,29 +165,101 @@ static inline bool ref_pcpu_add(struct ref *ref, int64_t v)
 }
 
 /*
- * The entry points of the fast path take the access mode's gated add
- * inline: gcc keeps a static inline called from six sites out of line,
- * which costs a call and a stack frame per get or put.
+ * The fast path of get, put and tryget: the part of the add that needs no
+ * call (an rseq sequence, a local-mode thread's owned slot, an atomic on
+ * the unit of the CPU that the rseq area names), inline.
+ * Everything else is one tail call: to the shared word when the copy is
+ * closed, else to ref_*_slow(), which makes the whole add.  So the entry
+ * points save no register and set up no frame around an out-of-line call
+ * whose result they would need afterwards.
+ */
+enum ref_fast {
+	REF_FAST_DONE,	 /* added to the calling CPU's copy */
+	REF_FAST_SHARED, /* the copy is closed: count in the shared word */
+	REF_FAST_SLOW,	 /* not tried: make the whole add out of line */
+};
+
+static inline enum ref_fast ref_fast_add(struct ref *ref, int64_t v)
+{
+	bool added;
+
+	uint32_t cpu;
+
+	if (cpu_mode == CPU_MODE_RSEQ) {
+		added = cpu_rseq_gated_add(ref->pcpu, v, &ref->shared);
+	} else if (cpu_mode == CPU_MODE_LOCAL) {
+		if (!cpu_gate_self || (cpu_local_word & CPU_LOCAL_SHARED))
+			return REF_FAST_SLOW;
+		added = cpu_local_gated_add(ref->pcpu, v, &ref->shared);
+	} else {
+		/* ref_atomic_add(), with the CPU the rseq area names inline */
+		if (__atomic_load_n(&ref->shared, __ATOMIC_ACQUIRE))
+			return REF_FAST_SHARED;
+		if (!cpu_rseq_index_off || (cpu = cpu_rseq_index()) >= (uint32_t)cpu_nr_units)
+			return REF_FAST_SLOW;
+		added = __atomic_add_fetch((int64_t *)arena_ptr(ref->pcpu, (int)cpu), v,
+					   __ATOMIC_RELEASE) > REF_OPEN_MIN;
+	}
+	return __builtin_expect(added, 1) ? REF_FAST_DONE : REF_FAST_SHARED;
+}
+
+/*
+ * The entry points and the slow paths take the adds inline: gcc keeps a static inline
+ * called from six sites out of line, which costs a call and a stack frame
+ * per get or put.
  */
 #define REF_FAST __attribute__((flatten))
 
+REF_FAST __attribute__((noinline)) static void ref_get_slow(struct ref *ref, unsigned long nr)
+{
+	if (!ref_pcpu_add(ref, (int64_t)nr))
+		ref_shared_get(ref, nr);
+}
+
+REF_FAST __attribute__((noinline)) static void ref_put_slow(struct ref *ref, unsigned long nr)
+{
+	if (!ref_pcpu_add(ref, -(int64_t)nr))
+		ref_shared_put(ref, nr);
+}
+
+REF_FAST __attribute__((noinline)) static bool ref_tryget_slow(struct ref *ref, uint64_t refuse)
+{
+	return ref_pcpu_add(ref, 1) || ref_shared_tryget(ref, refuse);
+}
+
 static inline void ref_get(struct ref *ref, unsigned long nr)
 {
-	if (__builtin_expect(!ref_pcpu_add(ref, (int64_t)nr), 0))
+	enum ref_fast f = ref_fast_add(ref, (int64_t)nr);
+
+	if (__builtin_expect(f == REF_FAST_DONE, 1))
+		return;
+	if (f == REF_FAST_SHARED)
 		ref_shared_get(ref, nr);
+	else
+		ref_get_slow(ref, nr);
 }
 
 static inline void ref_put(struct ref *ref, unsigned long nr)
 {
-	if (__builtin_expect(!ref_pcpu_add(ref, -(int64_t)nr), 0))
+	enum ref_fast f = ref_fast_add(ref, -(int64_t)nr);
+
+	if (__builtin_expect(f == REF_FAST_DONE, 1))
+		return;
+	if (f == REF_FAST_SHARED)
 		ref_shared_put(ref, nr);
+	else
+		ref_put_slow(ref, nr);
 }
 
 static inline bool ref_tryget(struct ref *ref, uint64_t refuse)
 {
-	if (__builtin_expect(ref_pcpu_add(ref, 1), 1))
+	enum ref_fast f = ref_fast_add(ref, 1);
+
+	if (__builtin_expect(f == REF_FAST_DONE, 1))
 		return true;
-	return ref_shared_tryget(ref, refuse);
+	if (f == REF_FAST_SHARED)
+		return ref_shared_tryget(ref, refuse);
+	return ref_tryget_slow(ref, refuse);
 }
 
 REF_FAST void percpu_ref_get_many(struct percpu_ref *r, unsigned long nr)
