@@ -55,9 +55,10 @@ _Static_assert(REF_BIAS < REF_COUNT / 2, "REF_BIAS leaves no room for counts");
 /*
  * An atomic-mode copy once closed holds REF_CLOSED plus the adds that
  * landed on it afterwards: at most one per thread that read the gate open
- * before it closed, so a few references either way.  An open copy holds a
- * net count, nowhere near 2^61 (REF_COUNT keeps every real count below
- * 2^59).  So an add knows from the value it made which kind it hit.
+ * before it closed, so a few references either way.  An open copy holds
+ * the gets minus the puts made on its CPU since it opened: below -2^61
+ * only after 2^61 more puts than gets there (decades at a billion a
+ * second).  So an add knows from the value it made which kind it hit.
  */
 #define REF_CLOSED   (INT64_MIN / 2)
 #define REF_OPEN_MIN (REF_CLOSED / 2)
@@ -136,8 +137,10 @@ void ref_mode_percpu(struct ref *ref)
 	__atomic_fetch_add(&ref->word, REF_BIAS, __ATOMIC_RELAXED);
 	/* Reopen only once the word holds REF_BIAS: a put on a closed copy
 	 * must not take it to zero while gets count in an open one. */
-	for (int cpu = 0; cpu < cpu_nr_units && cpu_mode == CPU_MODE_ATOMIC; cpu++)
-		__atomic_store_n((int64_t *)arena_ptr(ref->pcpu, cpu), 0, __ATOMIC_RELEASE);
+	if (cpu_mode == CPU_MODE_ATOMIC)
+		for (int cpu = 0; cpu < cpu_nr_units; cpu++)
+			__atomic_store_n((int64_t *)arena_ptr(ref->pcpu, cpu), 0,
+					 __ATOMIC_RELEASE);
 	__atomic_store_n(&ref->shared, 0, __ATOMIC_RELEASE);
 }
 
@@ -148,12 +151,15 @@ void ref_mode_percpu(struct ref *ref)
  */
 static inline bool ref_atomic_add(struct ref *ref, int64_t v)
 {
+	int64_t now;
+
 	if (__atomic_load_n(&ref->shared, __ATOMIC_ACQUIRE))
 		return false;
-	/* Pairs with the closing exchange's acquire (cpu_atomic_add_return()
-	 * is relaxed). */
+	/* The fences make the relaxed add acq_rel, as in ref_fast_add(). */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	return cpu_atomic_add_return(ref->pcpu, v) > REF_OPEN_MIN;
+	now = cpu_atomic_add_return(ref->pcpu, v);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return now > REF_OPEN_MIN;
 }
 
 /* The whole per-CPU add, in any mode; false if the copy is closed. */
@@ -169,9 +175,9 @@ static inline bool ref_pcpu_add(struct ref *ref, int64_t v)
  * call (an rseq sequence, a local-mode thread's owned slot, an atomic on
  * the unit of the CPU that the rseq area names), inline.
  * Everything else is one tail call: to the shared word when the copy is
- * closed, else to ref_*_slow(), which makes the whole add.  So the entry
- * points save no register and set up no frame around an out-of-line call
- * whose result they would need afterwards.
+ * closed, else to ref_*_slow(), which makes the whole add.  So no call
+ * returns into an entry point but rseq's fold (an index out of range),
+ * and the atomic mode no longer pays a call per get or put.
  */
 enum ref_fast {
 	REF_FAST_DONE,	 /* added to the calling CPU's copy */
@@ -181,9 +187,8 @@ enum ref_fast {
 
 static inline enum ref_fast ref_fast_add(struct ref *ref, int64_t v)
 {
-	bool added;
-
 	uint32_t cpu;
+	bool added;
 
 	if (cpu_mode == CPU_MODE_RSEQ) {
 		added = cpu_rseq_gated_add(ref->pcpu, v, &ref->shared);
@@ -195,34 +200,41 @@ static inline enum ref_fast ref_fast_add(struct ref *ref, int64_t v)
 		/* ref_atomic_add(), with the CPU the rseq area names inline */
 		if (__atomic_load_n(&ref->shared, __ATOMIC_ACQUIRE))
 			return REF_FAST_SHARED;
-		if (!cpu_rseq_index_off || (cpu = cpu_rseq_index()) >= (uint32_t)cpu_nr_units)
+		if (!cpu_rseq_index_off ||
+		    (cpu = cpu_rseq_index()) >= (uint32_t)cpu_nr_units)
 			return REF_FAST_SLOW;
+		/*
+		 * release: what a put's caller did happens before the closing
+		 * exchange, so before release; acquire: an add that finds its
+		 * copy reopened sees REF_BIAS back in the word.
+		 */
 		added = __atomic_add_fetch((int64_t *)arena_ptr(ref->pcpu, (int)cpu), v,
-					   __ATOMIC_RELEASE) > REF_OPEN_MIN;
+					   __ATOMIC_ACQ_REL) > REF_OPEN_MIN;
 	}
 	return __builtin_expect(added, 1) ? REF_FAST_DONE : REF_FAST_SHARED;
 }
 
 /*
- * The entry points and the slow paths take the adds inline: gcc keeps a static inline
- * called from six sites out of line, which costs a call and a stack frame
- * per get or put.
+ * The entry points and the slow paths take the adds inline: gcc keeps a
+ * static inline called from six sites out of line, which costs a call and
+ * a stack frame per get or put.
  */
 #define REF_FAST __attribute__((flatten))
+#define REF_SLOW __attribute__((flatten, noinline))
 
-REF_FAST __attribute__((noinline)) static void ref_get_slow(struct ref *ref, unsigned long nr)
+REF_SLOW static void ref_get_slow(struct ref *ref, unsigned long nr)
 {
 	if (!ref_pcpu_add(ref, (int64_t)nr))
 		ref_shared_get(ref, nr);
 }
 
-REF_FAST __attribute__((noinline)) static void ref_put_slow(struct ref *ref, unsigned long nr)
+REF_SLOW static void ref_put_slow(struct ref *ref, unsigned long nr)
 {
 	if (!ref_pcpu_add(ref, -(int64_t)nr))
 		ref_shared_put(ref, nr);
 }
 
-REF_FAST __attribute__((noinline)) static bool ref_tryget_slow(struct ref *ref, uint64_t refuse)
+REF_SLOW static bool ref_tryget_slow(struct ref *ref, uint64_t refuse)
 {
 	return ref_pcpu_add(ref, 1) || ref_shared_tryget(ref, refuse);
 }
