@@ -30,9 +30,9 @@
  *     and more loaders than CPUs, kill waited for the scheduler to run it
  *     again, milliseconds).  An add still reads ->shared first and goes
  *     straight to the shared word when it is set: that spares the closed
- *     copies' lines in shared mode, and means a copy is only ever touched
- *     after ref_mode_percpu() opened it, so a ref initialised shared needs
- *     its zeroed copies closed no more than they are.
+ *     copies' lines in shared mode, and means a copy is only ever added to
+ *     after ref_mode_percpu() opened it: the zeroed copies of a ref
+ *     initialised shared need no closing.
  * The local mode cannot do the same: an owned slot is written by plain
  * single instructions, so a copy can only be closed by waiting.
  *
