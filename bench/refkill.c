@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * refkill - how long percpu_ref_kill() takes while max_threads pinned
- * threads hammer the ref with get+put.  Each loader holds one reference of
- * its own for the whole run, so the count cannot reach zero under it; the
- * release must then run exactly once, after the last loader's put.
+ * refkill - how long percpu_ref_kill() takes while pinned threads hammer
+ * the ref with get+put: one loader on each of max_threads CPUs, then four
+ * on each (oversubscribed: a loader is preempted mid-get or mid-put far
+ * more often, and a kill that waits for it waits for the scheduler).  Each
+ * loader holds one reference of its own for the whole run, so the count
+ * cannot reach zero under it; the release must then run exactly once,
+ * after the last loader's put.
  */
 #include <pcpu.h>
 #include <pthread.h>
@@ -23,6 +26,7 @@ struct kill_run {
 	int released;
 	pthread_t *loader;
 	int nr_loaders;
+	int nr_cpus;  /* loaders are spread over the first nr_cpus CPUs */
 };
 
 static struct kill_run *run_of(struct percpu_ref *ref)
@@ -40,7 +44,7 @@ static void *loader_main(void *arg)
 	struct kill_run *k = arg;
 	int me = __atomic_fetch_add(&k->started, 1, __ATOMIC_RELAXED);
 
-	threads_pin(me);
+	threads_pin(me % k->nr_cpus);
 	percpu_ref_get(&k->ref);
 	__atomic_fetch_add(&k->holding, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&k->stop, __ATOMIC_RELAXED)) {
@@ -83,23 +87,31 @@ static double time_kill(void *arg)
 	return (double)(t1 - t0) / 1e3;
 }
 
-void bench_ref_kill(struct bench *b)
+static void kill_row(struct bench *b, struct kill_run *k, int per_cpu)
 {
-	struct kill_run *k = calloc(1, sizeof(*k));
 	char param[REPORT_STR];
 	struct sample s;
 
-	if (!k)
-		exit(1);
-	/* every CPU busy with a loader: the killer competes for one of them */
-	k->nr_loaders = b->max_threads;
-	k->loader = calloc((size_t)k->nr_loaders, sizeof(*k->loader));
-	if (!k->loader)
-		exit(1);
+	k->nr_loaders = per_cpu * k->nr_cpus;
 	snprintf(param, sizeof(param), "%d loaders", k->nr_loaders);
 	stats_repeat(time_kill, k, 1, b->reps, &s);
-	bench_record(b, "ref-kill", "percpu_ref_kill", "libpcpu", k->nr_loaders, param,
+	bench_record(b, "ref-kill", "percpu_ref_kill", "libpcpu", k->nr_cpus, param,
 		     "us", s, NULL);
+}
+
+void bench_ref_kill(struct bench *b)
+{
+	struct kill_run *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		exit(1);
+	k->nr_cpus = b->max_threads;
+	k->loader = calloc(4 * (size_t)k->nr_cpus, sizeof(*k->loader));
+	if (!k->loader)
+		exit(1);
+	/* every CPU busy with a loader: the killer competes for one of them */
+	kill_row(b, k, 1);
+	kill_row(b, k, 4);
 	free(k->loader);
 	free(k);
 }

@@ -82,7 +82,8 @@ static inline uint64_t cpu_gate_enter(struct cpu_gate_reader *r)
 
 	c += 1 + ((c & CPU_GATE_NEST_MASK) ? 0 : CPU_GATE_OUTER);
 	__atomic_store_n(&r->ctr, c, __ATOMIC_RELAXED);
-	if (cpu_gate_fenced)
+	/* Expected clear: the fence is only for where membarrier fails. */
+	if (__builtin_expect(cpu_gate_fenced, 0))
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	else
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);

@@ -6,11 +6,20 @@
  * so a release before the last put is seen, and after each round release
  * has run exactly once.  At least 1,000 rounds, more if PCPU_TEST_SECONDS
  * asks for longer.
+ *
+ * Then kill against a loader parked at a random point of its get/put loop
+ * (a signal handler that waits): in the rseq and atomic modes no get or
+ * put in flight holds up the switch, so kill must return while the loader
+ * is still parked.  The local mode's kill waits for a reader parked inside
+ * its gated add, so it is not asked.
  */
 #include <pcpu.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "tap.h"
 
@@ -141,6 +150,93 @@ static void *killer(void *arg)
 	}
 }
 
+#define PARK_ROUNDS	200
+#define PARK_PATIENCE_S 2.0
+
+static struct percpu_ref park_ref;
+static int park_held, park_parked, park_go, park_stop, park_released, park_killed;
+
+static void park_release(struct percpu_ref *r)
+{
+	(void)r;
+	__atomic_fetch_add(&park_released, 1, __ATOMIC_SEQ_CST);
+}
+
+static void park_handler(int sig)
+{
+	static const struct timespec nap = {0, 100 * 1000};
+
+	(void)sig;
+	__atomic_store_n(&park_parked, 1, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&park_go, __ATOMIC_SEQ_CST))
+		nanosleep(&nap, NULL);
+}
+
+static void *park_loader(void *arg)
+{
+	(void)arg;
+	percpu_ref_get(&park_ref);
+	__atomic_store_n(&park_held, 1, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&park_stop, __ATOMIC_RELAXED)) {
+		percpu_ref_get(&park_ref);
+		percpu_ref_put(&park_ref);
+	}
+	percpu_ref_put(&park_ref);
+	return NULL;
+}
+
+static void *park_killer(void *arg)
+{
+	(void)arg;
+	percpu_ref_kill(&park_ref);
+	__atomic_store_n(&park_killed, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* Rounds in which kill returned while the loader was parked; stops at the
+ * first that waited PARK_PATIENCE_S for it.  *bad counts wrong releases. */
+static int park_rounds(int *bad)
+{
+	struct sigaction sa = {.sa_handler = park_handler};
+	pthread_t loader, killer;
+	int rounds;
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL))
+		tap_bail("sigaction");
+	for (rounds = 0; rounds < PARK_ROUNDS; rounds++) {
+		double t0;
+		bool waited;
+
+		park_held = park_parked = park_go = park_stop = 0;
+		park_released = park_killed = 0;
+		if (percpu_ref_init(&park_ref, park_release, 0))
+			tap_bail("percpu_ref_init");
+		pthread_create(&loader, NULL, park_loader, NULL);
+		while (!__atomic_load_n(&park_held, __ATOMIC_SEQ_CST))
+			sched_yield();
+		pthread_kill(loader, SIGUSR1);
+		while (!__atomic_load_n(&park_parked, __ATOMIC_SEQ_CST))
+			sched_yield();
+		pthread_create(&killer, NULL, park_killer, NULL);
+		for (t0 = tap_now(); !__atomic_load_n(&park_killed, __ATOMIC_SEQ_CST) &&
+				     tap_now() - t0 < PARK_PATIENCE_S;)
+			sched_yield();
+		waited = !__atomic_load_n(&park_killed, __ATOMIC_SEQ_CST);
+		/* The loader still holds its reference. */
+		*bad += __atomic_load_n(&park_released, __ATOMIC_SEQ_CST) != 0;
+		__atomic_store_n(&park_go, 1, __ATOMIC_SEQ_CST);
+		pthread_join(killer, NULL);
+		__atomic_store_n(&park_stop, 1, __ATOMIC_SEQ_CST);
+		pthread_join(loader, NULL);
+		*bad += park_released != 1;
+		percpu_ref_exit(&park_ref);
+		if (waited)
+			break;
+	}
+	return rounds;
+}
+
 int main(void)
 {
 	pthread_t tid[NR_WORKERS + 1];
@@ -195,6 +291,18 @@ int main(void)
 	is(confirm_bad, 0, "confirm ran with tryget_live failing, before release");
 	is(live_after_kill, 0, "tryget_live after kill failed");
 	is(live_after_confirm, 0, "no tryget_live started after confirm succeeded");
+
+	if (!strcmp(tap_variant(), "local")) {
+		tap_skip("the local mode's kill waits for a parked reader",
+			 "kill returns while a loader is parked mid-loop");
+	} else {
+		int bad_park = 0, parked = park_rounds(&bad_park);
+
+		is(parked, PARK_ROUNDS,
+		   "kill returned while a loader was parked mid-loop, %d rounds",
+		   PARK_ROUNDS);
+		is(bad_park, 0, "release ran once, on the parked loader's last put");
+	}
 	free(canary);
 	return tap_done();
 }
