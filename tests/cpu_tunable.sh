@@ -11,7 +11,9 @@ auto_fallback=atomic
 [ "$PCPU_HOST_CPU" = aarch64 ] && auto_fallback=local
 
 export GLIBC_TUNABLES=glibc.pthread.rseq=0 PCPU_TEST_SECONDS=0.3
-for t in identity cpu_stress cpu_signal cpu_fork cpu_churn; do
+# The refs and tree counters too: their atomic-mode paths without an rseq
+# area (sched_getcpu()) run nowhere else natively.
+for t in identity cpu_stress cpu_signal cpu_fork cpu_churn ref_switch ref_kill counter_tree; do
 	run_expect "$t: PCPU_MODE=rseq under the tunable runs atomic" rseq atomic "$t"
 done
 run_expect "cpu_internal: PCPU_MODE=rseq under the tunable runs atomic" rseq atomic cpu_internal
