@@ -4,11 +4,15 @@
  * while another thread cycles switch_to_atomic_sync / switch_to_percpu.
  * Worker i then keeps exactly i + 1 references, and the count must be exact:
  * after kill, release runs on the last of those puts and not one earlier.
- * Several rounds, each ending with a reinit.
+ * Several rounds, each ending with a reinit.  Then fork() while the
+ * switches run: the child, alone with the ref, must be able to switch and
+ * kill it (a switch in flight in the parent must not leave it locked).
  */
 #include <pcpu.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tap.h"
 
@@ -16,6 +20,7 @@
 #define MIN_SWITCHES 100
 #define ROUNDS	     6
 #define MAX_HELD     40
+#define NR_FORKS     40
 
 static struct percpu_ref ref;
 static int released, stop, live_failed;
@@ -87,6 +92,52 @@ static void *switcher(void *arg)
 	return NULL;
 }
 
+/* The child of a fork under load: every state change must still work. */
+static void forked_child(void)
+{
+	alarm(10); /* a ref left locked hangs: fail rather than wait */
+	percpu_ref_switch_to_atomic_sync(&ref);
+	percpu_ref_switch_to_percpu(&ref);
+	percpu_ref_get(&ref);
+	percpu_ref_put(&ref);
+	percpu_ref_kill(&ref);
+	_exit(percpu_ref_is_dying(&ref) ? 0 : 1);
+}
+
+static void fork_under_switches(void)
+{
+	pthread_t tid[NR_WORKERS], sw;
+	struct timespec gap = { 0, 200 * 1000 };
+	long switches;
+	int bad = 0;
+
+	stop = 0;
+	for (uintptr_t i = 0; i < NR_WORKERS; i++)
+		pthread_create(&tid[i], NULL, worker, (void *)i);
+	pthread_create(&sw, NULL, switcher, &switches);
+	for (int i = 0; i < NR_FORKS; i++) {
+		int status;
+		pid_t pid = fork();
+
+		if (pid == 0)
+			forked_child();
+		if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status)) {
+			tap_diag("  fork %d: child %s", i,
+				 pid < 0 ? "not started" :
+				 WIFSIGNALED(status) ? "killed (hung?)" : "failed");
+			bad++;
+		}
+		nanosleep(&gap, NULL);
+	}
+	pthread_join(sw, NULL);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < NR_WORKERS; i++)
+		pthread_join(tid[i], NULL);
+	is(bad, 0, "%d children forked during switches could switch and kill the ref",
+	   NR_FORKS);
+}
+
 int main(void)
 {
 	pthread_t tid[NR_WORKERS], sw;
@@ -131,6 +182,10 @@ int main(void)
 	is(live_failed, 0, "tryget and tryget_live always succeeded while live");
 	is(early, 0, "release never ran before the last reference went");
 	is(late, 0, "the last put released, exactly once, in every round");
+	fork_under_switches();
+	percpu_ref_kill(&ref);
+	for (unsigned long i = 0; i < expect; i++)
+		percpu_ref_put(&ref);
 	percpu_ref_exit(&ref);
 	return tap_done();
 }

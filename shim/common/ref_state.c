@@ -8,11 +8,49 @@
  * mode switch never runs twice at once and sees a stable REF_DEAD and
  * REF_ATOMIC.  Release never runs under REF_LOCK: kill drops the initial
  * reference only after unlocking, because release may free the ref.
+ *
+ * fork() waits for every state change in progress (state_fork_lock): a
+ * switch holds REF_LOCK across a grace period, and a child forked then
+ * would find the ref locked by a thread it does not have, for ever.
  */
 #include "ref_state.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
+
+/* Read-held by each state change, write-held across fork(). */
+static pthread_rwlock_t state_fork_lock;
+static pthread_once_t state_fork_once = PTHREAD_ONCE_INIT;
+
+static void state_fork_prepare(void)
+{
+	pthread_rwlock_wrlock(&state_fork_lock);
+}
+
+static void state_fork_parent(void)
+{
+	pthread_rwlock_unlock(&state_fork_lock);
+}
+
+static void state_fork_lock_init(void)
+{
+	pthread_rwlockattr_t attr;
+
+	/* A steady stream of switches must not hold fork() off for ever. */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&state_fork_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+}
+
+static void state_fork_setup(void)
+{
+	state_fork_lock_init();
+	/* In the child the lock still counts the parent's waiting threads,
+	 * which the child does not have: start it afresh, don't unlock it. */
+	pthread_atfork(state_fork_prepare, state_fork_parent, state_fork_lock_init);
+}
 
 int ref_state_init(struct ref *ref, percpu_ref_func_t *release, unsigned flags,
 		   int64_t *pcpu)
@@ -89,6 +127,8 @@ void ref_shared_put(struct ref *ref, unsigned long nr)
 /* Take REF_LOCK; returns the word as it was locked. */
 static uint64_t ref_lock(struct ref *ref)
 {
+	pthread_once(&state_fork_once, state_fork_setup);
+	pthread_rwlock_rdlock(&state_fork_lock);
 	for (;;) {
 		uint64_t old = __atomic_fetch_or(&ref->word, REF_LOCK, __ATOMIC_ACQUIRE);
 
@@ -102,6 +142,7 @@ static uint64_t ref_lock(struct ref *ref)
 static void ref_unlock(struct ref *ref)
 {
 	__atomic_fetch_and(&ref->word, ~REF_LOCK, __ATOMIC_RELEASE);
+	pthread_rwlock_unlock(&state_fork_lock);
 }
 
 void percpu_ref_kill_and_confirm(struct percpu_ref *r, percpu_ref_func_t *confirm)
