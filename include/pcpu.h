@@ -58,7 +58,12 @@ extern "C" {
 /*
  * Which implementation serves the API, and how.  For example
  * "libpcpu-api 0.1.0 (portable, cpus=2)" or
- * "libpcpu 0.1.0 (mode=rseq, cpus=2)".  The string is static.
+ * "libpcpu 0.1.0 (mode=rseq, cpus=2)".  In local mode a grace= field says
+ * how percpu_ref's switch to shared mode waits out the gets and puts in
+ * flight: "rseq" (they run as restartable sequences, which a membarrier
+ * restarts: no waiting) or "readers" (it waits for each; where threads
+ * outnumber CPUs, a reader preempted mid-update can take milliseconds to
+ * run again).  The string is static.
  */
 PCPU_API const char *pcpu_runtime(void);
 

@@ -41,7 +41,7 @@ static void cpu_atfork_child(void)
 {
 	cpu_local_atfork_child();
 	cpu_gate_atfork_child();
-	if (cpu_mode == CPU_MODE_RSEQ)
+	if (cpu_mode == CPU_MODE_RSEQ || cpu_local_rseq)
 		cpu_rseq_atfork_child();
 }
 
@@ -84,6 +84,7 @@ int cpu_init(void)
 		err = cpu_local_init(cpu_nr_units);
 		if (err)
 			return err;
+		cpu_local_rseq = !cpu_rseq_init() && cpu_rseq_registers_all();
 	}
 	err = cpu_gate_init();
 	if (err)
@@ -108,7 +109,7 @@ const char *cpu_mode_name(void)
 
 void cpu_gate_sync(void)
 {
-	if (cpu_mode == CPU_MODE_RSEQ)
+	if (cpu_mode == CPU_MODE_RSEQ || cpu_local_rseq)
 		cpu_rseq_sync();
 	else
 		cpu_gate_wait_readers(false);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cpu_gate - the grace period of gated adds in the atomic and local modes
- * (and of the rare rseq add that falls out of its sequence).
+ * cpu_gate - the grace period of gated adds in the atomic mode and in the
+ * local mode where rseq is missing (and of the rare rseq add that falls
+ * out of its sequence).
  *
  * Every thread that makes a gated add owns a reader record for its
  * lifetime.  Its ctr holds, in the low 32 bits, how many gated adds the

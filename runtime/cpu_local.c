@@ -19,6 +19,7 @@
 #include "arena.h"
 #include "cpu.h"
 
+bool cpu_local_rseq;
 __thread uintptr_t cpu_local_word __attribute__((tls_model("initial-exec"))) =
     CPU_LOCAL_UNCLAIMED;
 
@@ -139,12 +140,30 @@ void cpu_local_add_slow(int64_t *p, int64_t v)
 CPU_LOCAL_DEFINE_ADD_RETURN_SLOW(cpu_local_add_return, int64_t)
 CPU_LOCAL_DEFINE_ADD_RETURN_SLOW(cpu_local_add_return32, uint32_t)
 
+/* The rseq form of the slow path: claim, then one sequence on the owned
+ * slot, or on the shared one with a locked add. */
+static bool cpu_local_gated_add_rseq(int64_t *p, int64_t v, const int *gate)
+{
+	uintptr_t w = cpu_local_word;
+
+	if (w == CPU_LOCAL_UNCLAIMED)
+		w = cpu_local_claim();
+	if (w & CPU_LOCAL_SHARED)
+		return cpu_rseq_gated_add_locked_at(cpu_local_at(p, w), v, gate);
+	return cpu_rseq_gated_add_at(cpu_local_owned(p, w), v, gate);
+}
+
 bool cpu_local_gated_add_slow(int64_t *p, int64_t v, const int *gate)
 {
-	struct cpu_gate_reader *r = cpu_gate_reader();
-	uint64_t entered = cpu_gate_enter(r);
-	bool open = !__atomic_load_n(gate, __ATOMIC_RELAXED);
+	struct cpu_gate_reader *r;
+	uint64_t entered;
+	bool open;
 
+	if (cpu_local_rseq)
+		return cpu_local_gated_add_rseq(p, v, gate);
+	r = cpu_gate_reader();
+	entered = cpu_gate_enter(r);
+	open = !__atomic_load_n(gate, __ATOMIC_RELAXED);
 	if (open)
 		cpu_local_add_slow(p, v);
 	cpu_gate_exit(r, entered);

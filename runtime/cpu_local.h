@@ -20,7 +20,11 @@
  *   - cpu_local_word is CPU_LOCAL_UNCLAIMED, the owned slot's byte offset
  *     (even), or the shared slot's offset | 1; bit 0 set means "slow path";
  *   - a thread's update of its owned slot is one instruction on x86-64, so
- *     a signal handler updating the same copy cannot interleave with it.
+ *     a signal handler updating the same copy cannot interleave with it;
+ *   - with cpu_local_rseq, every gated add (owned slot or shared) is a
+ *     restartable sequence that ends with its add, and cpu_gate_sync() is
+ *     cpu_rseq_sync(); without it, every gated add is inside its thread's
+ *     gate reader.
  */
 #ifndef PCPU_CPU_LOCAL_H
 #define PCPU_CPU_LOCAL_H
@@ -29,6 +33,7 @@
 #include <stdint.h>
 
 #include "cpu_gate.h"
+#include "cpu_rseq.h"
 
 /* Internal: reached directly, never through the GOT. */
 #pragma GCC visibility push(hidden)
@@ -36,6 +41,8 @@
 #define CPU_LOCAL_UNCLAIMED (~(uintptr_t)0)
 
 extern __thread uintptr_t cpu_local_word __attribute__((tls_model("initial-exec")));
+/* Gated adds run as restartable sequences; fixed by cpu_init(). */
+extern bool cpu_local_rseq;
 
 /* Set up nr slots; 0 or -errno. */
 int cpu_local_init(int nr);
@@ -123,18 +130,29 @@ CPU_LOCAL_DEFINE_ADD_RETURN(cpu_local_add_return, int64_t)
 CPU_LOCAL_DEFINE_ADD_RETURN(cpu_local_add_return32, uint32_t)
 
 /*
- * Between entering and leaving the gate the slot is "in flight": the
- * per-slot marker is the owner's gate reader (cpu_gate.h).  A thread
- * without a reader or an owned slot yet takes the slow path.
+ * Gated adds on an owned slot.  Where every thread has an rseq area
+ * (cpu_local_rseq), the gate read and the add are one restartable
+ * sequence, and cpu_gate_sync() is rseq's: a membarrier restarts the
+ * sequences in flight, so a reader preempted between the two holds up
+ * nobody (waiting for it to be scheduled again takes milliseconds when
+ * threads outnumber CPUs).  Elsewhere the slot is "in flight" between
+ * entering and leaving the owner's gate reader (cpu_gate.h), which the
+ * sync waits for.  A thread without an owned slot (or a reader) yet
+ * takes the slow path, which always uses a reader.
  */
 static inline bool cpu_local_gated_add(int64_t *p, int64_t v, const int *gate)
 {
-	struct cpu_gate_reader *r = cpu_gate_self;
+	struct cpu_gate_reader *r;
 	uintptr_t w = cpu_local_word;
 	uint64_t entered;
 	bool open;
 
-	if (__builtin_expect(!r || (w & CPU_LOCAL_SHARED), 0))
+	if (__builtin_expect(w & CPU_LOCAL_SHARED, 0))
+		return cpu_local_gated_add_slow(p, v, gate);
+	if (cpu_local_rseq)
+		return cpu_rseq_gated_add_at(cpu_local_owned(p, w), v, gate);
+	r = cpu_gate_self;
+	if (__builtin_expect(!r, 0))
 		return cpu_local_gated_add_slow(p, v, gate);
 	entered = cpu_gate_enter(r);
 	open = !__atomic_load_n(gate, __ATOMIC_RELAXED);

@@ -122,6 +122,11 @@ bool cpu_rseq_detect(void)
 	return cpu_rseq_use((char *)&cpu_rseq_own - (char *)__builtin_thread_pointer());
 }
 
+bool cpu_rseq_registers_all(void)
+{
+	return cpu_rseq_index_off && !cpu_rseq_self;
+}
+
 bool cpu_rseq_thread_unregistered(void)
 {
 	return cpu_rseq_self &&

@@ -58,6 +58,9 @@ int cpu_rseq_init(void);
 /* Wait until no sequence that could have read a gate before this call can
  * still commit. */
 void cpu_rseq_sync(void);
+/* Whether every thread has its area from birth (glibc registers them), not
+ * only once it reaches a fold path (the runtime's own areas). */
+bool cpu_rseq_registers_all(void);
 /* Register the calling thread's area if we register areas and it has none
  * yet; true if it was unregistered and now is registered. */
 bool cpu_rseq_thread_unregistered(void);
@@ -79,12 +82,11 @@ void cpu_rseq_atfork_child(void);
 #define CPU_RSEQ_SIG 0x53053053 /* glibc's x86 signature */
 
 /*
- * The descriptor (3), the section start (1), the index load and range
- * check.  The abort handler (4) re-arms the descriptor (6): the kernel
- * clears rseq_cs when it aborts a sequence.  The index, zero-extended, is
- * left in %rax.
+ * The descriptor (3) and the section start (1).  The abort handler (4)
+ * re-arms the descriptor (6): the kernel clears rseq_cs when it aborts a
+ * sequence.  Clobbers %rax.
  */
-#define CPU_RSEQ_BEGIN                                                         \
+#define CPU_RSEQ_ARM                                                           \
 	".pushsection __rseq_cs, \"aw\"\n\t"                                   \
 	".balign 32\n\t"                                                       \
 	"3:\n\t"                                                               \
@@ -94,7 +96,12 @@ void cpu_rseq_atfork_child(void);
 	"6:\n\t"                                                               \
 	"leaq 3b(%%rip), %%rax\n\t"                                            \
 	"movq %%rax, %%fs:(%[cs])\n\t"                                         \
-	"1:\n\t"                                                               \
+	"1:\n\t"
+
+/* Then the index load and range check: the index, zero-extended, is left
+ * in %rax. */
+#define CPU_RSEQ_BEGIN                                                         \
+	CPU_RSEQ_ARM                                                           \
 	"movl %%fs:(%[ix]), %%eax\n\t"                                         \
 	"cmpl %[nr], %%eax\n\t"                                                \
 	"jae %l[fold]\n\t"
@@ -196,6 +203,36 @@ fold:
 	return cpu_rseq_fold_gated_add(p, v, gate);
 }
 
+/*
+ * Gated adds on a copy the caller has already located (the local mode's
+ * slots): the sequence only makes the gate read and the add one
+ * restartable unit, so that cpu_rseq_sync() need not wait for an add
+ * preempted between the two.  cpu_rseq_gated_add_at() is for a copy no
+ * other thread updates (an owned slot), cpu_rseq_gated_add_locked_at() for
+ * one that other threads update atomically (the shared slot).  Every
+ * thread must have its area registered (cpu_rseq_registers_all()).
+ */
+#define CPU_RSEQ_DEFINE_GATED_ADD_AT(name, lock)                               \
+	static inline bool name(int64_t *at, int64_t v, const int *gate)      \
+	{                                                                      \
+		__asm__ volatile goto(CPU_RSEQ_ARM                             \
+			"cmpl $0, (%[gate])\n\t"                               \
+			"jne %l[closed]\n\t"                                   \
+			lock "addq %[v], (%[at])\n\t"                          \
+			CPU_RSEQ_END                                           \
+			:                                                      \
+			: [cs] "r"(cpu_rseq_cs_off), [at] "r"(at),             \
+			  [v] "er"(v), [gate] "r"(gate)                        \
+			: "rax", "memory", "cc"                                \
+			: closed);                                             \
+		return true;                                                   \
+	closed:                                                                \
+		return false;                                                  \
+	}
+
+CPU_RSEQ_DEFINE_GATED_ADD_AT(cpu_rseq_gated_add_at, "")
+CPU_RSEQ_DEFINE_GATED_ADD_AT(cpu_rseq_gated_add_locked_at, "lock ")
+
 #else /* !__x86_64__: cpu_rseq_init() refuses the mode, these never run */
 
 static inline void cpu_rseq_add(int64_t *p, int64_t v)
@@ -222,6 +259,14 @@ static inline bool cpu_rseq_gated_add(int64_t *p, int64_t v, const int *gate)
 {
 	return cpu_atomic_gated_add(p, v, gate);
 }
+
+/* Never called: cpu_local_rseq is only set where rseq works. */
+static inline bool cpu_rseq_gated_add_at(int64_t *at, int64_t v, const int *gate)
+{
+	(void)at, (void)v, (void)gate;
+	__builtin_unreachable();
+}
+#define cpu_rseq_gated_add_locked_at cpu_rseq_gated_add_at
 
 #endif
 

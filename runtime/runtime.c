@@ -24,8 +24,10 @@ static void runtime_setup(void)
 		diag_die("init", NULL, "cannot set up the per-CPU runtime");
 	if (config.debug_leaks)
 		leaks_init();
-	snprintf(runtime_name, sizeof(runtime_name), "libpcpu %s (mode=%s, cpus=%d)",
-		 PCPU_VERSION, cpu_mode_name(), cpu_nr_units);
+	snprintf(runtime_name, sizeof(runtime_name), "libpcpu %s (mode=%s, cpus=%d%s)",
+		 PCPU_VERSION, cpu_mode_name(), cpu_nr_units,
+		 cpu_mode != CPU_MODE_LOCAL ? "" :
+		 cpu_local_rseq ? ", grace=rseq" : ", grace=readers");
 	if (config.verbose)
 		fprintf(stderr, "libpcpu: %s\n", runtime_name);
 	__atomic_store_n(&runtime_ready, 1, __ATOMIC_RELEASE);
