@@ -35,7 +35,7 @@ static bool key_eq(const char *want, const char *have)
 	return !want || !strcmp(want, have);
 }
 
-struct result *report_find(struct report *rep, const char *section,
+struct result *report_find(const struct report *rep, const char *section,
 			   const char *workload, const char *impl, const char *mode,
 			   const char *param, int threads)
 {
@@ -155,6 +155,18 @@ static double mops(const struct result *r, double ns)
 	return r->threads * 1e3 / ns;
 }
 
+/* ns per op above the call floor of the same process and threads. */
+static double over_floor(const struct report *rep, const struct result *r)
+{
+	const struct result *f;
+
+	if (!r->threads || strcmp(r->impl, "libpcpu") || strcmp(r->unit, "ns/op") ||
+	    !strcmp(r->workload, REPORT_FLOOR) || !r->s.reps)
+		return NAN;
+	f = report_find(rep, r->section, REPORT_FLOOR, NULL, r->mode, NULL, r->threads);
+	return f && f->s.reps ? r->s.median - f->s.median : NAN;
+}
+
 /* ---- CSV and JSON */
 
 static void write_csv(const struct report *rep, FILE *f)
@@ -243,12 +255,14 @@ static void write_json(const struct report *rep, FILE *f)
 /* ---- human table: every result, one line each */
 
 enum { T_SECTION, T_WORKLOAD, T_IMPL, T_MODE, T_THREADS, T_PARAM, T_MEDIAN, T_RANGE,
-       T_UNIT, T_MOPS, T_RATIO, T_COLS };
+       T_UNIT, T_MOPS, T_FLOOR, T_RATIO, T_COLS };
 
-static void table_cells(const struct result *r, char cell[T_COLS][CELL])
+static void table_cells(const struct report *rep, const struct result *r,
+			char cell[T_COLS][CELL])
 {
 	char lo[32], hi[32];
 	const size_t sz = CELL;
+	double above = over_floor(rep, r);
 
 	snprintf(cell[T_SECTION], sz, "%s", r->section);
 	snprintf(cell[T_WORKLOAD], sz, "%s", r->workload);
@@ -265,6 +279,12 @@ static void table_cells(const struct result *r, char cell[T_COLS][CELL])
 	snprintf(cell[T_RANGE], sz, "%s-%s", lo, hi);
 	snprintf(cell[T_UNIT], sz, "%s", r->unit);
 	fmt_human(cell[T_MOPS], sz, mops(r, r->s.median));
+	if (isnan(above)) {
+		snprintf(cell[T_FLOOR], sz, "-");
+	} else {
+		fmt_human(lo, sizeof(lo), fabs(above));
+		snprintf(cell[T_FLOOR], sz, "%s%s", above < 0 ? "-" : "+", lo);
+	}
 	if (isnan(r->ratio))
 		snprintf(cell[T_RATIO], sz, "-");
 	else {
@@ -279,7 +299,7 @@ static void write_table(const struct report *rep, FILE *f)
 {
 	static const char *const head[T_COLS] = {
 		"section", "workload", "impl",  "mode",   "thr",        "param",
-		"median",  "min-max",  "unit",  "Mops/s", "vs baseline",
+		"median",  "min-max",  "unit",  "Mops/s", "over floor", "vs baseline",
 	};
 	char cell[T_COLS][CELL];
 	int width[T_COLS];
@@ -287,7 +307,7 @@ static void write_table(const struct report *rep, FILE *f)
 	for (int c = 0; c < T_COLS; c++)
 		width[c] = (int)strlen(head[c]);
 	for (unsigned i = 0; i < rep->n; i++) {
-		table_cells(&rep->r[i], cell);
+		table_cells(rep, &rep->r[i], cell);
 		for (int c = 0; c < T_COLS; c++)
 			if ((int)strlen(cell[c]) > width[c])
 				width[c] = (int)strlen(cell[c]);
@@ -298,9 +318,10 @@ static void write_table(const struct report *rep, FILE *f)
 		fprintf(f, "%-*s%s", c == T_COLS - 1 ? 0 : width[c], head[c],
 			c == T_COLS - 1 ? "\n" : "  ");
 	for (unsigned i = 0; i < rep->n; i++) {
-		table_cells(&rep->r[i], cell);
+		table_cells(rep, &rep->r[i], cell);
 		for (int c = 0; c < T_COLS; c++) {
-			bool num = c == T_MEDIAN || c == T_MOPS || c == T_THREADS;
+			bool num = c == T_MEDIAN || c == T_MOPS || c == T_THREADS ||
+				   c == T_FLOOR;
 
 			if (c == T_COLS - 1)
 				fprintf(f, "%s\n", cell[c]);
@@ -421,7 +442,9 @@ static void write_markdown(const struct report *rep, FILE *f)
 	fprintf(f, "Machine: %s  \nRuntimes: %s  \nCommand: `%s`\n", rep->machine,
 		rep->runtime, rep->command);
 	fputs("\nEach cell: median of the repetitions; (Nx): the baseline's median "
-	      "divided by this one, both measured in the same process.\n",
+	      "divided by this one, both measured in the same process.  "
+	      "Row `" REPORT_FLOOR "`: an exported call that returns at once, the "
+	      "least that any libpcpu operation costs in the same process.\n",
 	      f);
 	md_pivot(rep, f, "scale",
 		 "Updates from 1..N threads: ns per operation per thread, by library and mode",

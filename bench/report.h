@@ -11,6 +11,12 @@
  * ratio above 1 means "better than the baseline".  A sample with reps 0 and
  * a median is a run stopped at its time limit: the median is a lower bound.
  *
+ * The human table also shows each threaded ns/op figure of libpcpu above
+ * its call floor: minus the figure of workload REPORT_FLOOR (one exported
+ * call that returns at once) with the same section, mode and threads.
+ * Derived when writing, it has no column in CSV and JSON, whose rows hold
+ * the floor itself.
+ *
  * The CSV form is also the interchange format: report_read_csv() reads
  * what report_write() wrote, so runs of separate processes (the portable
  * library and each preloaded mode) merge into one report.
@@ -23,6 +29,7 @@
 #include "stats.h"
 
 #define REPORT_STR 64
+#define REPORT_FLOOR "call floor"
 
 struct result {
 	char section[REPORT_STR];  /* scale, read, ref-kill, alloc, memory */
@@ -50,7 +57,7 @@ enum report_format { REPORT_TABLE, REPORT_CSV, REPORT_JSON, REPORT_MARKDOWN };
 /* Append a copy of *r; returns the stored result, or NULL (ENOMEM). */
 struct result *report_add(struct report *rep, const struct result *r);
 /* First result matching every non-NULL key (threads < 0: any). */
-struct result *report_find(struct report *rep, const char *section,
+struct result *report_find(const struct report *rep, const char *section,
 			   const char *workload, const char *impl, const char *mode,
 			   const char *param, int threads);
 void report_free(struct report *rep);

@@ -5,6 +5,10 @@
  * (for adds) and a shared atomic refcount (for get+put), all in the same
  * process.  After each workload the final count is checked against the
  * number of operations run, so a lost update shows up as a warning.
+ *
+ * The call floor (REPORT_FLOOR) is the cheapest exported call, one that
+ * returns at once in both libraries: what any libpcpu operation pays
+ * before doing its work, so the report can show each one's cost above it.
  */
 #include <pcpu.h>
 #include <stdio.h>
@@ -52,6 +56,16 @@ static void body_tcache(void *arg, int tid, uint64_t iters)
 	(void)tid;
 	while (iters--)
 		tcache_add(&t->tcache, s, 1);
+}
+
+/* pcpu_free(NULL) is a test and a return in libpcpu-api and libpcpu.so
+ * alike; pcpu_nr_cpus(), say, calls pthread_once() in libpcpu-api. */
+static void body_floor(void *arg, int tid, uint64_t iters)
+{
+	(void)arg;
+	(void)tid;
+	while (iters--)
+		pcpu_free(NULL);
 }
 
 static void body_this_add(void *arg, int tid, uint64_t iters)
@@ -108,6 +122,7 @@ struct workload {
 	const char *name;
 	const char *group; /* which baselines it is compared with */
 	const char *impl;
+	const char *param;
 	thread_body *body;
 	/* the final count the workload must have reached, from the target */
 	int64_t (*count)(struct target *t);
@@ -150,16 +165,18 @@ static int64_t count_zero(struct target *t)
 }
 
 /* Baselines of a group first: the libpcpu rows take their ratio from the
- * group's first baseline (the shared atomic). */
+ * group's first baseline (the shared atomic).  The floor, a group of its
+ * own, has no ratio. */
 static const struct workload workloads[] = {
-	{ "counter add", "add", "shared-atomic", body_shared, count_shared },
-	{ "counter add", "add", "mutex", body_mutex, count_mutex },
-	{ "counter add", "add", "thread-cache", body_tcache, count_tcache },
-	{ "pcpu_this_add", "add", "libpcpu", body_this_add, count_this_add },
-	{ "percpu_counter_add", "add", "libpcpu", body_counter_add, count_counter },
-	{ "percpu_counter_tree_add", "add", "libpcpu", body_tree_add, count_tree },
-	{ "refcount get+put", "ref", "shared-atomic", body_shared_ref, count_zero },
-	{ "percpu_ref get+put", "ref", "libpcpu", body_ref, count_zero },
+	{ REPORT_FLOOR, "floor", "libpcpu", "pcpu_free(NULL)", body_floor, count_zero },
+	{ "counter add", "add", "shared-atomic", "", body_shared, count_shared },
+	{ "counter add", "add", "mutex", "", body_mutex, count_mutex },
+	{ "counter add", "add", "thread-cache", "", body_tcache, count_tcache },
+	{ "pcpu_this_add", "add", "libpcpu", "", body_this_add, count_this_add },
+	{ "percpu_counter_add", "add", "libpcpu", "", body_counter_add, count_counter },
+	{ "percpu_counter_tree_add", "add", "libpcpu", "", body_tree_add, count_tree },
+	{ "refcount get+put", "ref", "shared-atomic", "", body_shared_ref, count_zero },
+	{ "percpu_ref get+put", "ref", "libpcpu", "", body_ref, count_zero },
 };
 #define NR_WORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
 
@@ -218,7 +235,7 @@ void bench_scale(struct bench *b)
 			if (w == 0 || strcmp(wl->group, workloads[w - 1].group))
 				base.s.reps = 0;
 			const struct result *r = bench_record(
-				b, "scale", wl->name, wl->impl, n, "", "ns/op", s,
+				b, "scale", wl->name, wl->impl, n, wl->param, "ns/op", s,
 				strcmp(wl->impl, "libpcpu") ? NULL : &base);
 			if (!base.s.reps && r)
 				base = *r;

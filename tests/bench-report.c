@@ -91,6 +91,74 @@ static const char want_json[] =
 	"  ]\n"
 	"}\n";
 
+/* The line of a table that contains key, or "" (for the message). */
+static const char *table_line(const char *table, const char *key, char *buf, size_t size)
+{
+	const char *at = strstr(table, key), *start, *end;
+
+	if (!at)
+		return "";
+	for (start = at; start > table && start[-1] != '\n'; start--)
+		;
+	end = strchr(at, '\n');
+	snprintf(buf, size, "%.*s", (int)(end ? end - start : (long)strlen(start)), start);
+	return buf;
+}
+
+/* Each libpcpu ns/op figure is shown above its own process's call floor at
+ * the same threads; figures without one, and the others, show "-". */
+static void floor_column(void)
+{
+	static const struct result rows[] = {
+		{ .section = "scale", .workload = REPORT_FLOOR, .impl = "libpcpu",
+		  .mode = "rseq", .param = "floor-r1", .unit = "ns/op", .threads = 1,
+		  .s = { 2.5, 2, 3, 5 }, .ratio = NAN },
+		{ .section = "scale", .workload = REPORT_FLOOR, .impl = "libpcpu",
+		  .mode = "local", .param = "floor-l1", .unit = "ns/op", .threads = 1,
+		  .s = { 3, 3, 3, 5 }, .ratio = NAN },
+		{ .section = "scale", .workload = "counter add", .impl = "shared-atomic",
+		  .mode = "rseq", .param = "atomic-r1", .unit = "ns/op", .threads = 1,
+		  .s = { 2, 2, 2, 5 }, .ratio = NAN },
+		{ .section = "scale", .workload = "w", .impl = "libpcpu", .mode = "rseq",
+		  .param = "above-r1", .unit = "ns/op", .threads = 1,
+		  .s = { 4, 4, 4, 5 }, .ratio = NAN },
+		{ .section = "scale", .workload = "w", .impl = "libpcpu", .mode = "local",
+		  .param = "below-l1", .unit = "ns/op", .threads = 1,
+		  .s = { 2.75, 2.75, 2.75, 5 }, .ratio = NAN },
+		{ .section = "scale", .workload = "w", .impl = "libpcpu", .mode = "rseq",
+		  .param = "none-r2", .unit = "ns/op", .threads = 2,
+		  .s = { 4, 4, 4, 5 }, .ratio = NAN },
+		{ .section = "scale", .workload = "w", .impl = "libpcpu", .mode = "api",
+		  .param = "none-a1", .unit = "ns/op", .threads = 1,
+		  .s = { 4, 4, 4, 5 }, .ratio = NAN },
+	};
+	static const struct { const char *param, *want; } cells[] = {
+		{ "above-r1", " +1.50 " }, { "below-l1", " -0.25 " },
+		{ "floor-r1", " - " },     { "atomic-r1", " - " },
+		{ "none-r2", " - " },      { "none-a1", " - " },
+	};
+	struct report rep = { 0 };
+	char buf[512];
+
+	for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		report_add(&rep, &rows[i]);
+	char *table = written(&rep, REPORT_TABLE);
+	ok(strstr(table, " over floor ") != NULL, "the table has an over-floor column");
+	for (unsigned i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
+		const char *line = table_line(table, cells[i].param, buf, sizeof(buf));
+
+		ok(strstr(line, cells[i].want) != NULL, "over floor of %s is \"%s\": %s",
+		   cells[i].param, cells[i].want, line);
+	}
+	free(table);
+	char *md = written(&rep, REPORT_MARKDOWN);
+	ok(strstr(md, "| " REPORT_FLOOR " libpcpu floor-r1 1T | ns/op | 2.50 |") != NULL &&
+		   strstr(md, "Row `" REPORT_FLOOR "`: ") != NULL,
+	   "markdown: the floor is a row of its own, and the intro says what it is");
+	free(md);
+	report_free(&rep);
+}
+
 static struct report read_back(const char *text, int *ret, int *err)
 {
 	struct report rep = { 0 };
@@ -188,6 +256,7 @@ int main(void)
 		ok(ret == -1 && err == EINVAL, "malformed CSV %u is rejected with EINVAL", i);
 		report_free(&back);
 	}
+	floor_column();
 	is(report_format_parse("json"), REPORT_JSON, "format names parse");
 	is(report_format_parse("xml"), -1, "unknown format names do not");
 	report_free(&rep);

@@ -9,16 +9,34 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tap.h"
 
 #define NR_THREADS 16
 
+/* Pin the calling thread to one CPU it may run on, so that every add and
+ * fold lands on one delta; *old gets the mask to restore. */
+static void pin_to_one_cpu(cpu_set_t *old)
+{
+	cpu_set_t one;
+
+	sched_getaffinity(0, sizeof(*old), old);
+	CPU_ZERO(&one);
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (CPU_ISSET(cpu, old)) {
+			CPU_SET(cpu, &one);
+			break;
+		}
+	}
+	sched_setaffinity(0, sizeof(one), &one);
+}
+
 static void test_basic(void)
 {
 	struct percpu_counter c;
 	int64_t slack = (int64_t)percpu_counter_batch() * pcpu_nr_cpus();
-	cpu_set_t one, old;
+	cpu_set_t old;
 
 	is(percpu_counter_init(&c, 40), 0, "init");
 	is(percpu_counter_sum(&c), 40, "initial value");
@@ -35,15 +53,7 @@ static void test_basic(void)
 
 	/* Pinned, so every fold lands on the delta that triggered it and the
 	 * read is within the documented distance. */
-	sched_getaffinity(0, sizeof(old), &old);
-	CPU_ZERO(&one);
-	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-		if (CPU_ISSET(cpu, &old)) {
-			CPU_SET(cpu, &one);
-			break;
-		}
-	}
-	sched_setaffinity(0, sizeof(one), &one);
+	pin_to_one_cpu(&old);
 	bool lag = true;
 	for (int i = 0; i < 10000; i++) {
 		percpu_counter_add(&c, (i % 7) - 2);
@@ -68,6 +78,37 @@ static void test_basic(void)
 	is(percpu_counter_compare(&c, 1000 + 3 * slack), -1, "compare far below");
 	is(percpu_counter_compare(&c, 1000 - 3 * slack), 1, "compare far above");
 	percpu_counter_destroy(&c);
+}
+
+/*
+ * A delta folds into the count exactly when it reaches +-batch: one add
+ * short of it, the read has not moved (the portable library's read is
+ * always exact), and the add that reaches it moves the read by all of it.
+ */
+static void test_fold_at_batch(void)
+{
+	const int32_t batches[] = { 1, 5, percpu_counter_batch() };
+	bool exact = !strncmp(pcpu_runtime(), "libpcpu-api", 11);
+	struct percpu_counter c;
+	cpu_set_t old;
+
+	pin_to_one_cpu(&old);
+	for (unsigned i = 0; i < sizeof(batches) / sizeof(batches[0]); i++) {
+		for (int sign = 1; sign >= -1; sign -= 2) {
+			int32_t b = batches[i];
+
+			is(percpu_counter_init(&c, 0), 0, "init");
+			for (int32_t n = 1; n < b; n++)
+				percpu_counter_add_batch(&c, sign, b);
+			is(percpu_counter_read(&c), exact ? sign * (b - 1) : 0,
+			   "batch %d: a delta of %d stays unfolded", b, sign * (b - 1));
+			percpu_counter_add_batch(&c, sign, b);
+			is(percpu_counter_read(&c), sign * b,
+			   "batch %d: the add that makes it %d folds it", b, sign * b);
+			percpu_counter_destroy(&c);
+		}
+	}
+	sched_setaffinity(0, sizeof(old), &old);
 }
 
 static void test_many(void)
@@ -233,6 +274,7 @@ int main(void)
 {
 	tap_start();
 	test_basic();
+	test_fold_at_batch();
 	test_many();
 	test_concurrent();
 	test_limited();
