@@ -193,7 +193,9 @@ static inline enum ref_fast ref_fast_add(struct ref *ref, int64_t v)
 	if (cpu_mode == CPU_MODE_RSEQ) {
 		added = cpu_rseq_gated_add(ref->pcpu, v, &ref->shared);
 	} else if (cpu_mode == CPU_MODE_LOCAL) {
-		if (!cpu_gate_self || (cpu_local_word & CPU_LOCAL_SHARED))
+		/* what would make cpu_local_gated_add() call its slow path */
+		if ((cpu_local_word & CPU_LOCAL_SHARED) ||
+		    (!cpu_local_rseq && !cpu_gate_self))
 			return REF_FAST_SLOW;
 		added = cpu_local_gated_add(ref->pcpu, v, &ref->shared);
 	} else {
