@@ -4,16 +4,15 @@
  *
  * A shared 64-bit count plus one int64_t delta per CPU (counter_slots).
  * An add goes to the calling CPU's delta; when the delta reaches the batch
- * the CPU's whole delta is exchanged for 0 and added to the count, so
+ * the whole delta is taken (the copy left 0) and added to the count, so
  * count + sum of the deltas is the exact value at every quiescent point
  * (wrapping modulo 2^64), and read() is one load.
  *
- * Deltas change only through the this-CPU primitives.  So a fold can land
- * on another CPU's delta than the add that triggered it (the thread moved
- * in between): the total is still conserved, but no delta is bounded by the
- * batch for certain.  That is why limited_add never trusts a bound on the
- * deltas and sums them instead (see there), and why compare's fast
- * decision is, like the kernel's, only as good as the batch assumption.
+ * The add and the take are one this-CPU operation (cpu_this_add_take64()),
+ * so the delta emptied is the one the add pushed over the batch, wherever
+ * the thread runs next: after every add, its delta is inside that add's
+ * batch, and with the default batch read() is within batch * nr_cpus of
+ * the exact value, as the header promises and compare relies on.
  */
 #include <errno.h>
 #include <pcpu.h>
@@ -112,33 +111,16 @@ void percpu_counter_destroy_many(struct percpu_counter *c, unsigned n)
 		((struct counter *)&c[i])->magic = 0;
 }
 
-/*
- * Once per batch adds: out of line and cold, so that the add's fast path
- * holds one this-CPU operation, not a second dispatch on the mode and the
- * exchange's slow paths.  The delta is exchanged rather than the add's
- * result reused: the thread may have moved since, and only the exchange
- * both empties a delta and hands all of it to the count.
- */
-__attribute__((noinline, cold)) static void counter_fold(struct counter *ct)
-{
-	__atomic_fetch_add(&ct->count, cpu_this_xchg64(ct->deltas, 0), __ATOMIC_RELAXED);
-}
-
 void percpu_counter_add_batch(struct percpu_counter *c, int64_t amount,
 			      int32_t batch)
 {
 	struct counter *ct = counter_of(c, "percpu_counter_add_batch");
-	int64_t delta;
+	int64_t fold = amount;
 
-	if (__builtin_expect(batch <= 0, 0)) {
-		__atomic_fetch_add(&ct->count, amount, __ATOMIC_RELAXED);
-		return;
-	}
-	delta = cpu_this_add_return64(ct->deltas, amount);
-	/* -batch < delta < batch, in one unsigned comparison. */
-	if (__builtin_expect((uint64_t)delta + (uint64_t)batch - 1 >=
-				     2 * (uint64_t)batch - 1, 0))
-		counter_fold(ct);
+	if (__builtin_expect(batch > 0, 1))
+		fold = cpu_this_add_take64(ct->deltas, amount, batch);
+	if (__builtin_expect(fold != 0, 0))
+		__atomic_fetch_add(&ct->count, fold, __ATOMIC_RELAXED);
 }
 
 int64_t percpu_counter_read(struct percpu_counter *c)
@@ -171,8 +153,7 @@ void percpu_counter_set(struct percpu_counter *c, int64_t value)
  * not move, so every successful swap checked the exact value the counter
  * had at that instant, and concurrent limited adds can never pass the
  * limit together.  There is no fast path that skips the sum: it would need
- * a bound on the deltas, which migrations between an add and its fold
- * deny (see the top of this file).
+ * a bound on the deltas, and add_batch() lets every add pick its own batch.
  */
 bool percpu_counter_limited_add(struct percpu_counter *c, int64_t limit,
 				int64_t amount)

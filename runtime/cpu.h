@@ -18,7 +18,7 @@
  * that updates the same copy.  The copy belongs to its CPU or slot: the
  * rseq and local modes update it without a lock, so a write by another
  * thread through pcpu_ptr() that races with a this-CPU update can be lost
- * (counters fold and set copies only with cpu_this_xchg64() or while
+ * (counters fold copies only with cpu_this_add_take64(), and set them while
  * "adds racing with set may be lost" applies).
  */
 #ifndef PCPU_CPU_H
@@ -85,14 +85,22 @@ static inline void cpu_this_add64(int64_t *p, int64_t v)
 CPU_DEFINE_THIS_ADD_RETURN(cpu_this_add_return64, int64_t, )
 CPU_DEFINE_THIS_ADD_RETURN(cpu_this_add_return32, uint32_t, 32)
 
-/* Replace the calling CPU's copy with v and return what it held. */
-static inline int64_t cpu_this_xchg64(int64_t *p, int64_t v)
+/*
+ * Add v to the calling CPU's copy of p; if the result n leaves (-batch,
+ * batch), leave the copy 0 instead and return n, else return 0.  One
+ * this-CPU operation, so a fold empties the very copy whose add crossed
+ * the batch even if the thread moves: every copy stays inside the batch
+ * of its last add (percpu_counter's bound on read()).  batch >= 1.
+ */
+static inline int64_t cpu_this_add_take64(int64_t *p, int64_t v, int32_t batch)
 {
+	uint64_t bm1 = (uint64_t)batch - 1;
+
 	if (cpu_mode == CPU_MODE_RSEQ)
-		return cpu_rseq_xchg(p, v);
+		return cpu_rseq_add_take(p, v, bm1);
 	if (cpu_mode == CPU_MODE_LOCAL)
-		return cpu_local_xchg(p, v);
-	return cpu_atomic_xchg(p, v);
+		return cpu_local_add_take(p, v, bm1);
+	return cpu_atomic_add_take(p, v, bm1);
 }
 
 /*

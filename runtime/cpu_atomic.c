@@ -70,9 +70,11 @@ uint32_t cpu_atomic_add_return32(uint32_t *p, uint32_t v)
 	return __atomic_add_fetch((uint32_t *)cpu_atomic_unit(p), v, __ATOMIC_RELAXED);
 }
 
-int64_t cpu_atomic_xchg(int64_t *p, int64_t v)
+int64_t cpu_atomic_add_take(int64_t *p, int64_t v, uint64_t bm1)
 {
-	return __atomic_exchange_n((int64_t *)cpu_atomic_unit(p), v, __ATOMIC_RELAXED);
+	int64_t *u = cpu_atomic_unit(p);
+
+	return cpu_take_after_add(u, __atomic_add_fetch(u, v, __ATOMIC_RELAXED), bm1);
 }
 
 /* Also rseq's gated add when it cannot run as a sequence. */

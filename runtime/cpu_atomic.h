@@ -53,8 +53,31 @@ static inline uint32_t cpu_rseq_index(void)
 void cpu_atomic_add(int64_t *p, int64_t v);
 int64_t cpu_atomic_add_return(int64_t *p, int64_t v);
 uint32_t cpu_atomic_add_return32(uint32_t *p, uint32_t v);
-int64_t cpu_atomic_xchg(int64_t *p, int64_t v);
+int64_t cpu_atomic_add_take(int64_t *p, int64_t v, uint64_t bm1);
 bool cpu_atomic_gated_add(int64_t *p, int64_t v, const int *gate);
+
+/*
+ * The add-take of every mode (cpu_this_add_take64() in cpu.h): whether n
+ * stays strictly inside (-batch, batch), with bm1 = batch - 1, in one
+ * unsigned comparison.
+ */
+static inline bool cpu_take_within(int64_t n, uint64_t bm1)
+{
+	return (uint64_t)n + bm1 <= 2 * bm1;
+}
+
+/*
+ * The end of an add-take whose add made the copy at u n: if n left the
+ * batch, take the whole copy (an exchange, so adds that landed since go
+ * with it and none is lost).  Copies that other threads update atomically
+ * (atomic mode, local mode's shared slot) and owned slots alike.
+ */
+static inline int64_t cpu_take_after_add(int64_t *u, int64_t n, uint64_t bm1)
+{
+	if (__builtin_expect(cpu_take_within(n, bm1), 1))
+		return 0;
+	return __atomic_exchange_n(u, 0, __ATOMIC_RELAXED);
+}
 
 #pragma GCC visibility pop
 

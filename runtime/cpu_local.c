@@ -140,6 +140,20 @@ void cpu_local_add_slow(int64_t *p, int64_t v)
 CPU_LOCAL_DEFINE_ADD_RETURN_SLOW(cpu_local_add_return, int64_t)
 CPU_LOCAL_DEFINE_ADD_RETURN_SLOW(cpu_local_add_return32, uint32_t)
 
+int64_t cpu_local_add_take_slow(int64_t *p, int64_t v, uint64_t bm1)
+{
+	uintptr_t w = cpu_local_word;
+
+	if (w == CPU_LOCAL_UNCLAIMED)
+		w = cpu_local_claim();
+	if (w & CPU_LOCAL_SHARED)
+		return cpu_take_after_add(cpu_local_at(p, w),
+					  __atomic_add_fetch(cpu_local_at(p, w), v,
+							     __ATOMIC_RELAXED),
+					  bm1);
+	return cpu_local_add_take(p, v, bm1);
+}
+
 /* The rseq form of the slow path: claim, then one sequence on the owned
  * slot, or on the shared one with a locked add. */
 static bool cpu_local_gated_add_rseq(int64_t *p, int64_t v, const int *gate)

@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cpu_atomic.h"
 #include "cpu_gate.h"
 #include "cpu_rseq.h"
 
@@ -162,14 +163,23 @@ static inline bool cpu_local_gated_add(int64_t *p, int64_t v, const int *gate)
 	return open;
 }
 
-static inline int64_t cpu_local_xchg(int64_t *p, int64_t v)
+/*
+ * Add-take (cpu.h) on an owned slot: the add of cpu_local_add_return(),
+ * then, only when the batch is crossed, an exchange on the same slot
+ * (the slot is the thread's wherever it runs, so the take empties the copy
+ * the add pushed over).
+ */
+int64_t cpu_local_add_take_slow(int64_t *p, int64_t v, uint64_t bm1);
+
+static inline int64_t cpu_local_add_take(int64_t *p, int64_t v, uint64_t bm1)
 {
 	uintptr_t w = cpu_local_word;
+	int64_t old = v;
 
-	if (__builtin_expect(w == CPU_LOCAL_UNCLAIMED, 0))
-		w = cpu_local_claim();
-	/* Counters fold with it, rarely: one atomic serves owned and shared. */
-	return __atomic_exchange_n(cpu_local_at(p, w), v, __ATOMIC_RELAXED);
+	if (__builtin_expect(w & CPU_LOCAL_SHARED, 0))
+		return cpu_local_add_take_slow(p, v, bm1);
+	CPU_LOCAL_XADD(int64_t, cpu_local_owned(p, w), old);
+	return cpu_take_after_add(cpu_local_owned(p, w), old + v, bm1);
 }
 
 #pragma GCC visibility pop

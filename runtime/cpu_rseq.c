@@ -156,11 +156,11 @@ uint32_t cpu_rseq_add_return32_fold(uint32_t *p, uint32_t v)
 	return cpu_atomic_add_return32(p, v);
 }
 
-int64_t cpu_rseq_fold_xchg(int64_t *p, int64_t v)
+int64_t cpu_rseq_fold_add_take(int64_t *p, int64_t v, uint64_t bm1)
 {
 	if (cpu_rseq_thread_unregistered())
-		return cpu_rseq_xchg(p, v);
-	return cpu_atomic_xchg(p, v);
+		return cpu_rseq_add_take(p, v, bm1);
+	return cpu_atomic_add_take(p, v, bm1);
 }
 
 bool cpu_rseq_fold_gated_add(int64_t *p, int64_t v, const int *gate)

@@ -72,7 +72,7 @@ bool cpu_rseq_thread_unregistered(void);
 void cpu_rseq_fold_add(int64_t *p, int64_t v);
 int64_t cpu_rseq_add_return_fold(int64_t *p, int64_t v);
 uint32_t cpu_rseq_add_return32_fold(uint32_t *p, uint32_t v);
-int64_t cpu_rseq_fold_xchg(int64_t *p, int64_t v);
+int64_t cpu_rseq_fold_add_take(int64_t *p, int64_t v, uint64_t bm1);
 bool cpu_rseq_fold_gated_add(int64_t *p, int64_t v, const int *gate);
 /* Redo, in a fork child, the registrations the child does not inherit. */
 void cpu_rseq_atfork_child(void);
@@ -117,7 +117,7 @@ void cpu_rseq_atfork_child(void);
 
 #define CPU_RSEQ_INPUTS                                                        \
 	[cs] "r"(cpu_rseq_cs_off), [ix] "r"(cpu_rseq_index_off),               \
-		[nr] "r"(cpu_nr_units), [unit] "r"(arena_unit_size), [p] "r"(p), \
+		[nr] "rm"(cpu_nr_units), [unit] "rm"(arena_unit_size), [p] "r"(p), \
 		[v] "er"(v)
 
 static inline void cpu_rseq_add(int64_t *p, int64_t v)
@@ -163,23 +163,34 @@ fold:
 CPU_RSEQ_DEFINE_ADD_RETURN(cpu_rseq_add_return, int64_t)
 CPU_RSEQ_DEFINE_ADD_RETURN(cpu_rseq_add_return32, uint32_t)
 
-static inline int64_t cpu_rseq_xchg(int64_t *p, int64_t v)
+/*
+ * Add-take (cpu.h): the copy's new value n, and what to store back (n if
+ * it stays inside the batch, else 0), are worked out inside the sequence,
+ * which commits with that one store; the caller takes n if it was out.
+ */
+static inline int64_t cpu_rseq_add_take(int64_t *p, int64_t v, uint64_t bm1)
 {
-	int64_t r;
+	int64_t n, keep;
 
 	__asm__ volatile goto(CPU_RSEQ_BEGIN
 		     "imulq %[unit], %%rax\n\t"
 		     "addq %[p], %%rax\n\t"
-		     "movq (%%rax), %[r]\n\t"
-		     "movq %[v], (%%rax)\n\t"
+		     "movq (%%rax), %[n]\n\t"
+		     "addq %[v], %[n]\n\t"
+		     /* keep = n + bm1 <= 2 bm1 (unsigned) ? n : 0 */
+		     "leaq (%[n], %[bm1]), %[keep]\n\t"
+		     "cmpq %[span], %[keep]\n\t"
+		     "sbbq %[keep], %[keep]\n\t"
+		     "andq %[n], %[keep]\n\t"
+		     "movq %[keep], (%%rax)\n\t"
 		     CPU_RSEQ_END
-		     : [r] "=&r"(r)
-		     : CPU_RSEQ_INPUTS
+		     : [n] "=&r"(n), [keep] "=&r"(keep)
+		     : CPU_RSEQ_INPUTS, [bm1] "r"(bm1), [span] "rm"(2 * bm1 + 1)
 		     : "rax", "memory", "cc"
 		     : fold);
-	return r;
+	return cpu_take_within(n, bm1) ? 0 : n;
 fold:
-	return cpu_rseq_fold_xchg(p, v);
+	return cpu_rseq_fold_add_take(p, v, bm1);
 }
 
 /* The gate is read inside the sequence, so a membarrier that restarts the
@@ -250,9 +261,9 @@ static inline uint32_t cpu_rseq_add_return32(uint32_t *p, uint32_t v)
 	return cpu_atomic_add_return32(p, v);
 }
 
-static inline int64_t cpu_rseq_xchg(int64_t *p, int64_t v)
+static inline int64_t cpu_rseq_add_take(int64_t *p, int64_t v, uint64_t bm1)
 {
-	return cpu_atomic_xchg(p, v);
+	return cpu_atomic_add_take(p, v, bm1);
 }
 
 static inline bool cpu_rseq_gated_add(int64_t *p, int64_t v, const int *gate)

@@ -127,7 +127,7 @@ static void gate_grace_period(void)
 	   "a gated add fails while the gate is set");
 }
 
-/* ---- xchg: the counters' fold ---- */
+/* ---- add-take: the counters' fold ---- */
 
 #define NR_FOLDERS 4
 
@@ -139,8 +139,10 @@ struct folder {
 	int64_t model;
 };
 
-/* Add to the copy; now and then move the copy into a shared total with
- * cpu_this_xchg64(), as percpu_counter does when a batch is crossed. */
+/* Add to the copy with cpu_this_add_take64(), as percpu_counter does, and
+ * move what it takes into a shared total. */
+#define FOLD_BATCH 500
+
 static void *folder(void *arg)
 {
 	struct folder *f = arg;
@@ -150,9 +152,8 @@ static void *folder(void *arg)
 		for (int i = 0; i < 1000; i++) {
 			int64_t v = (int64_t)(tap_rand(&f->rng) % 64) - 16;
 
-			if (cpu_this_add_return64(p, v) > 500)
-				__atomic_fetch_add(&folded, cpu_this_xchg64(p, 0),
-						   __ATOMIC_RELAXED);
+			__atomic_fetch_add(&folded, cpu_this_add_take64(p, v, FOLD_BATCH),
+					   __ATOMIC_RELAXED);
 			f->model += v;
 		}
 		ct_hop(&f->rng);
@@ -160,10 +161,11 @@ static void *folder(void *arg)
 	return NULL;
 }
 
-static void xchg_fold(void)
+static void add_take_fold(void)
 {
 	struct folder f[NR_FOLDERS] = {0};
 	int64_t want = 0;
+	bool inside = true;
 
 	memset(units, 0, (size_t)cpu_nr_units * UNIT);
 	for (int i = 0; i < NR_FOLDERS; i++)
@@ -172,16 +174,22 @@ static void xchg_fold(void)
 	ct_threads(NR_FOLDERS, folder, f, sizeof(f[0]));
 	for (int i = 0; i < NR_FOLDERS; i++)
 		want += f[i].model;
+	for (int i = 0; i < cpu_nr_units; i++) {
+		int64_t c = *(int64_t *)arena_ptr(units, i);
+
+		inside &= c > -FOLD_BATCH && c < FOLD_BATCH;
+	}
 	ok(folded != 0, "copies were folded");
 	is(copies_sum((int64_t *)units) + folded, want,
-	   "add_return and xchg under migration: copies + folded equal the model");
+	   "add_take under migration: copies + taken equal the model");
+	ok(inside, "every copy ended inside the batch (the take emptied the copy that crossed it)");
 }
 
 /* ---- folding ---- */
 
 static void fold_into_range(void)
 {
-	int64_t *p = (int64_t *)units;
+	int64_t *p = (int64_t *)units, taken;
 	int saved = cpu_nr_units;
 	long saved_ix = cpu_rseq_index_off;
 	cpu_set_t one;
@@ -205,14 +213,14 @@ static void fold_into_range(void)
 	cpu_nr_units = 1;
 	cpu_this_add64(p, 3);
 	cpu_this_add_return64(p, 4);
-	cpu_this_xchg64(p, 10);
+	taken = cpu_this_add_take64(p, 8, 1);
 	cpu_gated_add64(p, 5, &(int){0});
 	cpu_this_add_return32((uint32_t *)(p + 1), 6);
 	cpu_nr_units = saved;
 	cpu_rseq_index_off = saved_ix;
-	is(*p, 15,
+	ok(*p == 5 && taken == 15,
 	   "CPU numbers beyond the units fold into range (unit 0 got every update)");
-	is(copies_sum(p), 15, "and no other unit was touched");
+	is(copies_sum(p), 5, "and no other unit was touched");
 	is(copies_sum(p + 1), 6, "the 32-bit add-return folds the same way");
 	CPU_ZERO(&one);
 	for (int i = 0; i < CPU_SETSIZE; i++)
@@ -372,7 +380,7 @@ int main(void)
 		tap_bail("mmap failed");
 
 	gate_grace_period();
-	xchg_fold();
+	add_take_fold();
 	add_return32();
 	fold_into_range();
 	thread_life();
