@@ -25,15 +25,9 @@
 #include "diag.h"
 #include "runtime.h"
 
-enum counter_group {
-	COUNTER_SINGLE = 1, /* from init, or init_many of one */
-	COUNTER_FIRST,      /* first of an init_many */
-	COUNTER_MEMBER,     /* any other of an init_many */
-};
-
 struct counter {
 	uint32_t magic;
-	uint32_t group;
+	uint32_t group; /* counter_slots_group() */
 	int64_t count;
 	int64_t *deltas; /* per-CPU */
 };
@@ -80,7 +74,7 @@ int percpu_counter_init_many(struct percpu_counter *c, int64_t value, unsigned n
 		struct counter *ct = (struct counter *)&c[i];
 
 		ct->count = value;
-		ct->group = n == 1 ? COUNTER_SINGLE : i ? COUNTER_MEMBER : COUNTER_FIRST;
+		ct->group = counter_slots_group(i, n);
 		ct->magic = DIAG_MAGIC_COUNTER;
 	}
 	return 0;
@@ -97,14 +91,8 @@ void percpu_counter_destroy_many(struct percpu_counter *c, unsigned n)
 
 	if (n == 0)
 		return;
-	for (unsigned i = 0; i < n; i++) {
-		struct counter *ct = counter_of(&c[i], fn);
-		uint32_t want = n == 1 ? COUNTER_SINGLE : i ? COUNTER_MEMBER : COUNTER_FIRST;
-
-		if (ct->group != want)
-			diag_die(fn, &c[i], "counter was not made by one init%s of %u",
-				 n == 1 ? "" : "_many", n);
-	}
+	for (unsigned i = 0; i < n; i++)
+		counter_slots_check_group(fn, &c[i], counter_of(&c[i], fn)->group, i, n);
 	counter_slots_free(c, sizeof(*c), offsetof(struct counter, deltas), n,
 			   sizeof(int64_t));
 	for (unsigned i = 0; i < n; i++)

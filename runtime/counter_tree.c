@@ -32,15 +32,9 @@
 
 _Static_assert(sizeof(long) == sizeof(int64_t), "items and sums are 64-bit");
 
-enum tree_group {
-	TREE_SINGLE = 1, /* from init, or init_many of one */
-	TREE_FIRST,      /* first of an init_many */
-	TREE_MEMBER,     /* any other of an init_many */
-};
-
 struct tree {
 	uint32_t magic;
-	uint8_t group;
+	uint8_t group;       /* counter_slots_group() */
 	uint8_t batch_shift; /* the batch asked for is 2^batch_shift */
 	uint8_t leaf_shift;  /* the leaves carry at 2^leaf_shift (tree_leaf_shift) */
 	uint32_t *level0;    /* per-CPU leaves */
@@ -115,7 +109,7 @@ int percpu_counter_tree_init_many(struct percpu_counter_tree *c, unsigned n,
 	for (unsigned i = 0; i < n; i++) {
 		struct tree *t = (struct tree *)&c[i];
 
-		t->group = n == 1 ? TREE_SINGLE : i ? TREE_MEMBER : TREE_FIRST;
+		t->group = (uint8_t)counter_slots_group(i, n);
 		t->batch_shift = (uint8_t)__builtin_ctzl(batch_size);
 		t->leaf_shift = (uint8_t)tree_leaf_shift(t->batch_shift);
 		t->items = items + i * sizeof(long);
@@ -139,14 +133,8 @@ void percpu_counter_tree_destroy_many(struct percpu_counter_tree *c, unsigned n)
 
 	if (n == 0)
 		return;
-	for (unsigned i = 0; i < n; i++) {
-		struct tree *t = tree_of(&c[i], fn);
-		uint8_t want = n == 1 ? TREE_SINGLE : i ? TREE_MEMBER : TREE_FIRST;
-
-		if (t->group != want)
-			diag_die(fn, &c[i], "counter was not made by one init%s of %u",
-				 n == 1 ? "" : "_many", n);
-	}
+	for (unsigned i = 0; i < n; i++)
+		counter_slots_check_group(fn, &c[i], tree_of(&c[i], fn)->group, i, n);
 	counter_slots_free(c, sizeof(*c), offsetof(struct tree, level0), n,
 			   sizeof(uint32_t));
 	tree_items_free(((struct tree *)c)->items, n, shape.nr_items);

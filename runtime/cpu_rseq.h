@@ -188,7 +188,8 @@ static inline int64_t cpu_rseq_add_take(int64_t *p, int64_t v, uint64_t bm1)
 		     : CPU_RSEQ_INPUTS, [bm1] "r"(bm1), [span] "rm"(2 * bm1 + 1)
 		     : "rax", "memory", "cc"
 		     : fold);
-	return cpu_take_within(n, bm1) ? 0 : n;
+	/* the sequence kept n, or stored 0 for an n that is never 0 */
+	return n == keep ? 0 : n;
 fold:
 	return cpu_rseq_fold_add_take(p, v, bm1);
 }
