@@ -192,9 +192,9 @@ PCPU_API int pcpu_stats_print(FILE *f);
  * counter that is not initialised (all zero) or destroyed.
  */
 struct percpu_counter {
-	int64_t *__pcpu;     /* per-CPU deltas; NULL: every operation calls */
-	int64_t *__count;    /* the shared count; NULL: read() calls */
-	int32_t __batch;     /* an add with a larger batch calls */
+	int64_t *__pcpu;     /* per-CPU deltas */
+	int64_t *__count;    /* the shared count */
+	int32_t __batch;     /* an add with a larger batch calls; 0: all do */
 	uint32_t __magic;
 	uint32_t __group;
 	uint32_t __reserved;
