@@ -29,6 +29,13 @@
  * pcpu_ptr() turns it into the address of one CPU's copy.  A per-CPU pointer
  * must never be dereferenced directly.
  *
+ * The hot operations (this-CPU adds, counter and tree-counter adds and
+ * reads, ref get/put/tryget) are also defined inline (pcpu/inline.h): they
+ * make no call in the common case, reading the data of pcpu/abi.h that
+ * both libraries export, so LD_PRELOAD swaps the data with the functions.
+ * Define PCPU_NO_INLINE before including this header for calls only.  The
+ * struct layouts below and that data are ABI (pcpu/abi.h says the policy).
+ *
  * The header compiles as C11 and as C++.
  */
 #ifndef PCPU_H
