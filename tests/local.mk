@@ -242,3 +242,11 @@ tests_api_ref_noinline_SOURCES = tests/api/ref.c
 tests_api_ref_noinline_CPPFLAGS = $(noinline_cppflags)
 tests_api_memory_noinline_SOURCES = tests/api/memory.c
 tests_api_memory_noinline_CPPFLAGS = $(noinline_cppflags)
+# The same program built without PIE: the descriptor is then a copy in the
+# program (a copy relocation), which the libraries must write through
+# their GOT (-Bsymbolic-functions, not -Bsymbolic).
+tap_tests += tests/inline_nopie
+tests_inline_nopie_SOURCES = $(tests_inline_SOURCES)
+tests_inline_nopie_CFLAGS = $(AM_CFLAGS) -fno-pie
+tests_inline_nopie_LDADD = $(tests_inline_LDADD)
+tests_inline_nopie_LDFLAGS = $(tests_inline_LDFLAGS) -no-pie
