@@ -94,10 +94,21 @@ static inline void cpu_local_add(int64_t *p, int64_t v)
 }
 
 /*
- * Add-return on a 64- or 32-bit copy, one definition for both widths: the
- * owned-slot xadd of pcpu/arch, wrapping (unsigned arithmetic: a wrap is
- * what the API documents, not an overflow).
+ * Add-return on a 64- or 32-bit copy, one definition for both widths: a
+ * restartable sequence where every thread has an rseq area (cheaper than
+ * an xadd on cores that run it at a locked add's cost), else the xadd of
+ * pcpu/arch; wrapping (unsigned arithmetic: a wrap is what the API
+ * documents, not an overflow).
  */
+#if PCPU_ARCH_RSEQ
+#define CPU_LOCAL_OWNED_ADD_RETURN(width, at, v)                               \
+	(cpu_local_rseq ? pcpu_arch_rseq_add_return##width##_at(at, v, cpu_rseq_cs_off) \
+			: (__typeof__(v))((uint64_t)pcpu_arch_xadd_owned##width(at, v) + \
+					  (uint64_t)v))
+#else
+#define CPU_LOCAL_OWNED_ADD_RETURN(width, at, v)                               \
+	((__typeof__(v))((uint64_t)pcpu_arch_xadd_owned##width(at, v) + (uint64_t)v))
+#endif
 #define CPU_LOCAL_DEFINE_ADD_RETURN(name, width, type)                         \
 	type name##_slow(type *p, type v);                                     \
 	static inline type name(type *p, type v)                               \
@@ -106,9 +117,7 @@ static inline void cpu_local_add(int64_t *p, int64_t v)
                                                                                \
 		if (__builtin_expect(w & CPU_LOCAL_SHARED, 0))                 \
 			return name##_slow(p, v);                              \
-		return (type)((uint64_t)pcpu_arch_xadd_owned##width(           \
-				      (type *)((char *)p + w), v) +            \
-			      (uint64_t)v);                                    \
+		return CPU_LOCAL_OWNED_ADD_RETURN(width, (type *)((char *)p + w), v); \
 	}
 
 CPU_LOCAL_DEFINE_ADD_RETURN(cpu_local_add_return, 64, int64_t)

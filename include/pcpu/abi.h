@@ -154,6 +154,17 @@ PCPU_ARCH_INLINE int pcpu_abi_this_add(int64_t *p, int64_t v)
  * Add-return on a 64- or 32-bit copy: *r is the copy's new value (wrapping
  * modulo 2^64 or 2^32); 0, or non-zero: take the call.
  */
+/* Add-return on an owned copy: a sequence where every thread has an rseq
+ * area (cheaper than an xadd on some cores), else an xadd. */
+#if PCPU_ARCH_RSEQ
+#define PCPU_ABI_OWNED_ADD_RETURN(width, d, at, v)                             \
+	((d)->flags & PCPU_ABI_LOCAL_RSEQ                                      \
+		 ? pcpu_arch_rseq_add_return##width##_at(at, v, (d)->rseq_cs)  \
+		 : (__typeof__(v))(pcpu_arch_xadd_owned##width(at, v) + v))
+#else
+#define PCPU_ABI_OWNED_ADD_RETURN(width, d, at, v)                             \
+	((__typeof__(v))(pcpu_arch_xadd_owned##width(at, v) + v))
+#endif
 #if PCPU_ARCH_RSEQ
 #define PCPU_ABI_RSEQ_ADD_RETURN(width, d, p, v, r)                            \
 	if ((d)->mode == PCPU_ABI_RSEQ)                                        \
@@ -170,8 +181,8 @@ PCPU_ARCH_INLINE int pcpu_abi_this_add(int64_t *p, int64_t v)
 		type *u;                                                       \
                                                                                \
 		if (PCPU_ABI_LIKELY(!(w & 1))) {                               \
-			*r = (type)(pcpu_arch_xadd_owned##width(               \
-					(type *)((char *)p + w), v) + v);      \
+			*r = PCPU_ABI_OWNED_ADD_RETURN(width, d,               \
+					(type *)((char *)p + w), v);           \
 			return 0;                                              \
 		}                                                              \
 		PCPU_ABI_RSEQ_ADD_RETURN(width, d, p, v, r)                    \

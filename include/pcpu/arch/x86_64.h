@@ -283,4 +283,28 @@ closed:
 PCPU_ARCH_DEFINE_RSEQ_GATED_ADD_AT(pcpu_arch_rseq_gated_add_at, "")
 PCPU_ARCH_DEFINE_RSEQ_GATED_ADD_AT(pcpu_arch_rseq_gated_add_locked_at, "lock ")
 
+/*
+ * Add-return on an owned copy at, as a restartable sequence: a load, an
+ * add and a store that a signal handler cannot split (it restarts them),
+ * cheaper than an xadd where that costs a locked instruction.
+ */
+#define PCPU_ARCH_DEFINE_RSEQ_ADD_RETURN_AT(name, type)                        \
+	PCPU_ARCH_INLINE type name(type *at, type v, long pcpu_cs)             \
+	{                                                                      \
+		type n;                                                        \
+                                                                               \
+		__asm__ __volatile__(PCPU_RSEQ_ARM                             \
+			"mov (%[at]), %[n]\n\t"                                 \
+			"add %[v], %[n]\n\t"                                    \
+			"mov %[n], (%[at])\n\t"                                 \
+			PCPU_RSEQ_END                                          \
+			: [n] "=&r"(n)                                         \
+			: [cs] "r"(pcpu_cs), [at] "r"(at), [v] "er"(v)         \
+			: "rax", "memory", "cc");                              \
+		PCPU_RSEQ_LEAVE(pcpu_cs);                                      \
+		return n;                                                      \
+	}
+PCPU_ARCH_DEFINE_RSEQ_ADD_RETURN_AT(pcpu_arch_rseq_add_return64_at, int64_t)
+PCPU_ARCH_DEFINE_RSEQ_ADD_RETURN_AT(pcpu_arch_rseq_add_return32_at, uint32_t)
+
 #endif
