@@ -64,6 +64,11 @@ extern "C" {
  * restarts: no waiting) or "readers" (it waits for each; where threads
  * outnumber CPUs, a reader preempted mid-update can take milliseconds to
  * run again).  The string is static.
+ *
+ * libpcpu.so sets itself up at the first call that needs it.  When it
+ * cannot (no memory), the calls that have an error to return return it
+ * (-ENOMEM, or NULL with errno ENOMEM) from then on, and the others
+ * (pcpu_runtime(), pcpu_nr_cpus()) abort with a message.
  */
 PCPU_API const char *pcpu_runtime(void);
 
@@ -154,7 +159,8 @@ struct pcpu_stats {
  * Fill *st with the current statistics.  size is the caller's
  * sizeof(struct pcpu_stats); fewer bytes are written if it is smaller,
  * bytes beyond this version's struct are zeroed if it is larger.
- * -EINVAL if st is NULL or size is 0.
+ * -EINVAL if st is NULL or size is 0, -ENOMEM if libpcpu.so could not set
+ * itself up (it does at the first call that needs it; see pcpu_runtime()).
  *
  * The function shares its name with the struct, like stat(2); C++ callers
  * write "struct pcpu_stats" for the type (g++ -Wshadow would otherwise
@@ -172,7 +178,7 @@ PCPU_API int pcpu_stats(struct pcpu_stats *st, size_t size);
 /*
  * Print the statistics, and per-chunk details where the implementation has
  * chunks, in human-readable form.  -EINVAL if f is NULL, -EIO on a write
- * error.
+ * error, -ENOMEM as pcpu_stats().
  */
 PCPU_API int pcpu_stats_print(FILE *f);
 

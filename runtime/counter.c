@@ -65,7 +65,9 @@ int percpu_counter_init_many(struct percpu_counter *c, int64_t value, unsigned n
 
 	if (n == 0)
 		return -EINVAL;
-	runtime_init();
+	err = runtime_try_init();
+	if (err)
+		return err;
 	err = counter_slots_alloc(c, sizeof(*c), offsetof(struct counter, deltas), n,
 				  sizeof(int64_t));
 	if (err)

@@ -94,7 +94,9 @@ int percpu_counter_tree_init_many(struct percpu_counter_tree *c, unsigned n,
 
 	if (!counter_tree_args_valid(n, batch_size))
 		return -EINVAL;
-	runtime_init();
+	err = runtime_try_init();
+	if (err)
+		return err;
 	pthread_once(&shape_once, shape_setup);
 	err = counter_slots_alloc(c, sizeof(*c), offsetof(struct tree, level0), n,
 				  sizeof(uint32_t));

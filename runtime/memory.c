@@ -11,7 +11,12 @@
 
 void *pcpu_alloc(size_t size, size_t align)
 {
-	runtime_init();
+	int err = runtime_try_init();
+
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
 	if (memory_check_request(size, &align)) {
 		errno = EINVAL;
 		return NULL;
@@ -56,8 +61,10 @@ int64_t pcpu_sum(int64_t *p)
 int pcpu_stats(struct pcpu_stats *st, size_t size)
 {
 	struct pcpu_stats now;
+	int err = runtime_try_init();
 
-	runtime_init();
+	if (err)
+		return err;
 	arena_stats(&now);
 	return memory_stats_copy(st, size, &now);
 }
@@ -69,7 +76,9 @@ int pcpu_stats_print(FILE *f)
 
 	if (!f)
 		return -EINVAL;
-	runtime_init();
+	err = runtime_try_init();
+	if (err)
+		return err;
 	arena_stats(&now);
 	err = memory_stats_print_summary(f, pcpu_runtime(), &now);
 	return err ? err : arena_stats_print(f);

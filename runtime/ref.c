@@ -68,7 +68,9 @@ int percpu_ref_init(struct percpu_ref *r, percpu_ref_func_t *release, unsigned f
 	int64_t *pcpu;
 	int err;
 
-	runtime_init();
+	err = runtime_try_init();
+	if (err)
+		return err;
 	pcpu = arena_alloc(sizeof(*pcpu), sizeof(*pcpu));
 	if (!pcpu)
 		return -errno;

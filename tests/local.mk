@@ -193,6 +193,11 @@ tests_scope_CXXFLAGS = $(AM_CXXFLAGS) -Wno-shadow
 
 check_PROGRAMS += tests/probe
 tests_probe_SOURCES = tests/probe.c
+# The same, linked with libpcpu.so itself: a set-user-ID program ignores
+# LD_PRELOAD (tests/privileged.sh).
+check_PROGRAMS += tests/probe_rt
+tests_probe_rt_SOURCES = tests/probe.c
+tests_probe_rt_LDADD = libpcpu.la
 shim_tests = tests/config.sh tests/hygiene.sh tests/lifecycle.sh tests/pcpu-run.sh
 TESTS += $(shim_tests)
 EXTRA_DIST += $(shim_tests) tests/shtap.sh
@@ -205,4 +210,6 @@ tests_example_service_LDADD = libpcpu-api.la
 tests_example_wordfreq_SOURCES = tests/example_wordfreq.c
 tests_example_wordfreq_LDADD = libpcpu-api.la
 shim_tests += tests/examples.sh
+# Privilege, the statistics file and start-up without memory (issue 15).
+shim_tests += tests/privileged.sh
 EXTRA_DIST += tests/wrk-service.sh
