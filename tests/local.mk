@@ -32,6 +32,12 @@ tests_ref_state_SOURCES = tests/ref_state.c
 tests_ref_misuse_SOURCES = tests/ref_misuse.c
 tests_ref_kill_SOURCES = tests/ref_kill.c
 tests_ref_switch_SOURCES = tests/ref_switch.c
+# Cancellation during kill and switch, then fork() (issue 15).
+tap_tests += tests/ref_cancel
+tests_ref_cancel_SOURCES = tests/ref_cancel.c
+# The issue 15 tests again in local mode without rseq.
+TESTS += tests/local_readers.sh
+EXTRA_DIST += tests/local_readers.sh
 
 # The access modes (issue 4): public behaviour in every variant, the
 # runtime's internals in the three modes, glibc's rseq tunable and valgrind.
