@@ -158,6 +158,10 @@ tests_arena_bitmap_SOURCES = tests/arena_bitmap.c runtime/bitmap.c runtime/bitma
 tests_arena_bitmap_LDADD = tests/libtap.a libpcpu-api.la
 tests_arena_dlopen_SOURCES = tests/arena_dlopen.c
 tests_arena_dlopen_LDADD = tests/libtap.a libpcpu-api.la
+# dlclose() never unloads libpcpu.so (issue 15).
+once_tests += tests/dlclose
+tests_dlclose_SOURCES = tests/dlclose.c
+tests_dlclose_LDADD = tests/libtap.a libpcpu-api.la -ldl
 # pcpu-bench's statistics, report writer and first-fit baseline allocator:
 # internal tests that compile the bench sources they test.
 once_tests += tests/bench-stats tests/bench-report tests/bench-firstfit
