@@ -410,7 +410,8 @@ PCPU_API bool percpu_ref_tryget(struct percpu_ref *ref);
 PCPU_API bool percpu_ref_tryget_live(struct percpu_ref *ref);
 /* Drop one (put) or nr (put_many) references; the put that takes a killed
  * ref to zero runs release on the calling thread.  A put below zero
- * aborts; get_many and put_many of 0 do nothing. */
+ * aborts; get_many and put_many of 0 do nothing, and of more than
+ * 2^59 - 1 (more references than a ref can count) abort. */
 PCPU_API void percpu_ref_put(struct percpu_ref *ref);
 PCPU_API void percpu_ref_put_many(struct percpu_ref *ref, unsigned long nr);
 

@@ -27,7 +27,7 @@
 
 struct counter {
 	uint32_t magic;
-	uint32_t group; /* counter_slots_group() */
+	uint32_t group; /* counter_group() */
 	int64_t count;
 	int64_t *deltas; /* per-CPU */
 };
@@ -40,7 +40,7 @@ static struct counter *counter_of(struct percpu_counter *c, const char *fn)
 {
 	struct counter *ct = (struct counter *)c;
 
-	diag_check(ct->magic, DIAG_MAGIC_COUNTER, fn, c, "percpu_counter");
+	diag_check(c ? ct->magic : 0, DIAG_MAGIC_COUNTER, fn, c, "percpu_counter");
 	return ct;
 }
 
@@ -76,7 +76,7 @@ int percpu_counter_init_many(struct percpu_counter *c, int64_t value, unsigned n
 		struct counter *ct = (struct counter *)&c[i];
 
 		ct->count = value;
-		ct->group = counter_slots_group(i, n);
+		ct->group = counter_group(i, n);
 		ct->magic = DIAG_MAGIC_COUNTER;
 	}
 	return 0;
@@ -94,7 +94,7 @@ void percpu_counter_destroy_many(struct percpu_counter *c, unsigned n)
 	if (n == 0)
 		return;
 	for (unsigned i = 0; i < n; i++)
-		counter_slots_check_group(fn, &c[i], counter_of(&c[i], fn)->group, i, n);
+		counter_check_group(fn, &c[i], counter_of(&c[i], fn)->group, i, n);
 	counter_slots_free(c, sizeof(*c), offsetof(struct counter, deltas), n,
 			   sizeof(int64_t));
 	for (unsigned i = 0; i < n; i++)

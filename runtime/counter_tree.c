@@ -34,7 +34,7 @@ _Static_assert(sizeof(long) == sizeof(int64_t), "items and sums are 64-bit");
 
 struct tree {
 	uint32_t magic;
-	uint8_t group;       /* counter_slots_group() */
+	uint8_t group;       /* counter_group() */
 	uint8_t batch_shift; /* the batch asked for is 2^batch_shift */
 	uint8_t leaf_shift;  /* the leaves carry at 2^leaf_shift (tree_leaf_shift) */
 	uint32_t *level0;    /* per-CPU leaves */
@@ -63,7 +63,7 @@ static struct tree *tree_of(struct percpu_counter_tree *c, const char *fn)
 {
 	struct tree *t = (struct tree *)c;
 
-	diag_check(t->magic, DIAG_MAGIC_TREE, fn, c, "percpu_counter_tree");
+	diag_check(c ? t->magic : 0, DIAG_MAGIC_TREE, fn, c, "percpu_counter_tree");
 	return t;
 }
 
@@ -111,7 +111,7 @@ int percpu_counter_tree_init_many(struct percpu_counter_tree *c, unsigned n,
 	for (unsigned i = 0; i < n; i++) {
 		struct tree *t = (struct tree *)&c[i];
 
-		t->group = (uint8_t)counter_slots_group(i, n);
+		t->group = (uint8_t)counter_group(i, n);
 		t->batch_shift = (uint8_t)__builtin_ctzl(batch_size);
 		t->leaf_shift = (uint8_t)tree_leaf_shift(t->batch_shift);
 		t->items = items + i * sizeof(long);
@@ -136,7 +136,7 @@ void percpu_counter_tree_destroy_many(struct percpu_counter_tree *c, unsigned n)
 	if (n == 0)
 		return;
 	for (unsigned i = 0; i < n; i++)
-		counter_slots_check_group(fn, &c[i], tree_of(&c[i], fn)->group, i, n);
+		counter_check_group(fn, &c[i], tree_of(&c[i], fn)->group, i, n);
 	counter_slots_free(c, sizeof(*c), offsetof(struct tree, level0), n,
 			   sizeof(uint32_t));
 	tree_items_free(((struct tree *)c)->items, n, shape.nr_items);

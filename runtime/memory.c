@@ -6,6 +6,7 @@
 
 #include "arena.h"
 #include "cpu.h"
+#include "diag.h"
 #include "memory_ops.h"
 #include "runtime.h"
 
@@ -30,11 +31,20 @@ void pcpu_free(void *p)
 		arena_free(p);
 }
 
+/* NULL is the one bad pointer the runtime can tell for free (the portable
+ * library looks every pointer up). */
+static void memory_check_ptr(const char *fn, const void *p)
+{
+	if (__builtin_expect(!p, 0))
+		diag_die(fn, p, "not a per-CPU pointer");
+}
+
 void *pcpu_ptr(void *p, int cpu)
 {
 	runtime_init();
 	if (cpu < 0 || cpu >= cpu_nr_units)
 		return NULL;
+	memory_check_ptr("pcpu_ptr", p);
 	return arena_ptr(p, cpu);
 }
 
@@ -52,6 +62,7 @@ int64_t pcpu_sum(int64_t *p)
 {
 	uint64_t sum = 0;
 
+	memory_check_ptr("pcpu_sum", p);
 	for (int cpu = 0; cpu < cpu_nr_units; cpu++)
 		sum += (uint64_t)__atomic_load_n((int64_t *)arena_ptr(p, cpu),
 						 __ATOMIC_RELAXED);

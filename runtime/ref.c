@@ -280,7 +280,7 @@ static inline bool ref_tryget(struct ref *ref, uint64_t refuse)
 
 REF_FAST void percpu_ref_get_many(struct percpu_ref *r, unsigned long nr)
 {
-	ref_get(ref_of(r, "percpu_ref_get_many"), nr);
+	ref_get(ref_many_of(r, "percpu_ref_get_many", nr), nr);
 }
 
 REF_FAST void percpu_ref_get(struct percpu_ref *r)
@@ -290,7 +290,7 @@ REF_FAST void percpu_ref_get(struct percpu_ref *r)
 
 REF_FAST void percpu_ref_put_many(struct percpu_ref *r, unsigned long nr)
 {
-	ref_put(ref_of(r, "percpu_ref_put_many"), nr);
+	ref_put(ref_many_of(r, "percpu_ref_put_many", nr), nr);
 }
 
 REF_FAST void percpu_ref_put(struct percpu_ref *r)

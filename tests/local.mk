@@ -35,6 +35,10 @@ tests_ref_switch_SOURCES = tests/ref_switch.c
 # Cancellation during kill and switch, then fork() (issue 15).
 tap_tests += tests/ref_cancel
 tests_ref_cancel_SOURCES = tests/ref_cancel.c
+# Misuse both libraries must judge alike: destroy groups, get/put_many
+# counts, NULL objects (issue 15).
+tap_tests += tests/misuse_rules
+tests_misuse_rules_SOURCES = tests/misuse_rules.c
 # The issue 15 tests again in local mode without rseq.
 TESTS += tests/local_readers.sh
 EXTRA_DIST += tests/local_readers.sh

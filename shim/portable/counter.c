@@ -9,6 +9,7 @@
 
 struct counter {
 	uint32_t magic;
+	uint32_t group; /* counter_group() */
 	int64_t count;
 };
 _Static_assert(sizeof(struct counter) <= sizeof(struct percpu_counter),
@@ -18,7 +19,7 @@ static struct counter *counter_of(struct percpu_counter *c, const char *fn)
 {
 	struct counter *ct = (struct counter *)c;
 
-	diag_check(ct->magic, DIAG_MAGIC_COUNTER, fn, c, "percpu_counter");
+	diag_check(c ? ct->magic : 0, DIAG_MAGIC_COUNTER, fn, c, "percpu_counter");
 	return ct;
 }
 
@@ -32,19 +33,24 @@ int percpu_counter_init_many(struct percpu_counter *c, int64_t value, unsigned n
 	if (n == 0)
 		return -EINVAL;
 	for (unsigned i = 0; i < n; i++)
-		*(struct counter *)&c[i] = (struct counter){ DIAG_MAGIC_COUNTER, value };
+		*(struct counter *)&c[i] =
+			(struct counter){ DIAG_MAGIC_COUNTER, counter_group(i, n), value };
 	return 0;
 }
 
 void percpu_counter_destroy(struct percpu_counter *c)
 {
-	counter_of(c, "percpu_counter_destroy")->magic = 0;
+	percpu_counter_destroy_many(c, 1);
 }
 
 void percpu_counter_destroy_many(struct percpu_counter *c, unsigned n)
 {
+	const char *fn = n == 1 ? "percpu_counter_destroy" : "percpu_counter_destroy_many";
+
 	for (unsigned i = 0; i < n; i++)
-		counter_of(&c[i], "percpu_counter_destroy_many")->magic = 0;
+		counter_check_group(fn, &c[i], counter_of(&c[i], fn)->group, i, n);
+	for (unsigned i = 0; i < n; i++)
+		((struct counter *)&c[i])->magic = 0;
 }
 
 void percpu_counter_add_batch(struct percpu_counter *c, int64_t amount,

@@ -9,6 +9,7 @@
 
 struct tree {
 	uint32_t magic;
+	uint32_t group; /* counter_group() */
 	long count;
 };
 _Static_assert(sizeof(struct tree) <= sizeof(struct percpu_counter_tree),
@@ -18,7 +19,7 @@ static struct tree *tree_of(struct percpu_counter_tree *c, const char *fn)
 {
 	struct tree *t = (struct tree *)c;
 
-	diag_check(t->magic, DIAG_MAGIC_TREE, fn, c, "percpu_counter_tree");
+	diag_check(c ? t->magic : 0, DIAG_MAGIC_TREE, fn, c, "percpu_counter_tree");
 	return t;
 }
 
@@ -34,19 +35,24 @@ int percpu_counter_tree_init_many(struct percpu_counter_tree *c, unsigned n,
 	if (!counter_tree_args_valid(n, batch_size))
 		return -EINVAL;
 	for (unsigned i = 0; i < n; i++)
-		*(struct tree *)&c[i] = (struct tree){ DIAG_MAGIC_TREE, 0 };
+		*(struct tree *)&c[i] = (struct tree){ DIAG_MAGIC_TREE, counter_group(i, n), 0 };
 	return 0;
 }
 
 void percpu_counter_tree_destroy(struct percpu_counter_tree *c)
 {
-	tree_of(c, "percpu_counter_tree_destroy")->magic = 0;
+	percpu_counter_tree_destroy_many(c, 1);
 }
 
 void percpu_counter_tree_destroy_many(struct percpu_counter_tree *c, unsigned n)
 {
+	const char *fn = n == 1 ? "percpu_counter_tree_destroy" :
+				  "percpu_counter_tree_destroy_many";
+
 	for (unsigned i = 0; i < n; i++)
-		tree_of(&c[i], "percpu_counter_tree_destroy_many")->magic = 0;
+		counter_check_group(fn, &c[i], tree_of(&c[i], fn)->group, i, n);
+	for (unsigned i = 0; i < n; i++)
+		((struct tree *)&c[i])->magic = 0;
 }
 
 void percpu_counter_tree_add(struct percpu_counter_tree *c, long inc)
