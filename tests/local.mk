@@ -39,6 +39,9 @@ tests_ref_cancel_SOURCES = tests/ref_cancel.c
 # counts, NULL objects (issue 15).
 tap_tests += tests/misuse_rules
 tests_misuse_rules_SOURCES = tests/misuse_rules.c
+# Gated adds that cannot map a gate reader (issue 15).
+tap_tests += tests/gate_nomem
+tests_gate_nomem_SOURCES = tests/gate_nomem.c
 # The issue 15 tests again in local mode without rseq.
 TESTS += tests/local_readers.sh
 EXTRA_DIST += tests/local_readers.sh

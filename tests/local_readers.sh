@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/cpu_script.sh"
 
 export GLIBC_TUNABLES=glibc.pthread.rseq=0 PCPU_TEST_SECONDS=0.5
-for t in ref_cancel ref_switch misuse_rules; do
+for t in ref_cancel ref_switch misuse_rules gate_nomem; do
 	run_expect "$t: local mode, grace=readers" local local "$t"
 done
 finish
