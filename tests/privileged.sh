@@ -73,15 +73,17 @@ ok $? "PCPU_STATS=/dev/null: a device is refused"
 if emulated; then
 	skip "ulimit -v: non-users run" "the emulator needs the address space itself"
 else
-	for mode in rseq atomic local; do
+	for mode in rseq atomic local local-without-rseq; do
+		tunables=
+		[ $mode = local-without-rseq ] && tunables=glibc.pthread.rseq=0
 		tested= bad=
 		v=6000
 		while [ $v -le 20000 ] && [ -z "$bad" ]; do
-			(ulimit -v $v && PCPU_MODE=$mode LD_PRELOAD="$runtime_so" /bin/true) \
-				>"$out" 2>&1
+			(ulimit -v $v && GLIBC_TUNABLES=$tunables PCPU_MODE=${mode%-without-rseq} \
+				LD_PRELOAD="$runtime_so" /bin/true) >"$out" 2>&1
 			true_status=$?
-			(ulimit -v $v && PCPU_MODE=$mode LD_PRELOAD="$runtime_so" \
-				"$tests/probe" nomem) >>"$out" 2>&1
+			(ulimit -v $v && GLIBC_TUNABLES=$tunables PCPU_MODE=${mode%-without-rseq} \
+				LD_PRELOAD="$runtime_so" "$tests/probe" nomem) >>"$out" 2>&1
 			case $true_status:$?:$(tail -n1 "$out") in
 			0:0:setup=failed) tested="$tested $v" ;;
 			0:0:setup=ok | 0:127:* | 127:127:*) ;;
