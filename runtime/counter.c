@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <pcpu.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "arena.h"
 #include "counter_rules.h"
@@ -25,16 +26,29 @@
 #include "diag.h"
 #include "runtime.h"
 
+/* A cache line: the unit the counts are aligned and padded to. */
+#define COUNTER_LINE 64
+
+/* The layout of struct percpu_counter (pcpu.h), which the inline add and
+ * read use too. */
 struct counter {
+	int64_t *deltas; /* per-CPU */
+	int64_t *count;  /* in a block of the group's counts, own cache lines */
+	int32_t batch;   /* the largest batch an add has used */
 	uint32_t magic;
 	uint32_t group; /* counter_group() */
-	int64_t count;
-	int64_t *deltas; /* per-CPU */
 };
+#define COUNTER_AT(field, api)                                                 \
+	_Static_assert(offsetof(struct counter, field) ==                      \
+			   offsetof(struct percpu_counter, api),               \
+		       "struct counter: " #field " is not where pcpu.h has it")
+COUNTER_AT(deltas, __pcpu);
+COUNTER_AT(count, __count);
+COUNTER_AT(batch, __batch);
+COUNTER_AT(magic, __magic);
+COUNTER_AT(group, __group);
 _Static_assert(sizeof(struct counter) <= sizeof(struct percpu_counter),
 	       "struct counter outgrew the ABI");
-_Static_assert(_Alignof(struct counter) <= _Alignof(struct percpu_counter),
-	       "struct counter is more aligned than the ABI");
 
 static struct counter *counter_of(struct percpu_counter *c, const char *fn)
 {
@@ -61,6 +75,7 @@ int percpu_counter_init(struct percpu_counter *c, int64_t value)
 
 int percpu_counter_init_many(struct percpu_counter *c, int64_t value, unsigned n)
 {
+	int64_t *counts;
 	int err;
 
 	if (n == 0)
@@ -68,14 +83,27 @@ int percpu_counter_init_many(struct percpu_counter *c, int64_t value, unsigned n
 	err = runtime_try_init();
 	if (err)
 		return err;
+	/*
+	 * The counts away from the structs: every add reads its struct's line,
+	 * and a fold writing the count there would take that line from every
+	 * other CPU.  The group's counts share lines, as their deltas do.
+	 */
+	counts = aligned_alloc(COUNTER_LINE, (n * sizeof(*counts) + COUNTER_LINE - 1) &
+						 ~(size_t)(COUNTER_LINE - 1));
+	if (!counts)
+		return -ENOMEM;
 	err = counter_slots_alloc(c, sizeof(*c), offsetof(struct counter, deltas), n,
 				  sizeof(int64_t));
-	if (err)
+	if (err) {
+		free(counts);
 		return err;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		struct counter *ct = (struct counter *)&c[i];
 
-		ct->count = value;
+		counts[i] = value;
+		ct->count = &counts[i];
+		ct->batch = percpu_counter_batch();
 		ct->group = counter_group(i, n);
 		ct->magic = DIAG_MAGIC_COUNTER;
 	}
@@ -97,8 +125,22 @@ void percpu_counter_destroy_many(struct percpu_counter *c, unsigned n)
 		counter_check_group(fn, &c[i], counter_of(&c[i], fn)->group, i, n);
 	counter_slots_free(c, sizeof(*c), offsetof(struct counter, deltas), n,
 			   sizeof(int64_t));
+	free(((struct counter *)c)->count);
+	/* Cleared pointers send the inline paths to calls that report misuse. */
 	for (unsigned i = 0; i < n; i++)
-		((struct counter *)&c[i])->magic = 0;
+		*(struct counter *)&c[i] = (struct counter){ 0 };
+}
+
+/* The largest batch any add has used, kept in ->batch (an add with a
+ * larger one leaves the inline path for this function). */
+static void counter_note_batch(struct counter *ct, int32_t batch)
+{
+	int32_t seen = __atomic_load_n(&ct->batch, __ATOMIC_RELAXED);
+
+	while (__builtin_expect(batch > seen, 0) &&
+	       !__atomic_compare_exchange_n(&ct->batch, &seen, batch, true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
 }
 
 void percpu_counter_add_batch(struct percpu_counter *c, int64_t amount,
@@ -107,22 +149,25 @@ void percpu_counter_add_batch(struct percpu_counter *c, int64_t amount,
 	struct counter *ct = counter_of(c, "percpu_counter_add_batch");
 	int64_t fold = amount;
 
+	/* Record the batch before adding with it: read()'s bound, and the
+	 * fast decisions of compare and limited_add, rest on it. */
+	counter_note_batch(ct, batch);
 	if (__builtin_expect(batch > 0, 1))
 		fold = cpu_this_add_take64(ct->deltas, amount, batch);
 	if (__builtin_expect(fold != 0, 0))
-		__atomic_fetch_add(&ct->count, fold, __ATOMIC_RELAXED);
+		__atomic_fetch_add(ct->count, fold, __ATOMIC_RELAXED);
 }
 
 int64_t percpu_counter_read(struct percpu_counter *c)
 {
-	return __atomic_load_n(&counter_of(c, "percpu_counter_read")->count,
+	return __atomic_load_n(counter_of(c, "percpu_counter_read")->count,
 			       __ATOMIC_RELAXED);
 }
 
 int64_t percpu_counter_sum(struct percpu_counter *c)
 {
 	struct counter *ct = counter_of(c, "percpu_counter_sum");
-	uint64_t count = (uint64_t)__atomic_load_n(&ct->count, __ATOMIC_RELAXED);
+	uint64_t count = (uint64_t)__atomic_load_n(ct->count, __ATOMIC_RELAXED);
 
 	return (int64_t)(count + deltas_sum(ct));
 }
@@ -133,7 +178,7 @@ void percpu_counter_set(struct percpu_counter *c, int64_t value)
 
 	/* The deltas cannot be cleared from here (they belong to their CPUs'
 	 * primitives), so the count absorbs them instead. */
-	__atomic_store_n(&ct->count, (int64_t)((uint64_t)value - deltas_sum(ct)),
+	__atomic_store_n(ct->count, (int64_t)((uint64_t)value - deltas_sum(ct)),
 			 __ATOMIC_RELAXED);
 }
 
@@ -149,7 +194,7 @@ bool percpu_counter_limited_add(struct percpu_counter *c, int64_t limit,
 				int64_t amount)
 {
 	struct counter *ct = counter_of(c, "percpu_counter_limited_add");
-	int64_t count = __atomic_load_n(&ct->count, __ATOMIC_RELAXED);
+	int64_t count = __atomic_load_n(ct->count, __ATOMIC_RELAXED);
 
 	if (amount == 0)
 		return true;
@@ -158,7 +203,7 @@ bool percpu_counter_limited_add(struct percpu_counter *c, int64_t limit,
 
 		if (!counter_within_limit(exact, amount, limit))
 			return false;
-	} while (!__atomic_compare_exchange_n(&ct->count, &count,
+	} while (!__atomic_compare_exchange_n(ct->count, &count,
 					      (int64_t)((uint64_t)count + (uint64_t)amount),
 					      false, __ATOMIC_RELAXED,
 					      __ATOMIC_RELAXED));

@@ -5,6 +5,8 @@
  */
 #include <pcpu.h>
 
+#include "counter_rules.h"
+
 /* pcpu_nr_cpus() is constant, so the default batch is computed once: add
  * is a fast path and should not call through the library for it. */
 static int32_t default_batch(void)
@@ -13,9 +15,7 @@ static int32_t default_batch(void)
 	int32_t b = __atomic_load_n(&batch, __ATOMIC_RELAXED);
 
 	if (__builtin_expect(!b, 0)) {
-		int n = 2 * pcpu_nr_cpus();
-
-		b = n > 32 ? n : 32;
+		b = counter_default_batch(pcpu_nr_cpus());
 		__atomic_store_n(&batch, b, __ATOMIC_RELAXED);
 	}
 	return b;
