@@ -72,7 +72,13 @@ static void runtime_setup(void)
 
 int runtime_init_slow(void)
 {
+	int cancel;
+
+	/* Set-up reads files (cancellation points) and cannot run twice: a
+	 * thread cancelled half-way would leave it to be redone on top. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	pthread_once(&runtime_once, runtime_setup);
+	pthread_setcancelstate(cancel, NULL);
 	return runtime_error;
 }
 
