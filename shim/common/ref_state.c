@@ -49,20 +49,27 @@ static void state_fork_wake(void)
 	syscall(SYS_futex, &state_fork, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
-/* Set pending (one fork at a time), then wait for the count to drain. */
-static void state_fork_prepare(void)
+/* Add to state_fork once no fork is pending. */
+static void state_fork_add(uint32_t add)
 {
 	uint32_t w = __atomic_load_n(&state_fork, __ATOMIC_RELAXED);
 
 	for (;;) {
 		if (w & STATE_FORK_PENDING)
 			state_fork_wait(w);
-		else if (__atomic_compare_exchange_n(&state_fork, &w, w | STATE_FORK_PENDING,
-						     true, __ATOMIC_ACQUIRE,
-						     __ATOMIC_RELAXED))
-			break;
+		else if (__atomic_compare_exchange_n(&state_fork, &w, w + add, true,
+						     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return;
 		w = __atomic_load_n(&state_fork, __ATOMIC_RELAXED);
 	}
+}
+
+/* Set pending (one fork at a time), then wait for the count to drain. */
+static void state_fork_prepare(void)
+{
+	uint32_t w;
+
+	state_fork_add(STATE_FORK_PENDING);
 	while ((w = __atomic_load_n(&state_fork, __ATOMIC_ACQUIRE)) != STATE_FORK_PENDING)
 		state_fork_wait(w);
 }
@@ -88,19 +95,9 @@ static void state_fork_setup(void)
  * state), then counted unless a fork is pending. */
 static void state_enter(int *cancel)
 {
-	uint32_t w;
-
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, cancel);
 	pthread_once(&state_fork_once, state_fork_setup);
-	w = __atomic_load_n(&state_fork, __ATOMIC_RELAXED);
-	for (;;) {
-		if (w & STATE_FORK_PENDING)
-			state_fork_wait(w);
-		else if (__atomic_compare_exchange_n(&state_fork, &w, w + 1, true,
-						     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-			return;
-		w = __atomic_load_n(&state_fork, __ATOMIC_RELAXED);
-	}
+	state_fork_add(1);
 }
 
 static void state_exit(int cancel)
