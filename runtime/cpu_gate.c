@@ -206,7 +206,6 @@ void cpu_gate_atfork_child(void)
 int cpu_gate_readers_in_use(void)
 {
 	int n = 0;
-
 	sigset_t old;
 
 	for (struct cpu_gate_block *b = __atomic_load_n(&blocks, __ATOMIC_ACQUIRE); b;
