@@ -33,6 +33,13 @@
  * pcpu_ptr() turns it into the address of one CPU's copy.  A per-CPU pointer
  * must never be dereferenced directly.
  *
+ * The hot operations (this-CPU adds, counter and tree-counter adds and
+ * reads, ref get/put/tryget) are also defined inline (pcpu/inline.h): they
+ * make no call in the common case, reading the data of pcpu/abi.h that
+ * both libraries export, so LD_PRELOAD swaps the data with the functions.
+ * Define PCPU_NO_INLINE before including this header for calls only.  The
+ * struct layouts below and that data are ABI (pcpu/abi.h says the policy).
+ *
  * The header compiles as C11 and as C++.
  */
 #ifndef PCPU_H
@@ -202,9 +209,9 @@ PCPU_API int pcpu_stats_print(FILE *f);
  * counter that is not initialised (all zero) or destroyed.
  */
 struct percpu_counter {
-	int64_t *__pcpu;     /* per-CPU deltas; NULL: every operation calls */
-	int64_t *__count;    /* the shared count; NULL: read() calls */
-	int32_t __batch;     /* an add with a larger batch calls */
+	int64_t *__pcpu;     /* per-CPU deltas */
+	int64_t *__count;    /* the shared count */
+	int32_t __batch;     /* an add with a larger batch calls; 0: all do */
 	uint32_t __magic;
 	uint32_t __group;
 	uint32_t __reserved;

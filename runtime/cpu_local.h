@@ -148,8 +148,9 @@ static inline bool cpu_local_gated_add(int64_t *p, int64_t v, const int *gate)
 }
 
 /*
- * Add-take (cpu.h) on an owned slot: the add of cpu_local_add_return(),
- * then, only when the batch is crossed, an exchange on the same slot
+ * Add-take (cpu.h) on an owned slot: an add and a load of the new value
+ * (pcpu/arch), then, only when the batch is crossed, an exchange on the
+ * same slot
  * (the slot is the thread's wherever it runs, so the take empties the copy
  * the add pushed over).
  */
@@ -162,8 +163,7 @@ static inline int64_t cpu_local_add_take(int64_t *p, int64_t v, uint64_t bm1)
 
 	if (__builtin_expect(w & CPU_LOCAL_SHARED, 0))
 		return cpu_local_add_take_slow(p, v, bm1);
-	return cpu_take_after_add(
-	    u, (int64_t)((uint64_t)pcpu_arch_xadd_owned64(u, v) + (uint64_t)v), bm1);
+	return cpu_take_after_add(u, pcpu_arch_add_load_owned64(u, v), bm1);
 }
 
 #pragma GCC visibility pop

@@ -5,8 +5,11 @@
 # relocation), and the library must write that copy, through its GOT.
 include_HEADERS = include/pcpu.h
 # The libraries define what the inline API calls: they see declarations
-# only, and reach their own thread-local block at a load-time offset.
-LIB_CPPFLAGS = $(AM_CPPFLAGS) -DPCPU_NO_INLINE -DPCPU_TLS_INITIAL_EXEC
+# only, and reach their own thread-local block at a load-time offset; the
+# runtime is never unloaded (-z nodelete), so its rseq sequences may leave
+# rseq_cs armed.
+LIB_CPPFLAGS = $(AM_CPPFLAGS) -DPCPU_NO_INLINE -DPCPU_TLS_INITIAL_EXEC \
+	-DPCPU_RSEQ_KEEP_ARMED
 
 noinst_LTLIBRARIES += libcommon.la
 libcommon_la_SOURCES = \

@@ -207,7 +207,7 @@ PCPU_ARCH_INLINE int pcpu_abi_this_add_take(int64_t *p, int64_t v, uint64_t bm1,
 
 	if (PCPU_ABI_LIKELY(!(w & 1))) {
 		u = (int64_t *)((char *)p + w);
-		n = (int64_t)((uint64_t)pcpu_arch_xadd_owned64(u, v) + (uint64_t)v);
+		n = pcpu_arch_add_load_owned64(u, v);
 	} else {
 #if PCPU_ARCH_RSEQ
 		if (d->mode == PCPU_ABI_RSEQ)

@@ -66,8 +66,10 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_add(struct percpu_counter *c, int64_t amo
 {
 	int64_t taken;
 
-	if (PCPU_ABI_UNLIKELY(!c->__pcpu || c->__magic != PCPU_ABI_MAGIC_COUNTER ||
-			      batch <= 0 || batch > c->__batch))
+	/* 1 <= batch <= ->__batch in one comparison; ->__batch is 0 where
+	 * there are no per-CPU deltas (the portable library). */
+	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER ||
+			      (uint32_t)batch - 1 >= (uint32_t)c->__batch))
 		return 1;
 	if (PCPU_ABI_UNLIKELY(pcpu_abi_this_add_take(c->__pcpu, amount,
 						     (uint64_t)batch - 1, &taken)))
@@ -108,11 +110,9 @@ PCPU_INLINE void percpu_counter_dec(struct percpu_counter *c)
 
 PCPU_INLINE int64_t percpu_counter_read(struct percpu_counter *c)
 {
-	int64_t *count = c->__count;
-
-	if (PCPU_ABI_UNLIKELY(!count || c->__magic != PCPU_ABI_MAGIC_COUNTER))
+	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER))
 		return pcpu_call_percpu_counter_read(c);
-	return __atomic_load_n(count, __ATOMIC_RELAXED);
+	return __atomic_load_n(c->__count, __ATOMIC_RELAXED);
 }
 
 /* ---- percpu_counter_tree ---- */

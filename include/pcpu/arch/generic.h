@@ -40,6 +40,13 @@ PCPU_ARCH_INLINE void pcpu_arch_add_owned(int64_t *at, int64_t v)
 	__atomic_fetch_add(at, v, __ATOMIC_RELAXED);
 }
 
+/* Add v and return the copy's new value (x86_64.h: a handler's add in
+ * between may show in it). */
+PCPU_ARCH_INLINE int64_t pcpu_arch_add_load_owned64(int64_t *at, int64_t v)
+{
+	return (int64_t)((uint64_t)__atomic_fetch_add(at, v, __ATOMIC_RELAXED) + (uint64_t)v);
+}
+
 PCPU_ARCH_INLINE int64_t pcpu_arch_xadd_owned64(int64_t *at, int64_t v)
 {
 	return __atomic_fetch_add(at, v, __ATOMIC_RELAXED);

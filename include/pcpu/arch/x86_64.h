@@ -60,6 +60,25 @@ PCPU_ARCH_INLINE void pcpu_arch_add_owned(int64_t *at, int64_t v)
 	__asm__("addq %1, %0" : "+m"(*at) : "er"(v) : "cc");
 }
 
+/*
+ * Add v, then load the copy's new value: not one atomic step (a signal
+ * handler's add in between shows in the value), which is all an add-take
+ * needs to see whether the copy left its batch; and on cores that rename
+ * memory it is several times cheaper than an xadd, which some (AMD Zen)
+ * run at the cost of a locked instruction.
+ */
+PCPU_ARCH_INLINE int64_t pcpu_arch_add_load_owned64(int64_t *at, int64_t v)
+{
+	int64_t n;
+
+	__asm__("addq %2, %0\n\t"
+		"movq %0, %1"
+		: "+m"(*at), "=r"(n)
+		: "er"(v)
+		: "cc");
+	return n;
+}
+
 /* Add v, return the old value: an unlocked xadd, one instruction. */
 #define PCPU_ARCH_DEFINE_XADD_OWNED(name, type)                                \
 	PCPU_ARCH_INLINE type name(type *at, type v)                          \
@@ -107,6 +126,21 @@ PCPU_ARCH_DEFINE_XADD_OWNED(pcpu_arch_xadd_owned32, uint32_t)
 	[cs] "r"(pcpu_cs), [ix] "r"(pcpu_ix), [nr] "rm"(pcpu_nr),              \
 		[stride] "rm"(pcpu_stride), [p] "r"(p), [v] "er"(v)
 
+/*
+ * Code in a shared object may be unmapped by dlclose(), and the kernel
+ * reads the descriptor that rseq_cs names at the thread's next preemption
+ * even once the sequence is over: a descriptor gone with its object would
+ * kill the thread.  So a sequence compiled into a shared object disarms
+ * rseq_cs on every way out (one store); one in an executable, which is
+ * never unloaded, leaves it to the kernel.  PCPU_RSEQ_KEEP_ARMED says the
+ * object is never unloaded (the runtime, linked -z nodelete).
+ */
+#if defined(__PIC__) && !defined(__PIE__) && !defined(PCPU_RSEQ_KEEP_ARMED)
+#define PCPU_RSEQ_LEAVE(cs) __asm__ __volatile__("movq $0, %%fs:(%0)" : : "r"(cs) : "memory")
+#else
+#define PCPU_RSEQ_LEAVE(cs) ((void)(cs))
+#endif
+
 /* Add v to this unit's copy of p; 0, or 1 for "index out of range". */
 PCPU_ARCH_INLINE int pcpu_arch_rseq_add(int64_t *p, int64_t v, PCPU_RSEQ_ARGS)
 {
@@ -117,8 +151,10 @@ PCPU_ARCH_INLINE int pcpu_arch_rseq_add(int64_t *p, int64_t v, PCPU_RSEQ_ARGS)
 		: PCPU_RSEQ_INPUTS
 		: "rax", "memory", "cc"
 		: fold);
+	PCPU_RSEQ_LEAVE(pcpu_cs);
 	return 0;
 fold:
+	PCPU_RSEQ_LEAVE(pcpu_cs);
 	return 1;
 }
 
@@ -143,8 +179,10 @@ fold:
 			: "rax", "memory", "cc"                                \
 			: fold);                                               \
 		*r = n;                                                        \
+		PCPU_RSEQ_LEAVE(pcpu_cs);                                                    \
 		return 0;                                                      \
 	fold:                                                                  \
+		PCPU_RSEQ_LEAVE(pcpu_cs);                                                    \
 		return 1;                                                      \
 	}
 PCPU_ARCH_DEFINE_RSEQ_ADD_RETURN(pcpu_arch_rseq_add_return64, int64_t)
@@ -179,8 +217,10 @@ PCPU_ARCH_INLINE int pcpu_arch_rseq_add_take(int64_t *p, int64_t v, uint64_t bm1
 		: fold);
 	/* the sequence kept n, or stored 0 for an n that is never 0 */
 	*taken = n == keep ? 0 : n;
+	PCPU_RSEQ_LEAVE(pcpu_cs);
 	return 0;
 fold:
+	PCPU_RSEQ_LEAVE(pcpu_cs);
 	return 1;
 }
 
@@ -202,10 +242,13 @@ PCPU_ARCH_INLINE int pcpu_arch_rseq_gated_add(int64_t *p, int64_t v, const int *
 		: PCPU_RSEQ_INPUTS, [gate] "r"(gate)
 		: "rax", "memory", "cc"
 		: fold, closed);
+	PCPU_RSEQ_LEAVE(pcpu_cs);
 	return 0;
 fold:
+	PCPU_RSEQ_LEAVE(pcpu_cs);
 	return 1;
 closed:
+	PCPU_RSEQ_LEAVE(pcpu_cs);
 	return 2;
 }
 
@@ -231,8 +274,10 @@ closed:
 			  [gate] "r"(gate)                                     \
 			: "rax", "memory", "cc"                                \
 			: closed);                                             \
+		PCPU_RSEQ_LEAVE(pcpu_cs);                                                    \
 		return 0;                                                      \
 	closed:                                                                \
+		PCPU_RSEQ_LEAVE(pcpu_cs);                                                    \
 		return 2;                                                      \
 	}
 PCPU_ARCH_DEFINE_RSEQ_GATED_ADD_AT(pcpu_arch_rseq_gated_add_at, "")
