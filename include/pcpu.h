@@ -19,7 +19,11 @@
  *   - misuse that would corrupt memory (freeing a pointer that is not a
  *     live allocation, using a counter or ref that was never initialised
  *     or is already destroyed) prints "libpcpu: <function>(<pointer>):
- *     <reason>" on stderr and aborts, as a malloc would;
+ *     <reason>" on stderr and aborts, as a malloc would.  A NULL object
+ *     or per-CPU pointer is reported the same way by the library's
+ *     functions, but the inline fast paths (pcpu/inline.h) read the
+ *     object first and crash on NULL without a message (define
+ *     PCPU_NO_INLINE to have every call checked);
  *   - every function is thread-safe unless its comment says otherwise.
  *     init, destroy and exit functions must not race with other use of the
  *     same object (the usual rule for constructors and destructors).
@@ -73,6 +77,11 @@ extern "C" {
  * restarts: no waiting) or "readers" (it waits for each; where threads
  * outnumber CPUs, a reader preempted mid-update can take milliseconds to
  * run again).  The string is static.
+ *
+ * libpcpu.so sets itself up at the first call that needs it.  When it
+ * cannot (no memory), the calls that have an error to return return it
+ * (-ENOMEM, or NULL with errno ENOMEM) from then on, and the others
+ * (pcpu_runtime(), pcpu_nr_cpus()) abort with a message.
  */
 PCPU_API const char *pcpu_runtime(void);
 
@@ -163,7 +172,8 @@ struct pcpu_stats {
  * Fill *st with the current statistics.  size is the caller's
  * sizeof(struct pcpu_stats); fewer bytes are written if it is smaller,
  * bytes beyond this version's struct are zeroed if it is larger.
- * -EINVAL if st is NULL or size is 0.
+ * -EINVAL if st is NULL or size is 0, -ENOMEM if libpcpu.so could not set
+ * itself up (it does at the first call that needs it; see pcpu_runtime()).
  *
  * The function shares its name with the struct, like stat(2); C++ callers
  * write "struct pcpu_stats" for the type (g++ -Wshadow would otherwise
@@ -181,7 +191,7 @@ PCPU_API int pcpu_stats(struct pcpu_stats *st, size_t size);
 /*
  * Print the statistics, and per-chunk details where the implementation has
  * chunks, in human-readable form.  -EINVAL if f is NULL, -EIO on a write
- * error.
+ * error, -ENOMEM as pcpu_stats().
  */
 PCPU_API int pcpu_stats_print(FILE *f);
 
@@ -436,7 +446,8 @@ PCPU_API bool percpu_ref_tryget(struct percpu_ref *ref);
 PCPU_API bool percpu_ref_tryget_live(struct percpu_ref *ref);
 /* Drop one (put) or nr (put_many) references; the put that takes a killed
  * ref to zero runs release on the calling thread.  A put below zero
- * aborts; get_many and put_many of 0 do nothing. */
+ * aborts; get_many and put_many of 0 do nothing, and of more than
+ * 2^59 - 1 (more references than a ref can count) abort. */
 PCPU_API void percpu_ref_put(struct percpu_ref *ref);
 PCPU_API void percpu_ref_put_many(struct percpu_ref *ref, unsigned long nr);
 

@@ -47,29 +47,37 @@ static bool config_flag(const char *name, const char *v)
 	return false;
 }
 
+/*
+ * secure_getenv(): in a set-user-ID, set-group-ID or capability-raising
+ * program (AT_SECURE) the environment belongs to a less privileged caller.
+ * PCPU_STATS would make the program create and append to a file of the
+ * caller's choosing, and PCPU_STATS=stderr and PCPU_DEBUG=leaks would print
+ * its addresses, so every variable is ignored there, as glibc ignores
+ * MALLOC_*.
+ */
 void config_read(void)
 {
 	const char *v;
 
-	if ((v = getenv("PCPU_MODE")) && *v)
+	if ((v = secure_getenv("PCPU_MODE")) && *v)
 		config.mode = config_mode(v);
-	if ((v = getenv("PCPU_NR_CPUS")) && *v)
+	if ((v = secure_getenv("PCPU_NR_CPUS")) && *v)
 		config.nr_cpus = config_count("PCPU_NR_CPUS", v);
-	if ((v = getenv("PCPU_NR_SLOTS")) && *v)
+	if ((v = secure_getenv("PCPU_NR_SLOTS")) && *v)
 		config.nr_slots = config_count("PCPU_NR_SLOTS", v);
-	if ((v = getenv("PCPU_STATS")) && *v) {
+	if ((v = secure_getenv("PCPU_STATS")) && *v) {
 		if (strlen(v) < sizeof(config_stats))
 			config.stats = strcpy(config_stats, v);
 		else
 			diag_warn("PCPU_STATS is longer than %d bytes; ignored",
 				  CONFIG_PATH_MAX - 1);
 	}
-	if ((v = getenv("PCPU_DEBUG")) && *v) {
+	if ((v = secure_getenv("PCPU_DEBUG")) && *v) {
 		if (!strcmp(v, "leaks"))
 			config.debug_leaks = true;
 		else
 			diag_warn("PCPU_DEBUG=%s is not 'leaks'; ignored", v);
 	}
-	if ((v = getenv("PCPU_VERBOSE")))
+	if ((v = secure_getenv("PCPU_VERBOSE")))
 		config.verbose = config_flag("PCPU_VERBOSE", v);
 }

@@ -36,7 +36,7 @@ struct counter {
 	int64_t *count;  /* in a block of the group's counts, own cache lines */
 	int32_t batch;   /* the largest batch an add has used */
 	uint32_t magic;
-	uint32_t group; /* counter_slots_group() */
+	uint32_t group; /* counter_group() */
 };
 #define COUNTER_AT(field, api)                                                 \
 	_Static_assert(offsetof(struct counter, field) ==                      \
@@ -54,7 +54,7 @@ static struct counter *counter_of(struct percpu_counter *c, const char *fn)
 {
 	struct counter *ct = (struct counter *)c;
 
-	diag_check(ct->magic, DIAG_MAGIC_COUNTER, fn, c, "percpu_counter");
+	diag_check(c ? ct->magic : 0, DIAG_MAGIC_COUNTER, fn, c, "percpu_counter");
 	return ct;
 }
 
@@ -80,7 +80,9 @@ int percpu_counter_init_many(struct percpu_counter *c, int64_t value, unsigned n
 
 	if (n == 0)
 		return -EINVAL;
-	runtime_init();
+	err = runtime_try_init();
+	if (err)
+		return err;
 	/*
 	 * The counts away from the structs: every add reads its struct's line,
 	 * and a fold writing the count there would take that line from every
@@ -102,7 +104,7 @@ int percpu_counter_init_many(struct percpu_counter *c, int64_t value, unsigned n
 		counts[i] = value;
 		ct->count = &counts[i];
 		ct->batch = percpu_counter_batch();
-		ct->group = counter_slots_group(i, n);
+		ct->group = counter_group(i, n);
 		ct->magic = DIAG_MAGIC_COUNTER;
 	}
 	return 0;
@@ -120,7 +122,7 @@ void percpu_counter_destroy_many(struct percpu_counter *c, unsigned n)
 	if (n == 0)
 		return;
 	for (unsigned i = 0; i < n; i++)
-		counter_slots_check_group(fn, &c[i], counter_of(&c[i], fn)->group, i, n);
+		counter_check_group(fn, &c[i], counter_of(&c[i], fn)->group, i, n);
 	counter_slots_free(c, sizeof(*c), offsetof(struct counter, deltas), n,
 			   sizeof(int64_t));
 	free(((struct counter *)c)->count);

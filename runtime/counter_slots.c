@@ -4,7 +4,6 @@
 #include <errno.h>
 
 #include "arena.h"
-#include "diag.h"
 
 static char **slot_field(void *objs, size_t size, size_t offset, unsigned i)
 {
@@ -42,12 +41,4 @@ void counter_slots_free(void *objs, size_t size, size_t offset, unsigned n,
 {
 	for (unsigned i = 0; i < n; i += PCPU_ALLOC_MAX / width)
 		arena_free(*slot_field(objs, size, offset, i));
-}
-
-void counter_slots_check_group(const char *fn, const void *obj, unsigned group,
-			       unsigned i, unsigned n)
-{
-	if (group != counter_slots_group(i, n))
-		diag_die(fn, obj, "counter was not made by one init%s of %u",
-			 n == 1 ? "" : "_many", n);
 }

@@ -24,22 +24,6 @@
 int counter_slots_alloc(void *objs, size_t size, size_t offset, unsigned n,
 			size_t width);
 
-/*
- * Where counter i of n stands in the call that made it, kept in each
- * counter so that destroy can check it is given exactly what one init
- * made, no more and no fewer: 1 for init (or init_many of one), then 2 for
- * the first of an init_many, 4 for its last and 3 for those between.
- */
-static inline unsigned counter_slots_group(unsigned i, unsigned n)
-{
-	return n == 1 ? 1 : i == 0 ? 2 : i == n - 1 ? 4 : 3;
-}
-
-/* Abort with a message naming obj (counter i of n, as fn got it) unless
- * group is what counter_slots_group() gave it. */
-void counter_slots_check_group(const char *fn, const void *obj, unsigned group,
-			       unsigned i, unsigned n);
-
 /* Free what counter_slots_alloc() gave the same n counters. */
 void counter_slots_free(void *objs, size_t size, size_t offset, unsigned n,
 			size_t width);

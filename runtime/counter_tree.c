@@ -39,7 +39,7 @@ struct tree {
 	long *root;
 	long bias;
 	uint32_t magic;
-	uint8_t group;       /* counter_slots_group() */
+	uint8_t group;       /* counter_group() */
 	uint8_t batch_shift; /* the batch asked for is 2^batch_shift */
 	uint8_t leaf_shift;  /* the leaves carry at 2^leaf_shift (tree_leaf_shift) */
 	uint8_t reserved;
@@ -73,7 +73,7 @@ static struct tree *tree_of(struct percpu_counter_tree *c, const char *fn)
 {
 	struct tree *t = (struct tree *)c;
 
-	diag_check(t->magic, DIAG_MAGIC_TREE, fn, c, "percpu_counter_tree");
+	diag_check(c ? t->magic : 0, DIAG_MAGIC_TREE, fn, c, "percpu_counter_tree");
 	return t;
 }
 
@@ -104,7 +104,9 @@ int percpu_counter_tree_init_many(struct percpu_counter_tree *c, unsigned n,
 
 	if (!counter_tree_args_valid(n, batch_size))
 		return -EINVAL;
-	runtime_init();
+	err = runtime_try_init();
+	if (err)
+		return err;
 	pthread_once(&shape_once, shape_setup);
 	err = counter_slots_alloc(c, sizeof(*c), offsetof(struct tree, level0), n,
 				  sizeof(uint32_t));
@@ -119,7 +121,7 @@ int percpu_counter_tree_init_many(struct percpu_counter_tree *c, unsigned n,
 	for (unsigned i = 0; i < n; i++) {
 		struct tree *t = (struct tree *)&c[i];
 
-		t->group = (uint8_t)counter_slots_group(i, n);
+		t->group = (uint8_t)counter_group(i, n);
 		t->batch_shift = (uint8_t)__builtin_ctzl(batch_size);
 		t->leaf_shift = (uint8_t)tree_leaf_shift(t->batch_shift);
 		t->items = items + i * sizeof(long);
@@ -144,7 +146,7 @@ void percpu_counter_tree_destroy_many(struct percpu_counter_tree *c, unsigned n)
 	if (n == 0)
 		return;
 	for (unsigned i = 0; i < n; i++)
-		counter_slots_check_group(fn, &c[i], tree_of(&c[i], fn)->group, i, n);
+		counter_check_group(fn, &c[i], tree_of(&c[i], fn)->group, i, n);
 	counter_slots_free(c, sizeof(*c), offsetof(struct tree, level0), n,
 			   sizeof(uint32_t));
 	tree_items_free(((struct tree *)c)->items, n, shape.nr_items);

@@ -7,10 +7,20 @@
  * a list that only grows; a thread claims a free record with a
  * compare-and-swap on in_use.  Claims run with signals blocked, so a
  * handler of the same thread cannot claim a second record half-way.
+ *
+ * A claim cannot fail: a gated add has no error path.  When no block can
+ * be mapped (out of address space), the thread's record is its spare, in
+ * its own TLS, which lives exactly as long as the thread.  Since a spare
+ * goes away with its thread, spares are on a list of their own, which
+ * claims, thread exits and the wait take spares_lock to walk or change (a
+ * spin lock: in a fork child it is a word to reset).  Whoever holds it has
+ * signals blocked, so a handler cannot claim a spare under its own lock.
  */
 #include "cpu_gate.h"
 
 #include <linux/membarrier.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/mman.h>
@@ -32,6 +42,16 @@ __thread struct cpu_gate_reader *cpu_gate_self __attribute__((tls_model("initial
 bool cpu_gate_fenced;
 
 static struct cpu_gate_block *blocks;
+
+struct cpu_gate_spare {
+	struct cpu_gate_reader reader;
+	struct cpu_gate_spare *next;
+};
+
+static __thread struct cpu_gate_spare cpu_gate_spare
+	__attribute__((tls_model("initial-exec")));
+static struct cpu_gate_spare *spares;
+static int spares_lock;
 
 static inline void cpu_gate_relax(void)
 {
@@ -61,6 +81,47 @@ int cpu_gate_init(void)
 	return 0;
 }
 
+/* Signals must be blocked. */
+static void spares_acquire(void)
+{
+	while (__atomic_exchange_n(&spares_lock, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&spares_lock, __ATOMIC_RELAXED))
+			sched_yield();
+}
+
+static void spares_release(void)
+{
+	__atomic_store_n(&spares_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* spares_acquire() from any context: blocks signals, *old for unlock. */
+static void spares_lock_out(sigset_t *old)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, old);
+	spares_acquire();
+}
+
+static void spares_unlock(const sigset_t *old)
+{
+	spares_release();
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+/* The calling thread's spare, listed (signals blocked). */
+static struct cpu_gate_reader *cpu_gate_take_spare(void)
+{
+	struct cpu_gate_spare *s = &cpu_gate_spare;
+
+	spares_acquire();
+	s->next = spares;
+	__atomic_store_n(&spares, s, __ATOMIC_RELEASE);
+	spares_release();
+	return &s->reader;
+}
+
 static struct cpu_gate_reader *cpu_gate_take(void)
 {
 	struct cpu_gate_block *b;
@@ -78,7 +139,7 @@ static struct cpu_gate_reader *cpu_gate_take(void)
 	b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		 -1, 0);
 	if (b == MAP_FAILED)
-		diag_die("cpu_gate_claim", NULL, "out of memory for a gate reader");
+		return cpu_gate_take_spare();
 	b->reader[0].in_use = 1;
 	b->next = __atomic_load_n(&blocks, __ATOMIC_RELAXED);
 	while (!__atomic_compare_exchange_n(&blocks, &b->next, b, false, __ATOMIC_RELEASE,
@@ -104,8 +165,17 @@ struct cpu_gate_reader *cpu_gate_claim(void)
 void cpu_gate_thread_exit(void)
 {
 	struct cpu_gate_reader *r = cpu_gate_self;
+	struct cpu_gate_spare **pp;
+	sigset_t old;
 
-	if (r) {
+	if (r == &cpu_gate_spare.reader) {
+		spares_lock_out(&old);
+		for (pp = &spares; *pp != &cpu_gate_spare; pp = &(*pp)->next)
+			;
+		*pp = cpu_gate_spare.next;
+		cpu_gate_self = NULL;
+		spares_unlock(&old);
+	} else if (r) {
 		cpu_gate_self = NULL;
 		__atomic_store_n(&r->in_use, 0, __ATOMIC_RELEASE);
 	}
@@ -122,6 +192,13 @@ void cpu_gate_atfork_child(void)
 				r->in_use = 0;
 			}
 		}
+	/* The other threads' spares are gone with them. */
+	spares_lock = 0;
+	spares = NULL;
+	if (cpu_gate_self == &cpu_gate_spare.reader) {
+		cpu_gate_spare.next = NULL;
+		spares = &cpu_gate_spare;
+	}
 	if (!cpu_gate_fenced)
 		cpu_gate_register();
 }
@@ -129,11 +206,16 @@ void cpu_gate_atfork_child(void)
 int cpu_gate_readers_in_use(void)
 {
 	int n = 0;
+	sigset_t old;
 
 	for (struct cpu_gate_block *b = __atomic_load_n(&blocks, __ATOMIC_ACQUIRE); b;
 	     b = b->next)
 		for (int i = 0; i < CPU_GATE_BLOCK; i++)
 			n += __atomic_load_n(&b->reader[i].in_use, __ATOMIC_RELAXED);
+	spares_lock_out(&old);
+	for (struct cpu_gate_spare *s = spares; s; s = s->next)
+		n++;
+	spares_unlock(&old);
 	return n;
 }
 
@@ -176,4 +258,12 @@ void cpu_gate_wait_readers(bool membarrier_done)
 	     b = b->next)
 		for (int i = 0; i < CPU_GATE_BLOCK; i++)
 			cpu_gate_wait_reader(&b->reader[i]);
+	if (__atomic_load_n(&spares, __ATOMIC_ACQUIRE)) {
+		sigset_t old;
+
+		spares_lock_out(&old);
+		for (struct cpu_gate_spare *s = spares; s; s = s->next)
+			cpu_gate_wait_reader(&s->reader);
+		spares_unlock(&old);
+	}
 }

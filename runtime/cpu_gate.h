@@ -21,7 +21,9 @@
  * and sync does too.
  *
  * Records are never freed: blocks of them are only appended to a list, so
- * a scan needs no lock and never meets freed memory.  A record is released
+ * a scan needs no lock and never meets freed memory.  (Out of address
+ * space a thread's record is a spare in its TLS instead, on a locked list:
+ * cpu_gate.c.)  A record is released
  * (in_use cleared) when its thread exits, and in a fork child for every
  * thread but the caller.
  */

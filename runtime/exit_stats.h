@@ -6,7 +6,9 @@
  * children, the commands of a script run under pcpu-run) add their reports
  * one after the other; "%p" in it becomes the process id.  Each report
  * starts with a line naming the process; a process that never allocated
- * per-CPU memory gets that line only.
+ * per-CPU memory gets that line only.  Only a regular file is written: a
+ * symbolic link as the last component, a FIFO or a device is refused with
+ * a warning, and opening never blocks.
  */
 #ifndef PCPU_EXIT_STATS_H
 #define PCPU_EXIT_STATS_H

@@ -6,12 +6,18 @@
 
 #include "arena.h"
 #include "cpu.h"
+#include "diag.h"
 #include "memory_ops.h"
 #include "runtime.h"
 
 void *pcpu_alloc(size_t size, size_t align)
 {
-	runtime_init();
+	int err = runtime_try_init();
+
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
 	if (memory_check_request(size, &align)) {
 		errno = EINVAL;
 		return NULL;
@@ -25,11 +31,20 @@ void pcpu_free(void *p)
 		arena_free(p);
 }
 
+/* NULL is the one bad pointer the runtime can tell for free (the portable
+ * library looks every pointer up). */
+static void memory_check_ptr(const char *fn, const void *p)
+{
+	if (__builtin_expect(!p, 0))
+		diag_die(fn, p, "not a per-CPU pointer");
+}
+
 void *pcpu_ptr(void *p, int cpu)
 {
 	runtime_init();
 	if (cpu < 0 || cpu >= cpu_nr_units)
 		return NULL;
+	memory_check_ptr("pcpu_ptr", p);
 	return arena_ptr(p, cpu);
 }
 
@@ -47,6 +62,7 @@ int64_t pcpu_sum(int64_t *p)
 {
 	uint64_t sum = 0;
 
+	memory_check_ptr("pcpu_sum", p);
 	for (int cpu = 0; cpu < cpu_nr_units; cpu++)
 		sum += (uint64_t)__atomic_load_n((int64_t *)arena_ptr(p, cpu),
 						 __ATOMIC_RELAXED);
@@ -56,8 +72,10 @@ int64_t pcpu_sum(int64_t *p)
 int pcpu_stats(struct pcpu_stats *st, size_t size)
 {
 	struct pcpu_stats now;
+	int err = runtime_try_init();
 
-	runtime_init();
+	if (err)
+		return err;
 	arena_stats(&now);
 	return memory_stats_copy(st, size, &now);
 }
@@ -69,7 +87,9 @@ int pcpu_stats_print(FILE *f)
 
 	if (!f)
 		return -EINVAL;
-	runtime_init();
+	err = runtime_try_init();
+	if (err)
+		return err;
 	arena_stats(&now);
 	err = memory_stats_print_summary(f, pcpu_runtime(), &now);
 	return err ? err : arena_stats_print(f);

@@ -68,7 +68,9 @@ int percpu_ref_init(struct percpu_ref *r, percpu_ref_func_t *release, unsigned f
 	int64_t *pcpu;
 	int err;
 
-	runtime_init();
+	err = runtime_try_init();
+	if (err)
+		return err;
 	pcpu = arena_alloc(sizeof(*pcpu), sizeof(*pcpu));
 	if (!pcpu)
 		return -errno;
@@ -279,7 +281,7 @@ static inline bool ref_tryget(struct ref *ref, uint64_t refuse)
 
 REF_FAST void percpu_ref_get_many(struct percpu_ref *r, unsigned long nr)
 {
-	ref_get(ref_of(r, "percpu_ref_get_many"), nr);
+	ref_get(ref_many_of(r, "percpu_ref_get_many", nr), nr);
 }
 
 REF_FAST void percpu_ref_get(struct percpu_ref *r)
@@ -289,7 +291,7 @@ REF_FAST void percpu_ref_get(struct percpu_ref *r)
 
 REF_FAST void percpu_ref_put_many(struct percpu_ref *r, unsigned long nr)
 {
-	ref_put(ref_of(r, "percpu_ref_put_many"), nr);
+	ref_put(ref_many_of(r, "percpu_ref_put_many", nr), nr);
 }
 
 REF_FAST void percpu_ref_put(struct percpu_ref *r)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "runtime.h"
 
+#include <errno.h>
 #include <pcpu.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -15,8 +16,19 @@
 #include "exit_stats.h"
 #include "leaks.h"
 
+/*
+ * The private jemalloc's options, which it reads in its own constructor
+ * (that one runs even in a program that never calls the API): no thread
+ * caches.  Every allocation the runtime makes is a slow path (chunks,
+ * their metadata, reports) and the hot ones bypass the caches already;
+ * with them on, jemalloc's start-up alone maps 6 MB more.
+ */
+const char *malloc_conf = "tcache:false";
+
 int runtime_ready;
+static int runtime_error;
 static pthread_once_t runtime_once = PTHREAD_ONCE_INIT;
+static pthread_once_t config_once = PTHREAD_ONCE_INIT;
 static char runtime_name[96];
 
 /* What the inline paths of <pcpu.h> need to reach this runtime's units. */
@@ -41,9 +53,11 @@ static void runtime_publish(void)
 
 static void runtime_setup(void)
 {
-	config_read();
-	if (cpu_init() || arena_init(cpu_nr_units))
-		diag_die("init", NULL, "cannot set up the per-CPU runtime");
+	pthread_once(&config_once, config_read);
+	if (cpu_init() || arena_init(cpu_nr_units)) {
+		runtime_error = -ENOMEM;
+		return;
+	}
 	if (config.debug_leaks)
 		leaks_init();
 	runtime_publish();
@@ -56,14 +70,29 @@ static void runtime_setup(void)
 	__atomic_store_n(&runtime_ready, 1, __ATOMIC_RELEASE);
 }
 
-void runtime_init_slow(void)
+int runtime_init_slow(void)
 {
+	int cancel;
+
+	/* Set-up reads files (cancellation points) and cannot run twice: a
+	 * thread cancelled half-way would leave it to be redone on top. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	pthread_once(&runtime_once, runtime_setup);
+	pthread_setcancelstate(cancel, NULL);
+	return runtime_error;
+}
+
+void runtime_init_or_die(void)
+{
+	if (runtime_init_slow())
+		diag_die("init", NULL, "cannot set up the per-CPU runtime (out of memory)");
 }
 
 __attribute__((constructor)) static void runtime_constructor(void)
 {
-	runtime_init();
+	pthread_once(&config_once, config_read);
+	if (config.verbose)
+		runtime_init_slow();
 }
 
 /*
@@ -73,10 +102,9 @@ __attribute__((constructor)) static void runtime_constructor(void)
  */
 __attribute__((destructor)) static void runtime_destructor(void)
 {
-	if (!__atomic_load_n(&runtime_ready, __ATOMIC_ACQUIRE))
-		return;
 	exit_stats_print();
-	if (config.debug_leaks)
+	/* Never set up: nothing was allocated, nothing leaked. */
+	if (config.debug_leaks && __atomic_load_n(&runtime_ready, __ATOMIC_ACQUIRE))
 		leaks_report(stderr);
 }
 

@@ -253,12 +253,12 @@ static void test_fork(void)
 
 /* A thread that sits in pcpu_alloc while another forks must not leave the
  * child with a held lock. */
-static volatile int churn_stop;
+static int churn_stop;
 
 static void *churn(void *arg)
 {
 	(void)arg;
-	while (!churn_stop)
+	while (!__atomic_load_n(&churn_stop, __ATOMIC_RELAXED))
 		pcpu_free(pcpu_alloc(32, 0));
 	return NULL;
 }
@@ -274,7 +274,7 @@ static void test_fork_busy(void)
 		tap_skip("the portable library is not fork-safe yet", "fork while allocating");
 		return;
 	}
-	churn_stop = 0;
+	__atomic_store_n(&churn_stop, 0, __ATOMIC_RELAXED);
 	pthread_create(&t, NULL, churn, NULL);
 	for (int i = 0; i < 50 && good; i++) {
 		int status = -1;
@@ -292,7 +292,7 @@ static void test_fork_busy(void)
 		waitpid(pid, &status, 0);
 		good = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	}
-	churn_stop = 1;
+	__atomic_store_n(&churn_stop, 1, __ATOMIC_RELAXED);
 	pthread_join(t, NULL);
 	ok(good, "children forked while another thread allocates can allocate");
 }

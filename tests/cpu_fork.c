@@ -21,7 +21,7 @@
 #define ADDS		 20000
 
 static int64_t *busy_obj, *obj;
-static volatile int stop, started;
+static int stop, started;
 
 static void *busy(void *arg)
 {
@@ -30,7 +30,7 @@ static void *busy(void *arg)
 
 	__atomic_fetch_add(&started, 1, __ATOMIC_RELAXED);
 	*done = 0;
-	while (!stop) {
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		pcpu_this_add(busy_obj, 3);
 		*done += 3;
 		if (!(*done & 1023))
@@ -101,7 +101,7 @@ int main(void)
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	   "grandchild: forked from a child, still sums exactly");
 
-	stop = 1;
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (int i = 0; i < NR_BUSY; i++) {
 		pthread_join(t[i], NULL);
 		want += done[i];

@@ -44,7 +44,7 @@ static int64_t copies_sum(int64_t *p)
 /* ---- the gate ---- */
 
 static int gate;
-static volatile int gate_stop;
+static int gate_stop;
 static int64_t *gated_obj;
 static __thread int64_t *sig_success;
 
@@ -66,7 +66,7 @@ static void *gated_worker(void *arg)
 	struct gated *g = arg;
 
 	sig_success = &g->sig_success;
-	while (!gate_stop) {
+	while (!__atomic_load_n(&gate_stop, __ATOMIC_RELAXED)) {
 		if (cpu_gated_add64(gated_obj, 1, &gate))
 			g->success++;
 		if (!(tap_rand(&g->rng) & 4095))
@@ -93,7 +93,7 @@ static void gate_grace_period(void)
 
 		memset(units, 0, (size_t)cpu_nr_units * UNIT);
 		__atomic_store_n(&gate, 0, __ATOMIC_RELAXED);
-		gate_stop = 0;
+		__atomic_store_n(&gate_stop, 0, __ATOMIC_RELAXED);
 		memset(g, 0, sizeof(g));
 		for (int i = 0; i < NR_GATED; i++) {
 			g[i].rng = (uint64_t)(rounds * NR_GATED + i + 1);
@@ -111,7 +111,7 @@ static void gate_grace_period(void)
 		for (int i = 0; i < 10; i++)
 			pthread_kill(g[i % NR_GATED].t, SIGUSR1);
 		sched_yield();
-		gate_stop = 1;
+		__atomic_store_n(&gate_stop, 1, __ATOMIC_RELAXED);
 		for (int i = 0; i < NR_GATED; i++) {
 			pthread_join(g[i].t, NULL);
 			total += g[i].success + 1000 * g[i].sig_success;

@@ -18,8 +18,8 @@
 #define HANDLER_ADD (INT64_C(1) << 20)
 
 static int64_t *obj;
-static volatile sig_atomic_t handled;
-static volatile int running = 1;
+static int handled; /* lock-free atomics: safe in the handler */
+static int running = 1;
 static int64_t loop_adds;
 
 static void on_signal(int sig)
@@ -27,7 +27,7 @@ static void on_signal(int sig)
 	(void)sig;
 	pcpu_this_add(obj, HANDLER_ADD);
 	pcpu_this_add_return(obj, 1);
-	handled++;
+	__atomic_fetch_add(&handled, 1, __ATOMIC_RELAXED);
 }
 
 static void *adder(void *arg)
@@ -36,9 +36,9 @@ static void *adder(void *arg)
 
 	(void)arg;
 	/* Wait for the first signal, so its handler touches per-CPU data first. */
-	while (!handled)
+	while (!__atomic_load_n(&handled, __ATOMIC_RELAXED))
 		;
-	while (running) {
+	while (__atomic_load_n(&running, __ATOMIC_RELAXED)) {
 		/* add_return is several instructions in rseq mode: a signal
 		 * landing inside must restart it. */
 		for (int i = 0; i < 512; i++) {
@@ -69,18 +69,20 @@ int main(void)
 
 	pthread_create(&t, NULL, adder, NULL);
 	stop = tap_now() + tap_seconds(0.5);
-	while (tap_now() < stop || !handled) {
+	while (tap_now() < stop || !__atomic_load_n(&handled, __ATOMIC_RELAXED)) {
 		pthread_kill(t, SIGUSR1);
 		sent++;
 		for (volatile int spin = 0; spin < (int)(sent % 2000); spin++)
 			;
 	}
-	running = 0;
+	__atomic_store_n(&running, 0, __ATOMIC_RELAXED);
 	pthread_join(t, NULL);
 
-	tap_diag("%ld signals sent, %d handled, %lld loop adds", sent, (int)handled,
+	int nr_handled = __atomic_load_n(&handled, __ATOMIC_RELAXED);
+
+	tap_diag("%ld signals sent, %d handled, %lld loop adds", sent, nr_handled,
 		 (long long)loop_adds);
-	is(pcpu_sum(obj), loop_adds + (int64_t)handled * (HANDLER_ADD + 1),
+	is(pcpu_sum(obj), loop_adds + (int64_t)nr_handled * (HANDLER_ADD + 1),
 	   "no update lost between the thread and its handlers");
 	pcpu_free(obj);
 	return tap_done();

@@ -6,8 +6,13 @@
 # PCPU_DEBUG=leaks, stays out of the global scope.
 . "$top_srcdir/tests/shtap.sh"
 
-# Only libc, the loader, and libm/libpthread/libdl if ever needed.
-allowed='^(linux-vdso\.so\.1|linux-gate\.so\.1|libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|/?.*ld-linux[-a-z0-9_.]*\.so\.[0-9]+)$'
+# Only libc, the loader, and libm/libpthread/libdl if ever needed; in a
+# sanitizer build (.ci/sanitize-check.sh), the sanitizer's runtime and what
+# it links too.
+allowed='linux-vdso\.so\.1|linux-gate\.so\.1|libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|/?.*ld-linux[-a-z0-9_.]*\.so\.[0-9]+'
+[ -n "${PCPU_TEST_SANITIZER:-}" ] &&
+	allowed="$allowed|lib[a-z]+san\.so\.[0-9]+|libstdc\+\+\.so\.6|libgcc_s\.so\.1"
+allowed="^($allowed)\$"
 if emulated; then
 	skip "ldd libpcpu.so" "cross build: the host's ldd cannot load it"
 else

@@ -97,7 +97,7 @@ static int child_uses_parent_objects(void *arg)
 	return 0;
 }
 
-static volatile int busy_stop;
+static int busy_stop;
 static struct percpu_counter busy_counter;
 
 /* Keeps the runtime's locks busy while the main thread forks. */

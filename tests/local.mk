@@ -32,6 +32,24 @@ tests_ref_state_SOURCES = tests/ref_state.c
 tests_ref_misuse_SOURCES = tests/ref_misuse.c
 tests_ref_kill_SOURCES = tests/ref_kill.c
 tests_ref_switch_SOURCES = tests/ref_switch.c
+# Cancellation during kill and switch, then fork() (issue 15).
+tap_tests += tests/ref_cancel
+tests_ref_cancel_SOURCES = tests/ref_cancel.c
+# Misuse both libraries must judge alike: destroy groups, get/put_many
+# counts, NULL objects (issue 15).
+tap_tests += tests/misuse_rules
+tests_misuse_rules_SOURCES = tests/misuse_rules.c
+# Gated adds that cannot map a gate reader (issue 15).
+tap_tests += tests/gate_nomem
+tests_gate_nomem_SOURCES = tests/gate_nomem.c
+# The whole suite under UBSan, in a build of its own (.ci/sanitize-check.sh).
+EXTRA_DIST += .ci/sanitize-check.sh
+check-ubsan:
+	$(SHELL) $(srcdir)/.ci/sanitize-check.sh undefined $(abs_top_builddir)/build-ubsan
+.PHONY: check-ubsan
+# The issue 15 tests again in local mode without rseq.
+TESTS += tests/local_readers.sh
+EXTRA_DIST += tests/local_readers.sh
 
 # The access modes (issue 4): public behaviour in every variant, the
 # runtime's internals in the three modes, glibc's rseq tunable and valgrind.
@@ -153,6 +171,10 @@ tests_arena_bitmap_SOURCES = tests/arena_bitmap.c runtime/bitmap.c runtime/bitma
 tests_arena_bitmap_LDADD = tests/libtap.a libpcpu-api.la
 tests_arena_dlopen_SOURCES = tests/arena_dlopen.c
 tests_arena_dlopen_LDADD = tests/libtap.a libpcpu-api.la
+# dlclose() never unloads libpcpu.so (issue 15).
+once_tests += tests/dlclose
+tests_dlclose_SOURCES = tests/dlclose.c
+tests_dlclose_LDADD = tests/libtap.a libpcpu-api.la -ldl
 # pcpu-bench's statistics, report writer and first-fit baseline allocator:
 # internal tests that compile the bench sources they test.
 once_tests += tests/bench-stats tests/bench-report tests/bench-firstfit
@@ -194,6 +216,11 @@ tests_scope_CXXFLAGS = $(AM_CXXFLAGS) -Wno-shadow
 
 check_PROGRAMS += tests/probe
 tests_probe_SOURCES = tests/probe.c
+# The same, linked with libpcpu.so itself: a set-user-ID program ignores
+# LD_PRELOAD (tests/privileged.sh).
+check_PROGRAMS += tests/probe_rt
+tests_probe_rt_SOURCES = tests/probe.c
+tests_probe_rt_LDADD = libpcpu.la
 shim_tests = tests/config.sh tests/hygiene.sh tests/lifecycle.sh tests/pcpu-run.sh
 TESTS += $(shim_tests)
 EXTRA_DIST += $(shim_tests) tests/shtap.sh
@@ -206,6 +233,8 @@ tests_example_service_LDADD = libpcpu-api.la
 tests_example_wordfreq_SOURCES = tests/example_wordfreq.c
 tests_example_wordfreq_LDADD = libpcpu-api.la
 shim_tests += tests/examples.sh
+# Privilege, the statistics file and start-up without memory (issue 15).
+shim_tests += tests/privileged.sh
 EXTRA_DIST += tests/wrk-service.sh
 
 # The inline fast paths (issue 13): tests/inline counts the calls the

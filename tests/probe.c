@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * probe - a small program the shell tests run under various environments:
- *   probe runtime   print pcpu_runtime() and pcpu_nr_cpus()
+ *   probe runtime   print pcpu_runtime(), pcpu_nr_cpus(), the pid and the
+ *                   effective user id
  *   probe leak      leak four per-CPU objects from two call sites
  *   probe clean     allocate and free, leaking nothing
+ *   probe nomem     print setup=ok if the runtime sets up (pcpu_stats()
+ *                   works), else check that every call with an error path
+ *                   reports ENOMEM and print
+ *                   setup=failed (run under a tight ulimit -v)
  *   probe objects   leak a percpu_counter and a percpu_ref, and print how
  *                   many per-CPU objects each init allocated
  */
+#include <errno.h>
 #include <pcpu.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,8 +47,8 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : "runtime";
 
 	if (!strcmp(cmd, "runtime")) {
-		printf("%s\ncpus=%d\npid=%d\n", pcpu_runtime(), pcpu_nr_cpus(),
-		       (int)getpid());
+		printf("%s\ncpus=%d\npid=%d\neuid=%d\n", pcpu_runtime(), pcpu_nr_cpus(),
+		       (int)getpid(), (int)geteuid());
 		return 0;
 	}
 	if (!strcmp(cmd, "leak") || !strcmp(cmd, "clean")) {
@@ -54,6 +60,26 @@ int main(int argc, char **argv)
 			for (int i = 0; i < 4; i++)
 				pcpu_free(keep[i]);
 		puts("done");
+		return 0;
+	}
+	if (!strcmp(cmd, "nomem")) {
+		static struct percpu_counter c;
+		static struct percpu_counter_tree t;
+		static struct percpu_ref r;
+		struct pcpu_stats st;
+
+		if (!pcpu_stats(&st, sizeof(st))) {
+			puts("setup=ok");
+			return 0;
+		}
+		if (pcpu_alloc(8, 0) || errno != ENOMEM ||
+		    percpu_counter_init(&c, 0) != -ENOMEM ||
+		    percpu_counter_tree_init(&t, 32) != -ENOMEM ||
+		    percpu_ref_init(&r, NULL, 0) != -ENOMEM ||
+		    pcpu_stats(&st, sizeof(st)) != -ENOMEM ||
+		    pcpu_stats_print(stdout) != -ENOMEM)
+			return 1;
+		puts("setup=failed");
 		return 0;
 	}
 	if (!strcmp(cmd, "objects")) {
@@ -73,6 +99,6 @@ int main(int argc, char **argv)
 		       (unsigned long long)(st[2].nr_alloc - st[1].nr_alloc));
 		return 0;
 	}
-	fprintf(stderr, "usage: probe runtime|leak|clean|objects\n");
+	fprintf(stderr, "usage: probe runtime|leak|clean|nomem|objects\n");
 	return 2;
 }

@@ -1,13 +1,37 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * counter_rules - the argument and limit rules of the counter API, shared
- * by both implementations so that they cannot drift apart.
+ * counter_rules - the argument, limit and destroy rules of the counter API,
+ * shared by both implementations so that they cannot drift apart: a program
+ * tested against one must not abort under the other.
  */
 #ifndef PCPU_COUNTER_RULES_H
 #define PCPU_COUNTER_RULES_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "diag.h"
+
+/*
+ * Where counter i of n stands in the init call that made it, kept in each
+ * counter so that destroy can check it is given exactly what one init
+ * made, no more and no fewer: 1 for init (or init_many of one), then 2 for
+ * the first of an init_many, 4 for its last and 3 for those between.
+ */
+static inline unsigned counter_group(unsigned i, unsigned n)
+{
+	return n == 1 ? 1 : i == 0 ? 2 : i == n - 1 ? 4 : 3;
+}
+
+/* Abort with a message naming obj (counter i of n, as fn got it) unless
+ * group is what counter_group() gave it. */
+static inline void counter_check_group(const char *fn, const void *obj, unsigned group,
+				       unsigned i, unsigned n)
+{
+	if (__builtin_expect(group != counter_group(i, n), 0))
+		diag_die(fn, obj, "counter was not made by one init%s of %u",
+			 n == 1 ? "" : "_many", n);
+}
 
 /* percpu_counter's default batch for nr_cpus copies: max(32, 2 nr_cpus). */
 static inline int32_t counter_default_batch(int nr_cpus)

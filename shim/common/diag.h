@@ -28,7 +28,8 @@ void diag_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2), cold))
 _Noreturn void diag_bad_object(const char *fn, const void *obj, const char *what)
 	__attribute__((cold));
 
-/* Abort unless magic marks a live object of the expected kind. */
+/* Abort unless magic marks a live object of the expected kind.  Callers
+ * pass 0 for a NULL object, which is then reported like any other. */
 static inline void diag_check(uint32_t magic, uint32_t want, const char *fn,
 			      const void *obj, const char *what)
 {

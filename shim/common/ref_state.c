@@ -9,47 +9,103 @@
  * REF_ATOMIC.  Release never runs under REF_LOCK: kill drops the initial
  * reference only after unlocking, because release may free the ref.
  *
- * fork() waits for every state change in progress (state_fork_lock): a
- * switch holds REF_LOCK across a grace period, and a child forked then
- * would find the ref locked by a thread it does not have, for ever.
+ * fork() waits for every state change in progress: a switch holds
+ * REF_LOCK across a grace period, and a child forked then would find the
+ * ref locked by a thread it does not have, for ever.  state_fork counts the
+ * state changes in progress and has STATE_FORK_PENDING set from the moment
+ * a fork() waits for them until it returned; a state change that finds it
+ * set waits (futex) until it clears.  Unlike a lock held across fork(),
+ * the word is plain memory that each side of the fork just resets.
+ *
+ * No state change can be cancelled (pthread_cancel()) half-way: a
+ * cancelled thread would leave REF_LOCK set and the fork count raised.
+ * They run with cancellation disabled, from before they count themselves
+ * until after they have unlocked, so the grace-period wait (a sleep, which
+ * is a cancellation point) acts on no cancellation request.
  */
 #include "ref_state.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
-/* Read-held by each state change, write-held across fork(). */
-static pthread_rwlock_t state_fork_lock;
+#define STATE_FORK_PENDING (1u << 31)
+
+static uint32_t state_fork;
 static pthread_once_t state_fork_once = PTHREAD_ONCE_INIT;
 
+/* syscall(), unlike the libc wrappers of waits, is no cancellation point. */
+static void state_fork_wait(uint32_t seen)
+{
+	syscall(SYS_futex, &state_fork, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
+}
+
+static void state_fork_wake(void)
+{
+	syscall(SYS_futex, &state_fork, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+/* Add to state_fork once no fork is pending. */
+static void state_fork_add(uint32_t add)
+{
+	uint32_t w = __atomic_load_n(&state_fork, __ATOMIC_RELAXED);
+
+	for (;;) {
+		if (w & STATE_FORK_PENDING)
+			state_fork_wait(w);
+		else if (__atomic_compare_exchange_n(&state_fork, &w, w + add, true,
+						     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return;
+		w = __atomic_load_n(&state_fork, __ATOMIC_RELAXED);
+	}
+}
+
+/* Set pending (one fork at a time), then wait for the count to drain. */
 static void state_fork_prepare(void)
 {
-	pthread_rwlock_wrlock(&state_fork_lock);
+	uint32_t w;
+
+	state_fork_add(STATE_FORK_PENDING);
+	while ((w = __atomic_load_n(&state_fork, __ATOMIC_ACQUIRE)) != STATE_FORK_PENDING)
+		state_fork_wait(w);
 }
 
+/* Nothing entered while pending was set: the count is 0 on both sides. */
 static void state_fork_parent(void)
 {
-	pthread_rwlock_unlock(&state_fork_lock);
+	__atomic_store_n(&state_fork, 0, __ATOMIC_RELEASE);
+	state_fork_wake();
 }
 
-static void state_fork_lock_init(void)
+static void state_fork_child(void)
 {
-	pthread_rwlockattr_t attr;
-
-	/* A steady stream of switches must not hold fork() off for ever. */
-	pthread_rwlockattr_init(&attr);
-	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(&state_fork_lock, &attr);
-	pthread_rwlockattr_destroy(&attr);
+	__atomic_store_n(&state_fork, 0, __ATOMIC_RELAXED);
 }
 
 static void state_fork_setup(void)
 {
-	state_fork_lock_init();
-	/* In the child the lock still counts the parent's waiting threads,
-	 * which the child does not have: start it afresh, don't unlock it. */
-	pthread_atfork(state_fork_prepare, state_fork_parent, state_fork_lock_init);
+	pthread_atfork(state_fork_prepare, state_fork_parent, state_fork_child);
+}
+
+/* Begin a state change: cancellation off (*cancel keeps the caller's
+ * state), then counted unless a fork is pending. */
+static void state_enter(int *cancel)
+{
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, cancel);
+	pthread_once(&state_fork_once, state_fork_setup);
+	state_fork_add(1);
+}
+
+static void state_exit(int cancel)
+{
+	/* The last one out wakes a fork waiting for it. */
+	if (__atomic_sub_fetch(&state_fork, 1, __ATOMIC_RELEASE) == STATE_FORK_PENDING)
+		state_fork_wake();
+	pthread_setcancelstate(cancel, NULL);
 }
 
 int ref_state_init(struct ref *ref, percpu_ref_func_t *release, unsigned flags,
@@ -125,11 +181,11 @@ void ref_shared_put(struct ref *ref, unsigned long nr)
 		release(ref_api(ref));
 }
 
-/* Take REF_LOCK; returns the word as it was locked. */
-static uint64_t ref_lock(struct ref *ref)
+/* Take REF_LOCK; returns the word as it was locked.  *cancel is for
+ * ref_unlock(). */
+static uint64_t ref_lock(struct ref *ref, int *cancel)
 {
-	pthread_once(&state_fork_once, state_fork_setup);
-	pthread_rwlock_rdlock(&state_fork_lock);
+	state_enter(cancel);
 	for (;;) {
 		uint64_t old = __atomic_fetch_or(&ref->word, REF_LOCK, __ATOMIC_ACQUIRE);
 
@@ -140,17 +196,18 @@ static uint64_t ref_lock(struct ref *ref)
 	}
 }
 
-static void ref_unlock(struct ref *ref)
+static void ref_unlock(struct ref *ref, int cancel)
 {
 	__atomic_fetch_and(&ref->word, ~REF_LOCK, __ATOMIC_RELEASE);
-	pthread_rwlock_unlock(&state_fork_lock);
+	state_exit(cancel);
 }
 
 void percpu_ref_kill_and_confirm(struct percpu_ref *r, percpu_ref_func_t *confirm)
 {
 	struct ref *ref = ref_of(r, "percpu_ref_kill");
+	int cancel;
 
-	if (ref_lock(ref) & REF_DEAD)
+	if (ref_lock(ref, &cancel) & REF_DEAD)
 		diag_die("percpu_ref_kill", r, "ref is already dying");
 	/*
 	 * From here a tryget_live on the shared word fails; one that got
@@ -160,7 +217,7 @@ void percpu_ref_kill_and_confirm(struct percpu_ref *r, percpu_ref_func_t *confir
 	__atomic_fetch_or(&ref->word, REF_DEAD, __ATOMIC_SEQ_CST);
 	ref_mode_shared(ref, "percpu_ref_kill");
 	__atomic_fetch_and(&ref->word, ~REF_INITIAL, __ATOMIC_RELAXED);
-	ref_unlock(ref);
+	ref_unlock(ref, cancel);
 	if (confirm)
 		confirm(r);
 	ref_shared_put(ref, 1);
@@ -174,28 +231,31 @@ void percpu_ref_kill(struct percpu_ref *r)
 void percpu_ref_switch_to_atomic_sync(struct percpu_ref *r)
 {
 	struct ref *ref = ref_of(r, "percpu_ref_switch_to_atomic_sync");
+	int cancel;
 
-	ref_lock(ref);
+	ref_lock(ref, &cancel);
 	__atomic_fetch_or(&ref->word, REF_ATOMIC, __ATOMIC_RELAXED);
 	ref_mode_shared(ref, "percpu_ref_switch_to_atomic_sync");
-	ref_unlock(ref);
+	ref_unlock(ref, cancel);
 }
 
 void percpu_ref_switch_to_percpu(struct percpu_ref *r)
 {
 	struct ref *ref = ref_of(r, "percpu_ref_switch_to_percpu");
+	int cancel;
 
 	/* A dying ref stays shared; resurrect or reinit switches it. */
-	if (!(ref_lock(ref) & REF_DEAD))
+	if (!(ref_lock(ref, &cancel) & REF_DEAD))
 		ref_mode_percpu(ref);
 	__atomic_fetch_and(&ref->word, ~REF_ATOMIC, __ATOMIC_RELAXED);
-	ref_unlock(ref);
+	ref_unlock(ref, cancel);
 }
 
 void percpu_ref_resurrect(struct percpu_ref *r)
 {
 	struct ref *ref = ref_of(r, "percpu_ref_resurrect");
-	uint64_t old = ref_lock(ref), new;
+	int cancel;
+	uint64_t old = ref_lock(ref, &cancel), new;
 
 	do {
 		if (!(old & REF_DEAD))
@@ -208,13 +268,14 @@ void percpu_ref_resurrect(struct percpu_ref *r)
 					      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
 	if (ref_wants_percpu(new))
 		ref_mode_percpu(ref);
-	ref_unlock(ref);
+	ref_unlock(ref, cancel);
 }
 
 void percpu_ref_reinit(struct percpu_ref *r)
 {
 	struct ref *ref = ref_of(r, "percpu_ref_reinit");
-	uint64_t old = ref_lock(ref), new;
+	int cancel;
+	uint64_t old = ref_lock(ref, &cancel), new;
 
 	if (!(old & REF_REINIT))
 		diag_die("percpu_ref_reinit", r,
@@ -229,7 +290,7 @@ void percpu_ref_reinit(struct percpu_ref *r)
 	__atomic_store_n(&ref->word, new, __ATOMIC_RELEASE);
 	if (ref_wants_percpu(new))
 		ref_mode_percpu(ref);
-	ref_unlock(ref);
+	ref_unlock(ref, cancel);
 }
 
 bool percpu_ref_is_zero(struct percpu_ref *r)

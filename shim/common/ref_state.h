@@ -64,7 +64,20 @@ static inline struct ref *ref_of(struct percpu_ref *r, const char *fn)
 {
 	struct ref *ref = (struct ref *)r;
 
-	diag_check(ref->magic, DIAG_MAGIC_REF, fn, r, "percpu_ref");
+	diag_check(r ? ref->magic : 0, DIAG_MAGIC_REF, fn, r, "percpu_ref");
+	return ref;
+}
+
+/* ref_of() for get_many and put_many: a count the shared word cannot hold
+ * would carry into the state bits, so it is misuse. */
+static inline struct ref *ref_many_of(struct percpu_ref *r, const char *fn,
+				      unsigned long nr)
+{
+	struct ref *ref = ref_of(r, fn);
+
+	if (__builtin_expect(nr > REF_COUNT, 0))
+		diag_die(fn, r, "%lu references: more than a ref can count (%llu)", nr,
+			 (unsigned long long)REF_COUNT);
 	return ref;
 }
 

@@ -16,7 +16,7 @@ struct counter {
 	int64_t *count;  /* &own */
 	int32_t batch;
 	uint32_t magic;
-	uint32_t group;
+	uint32_t group; /* counter_group() */
 	uint32_t reserved;
 	int64_t own;
 };
@@ -33,7 +33,7 @@ static struct counter *counter_of(struct percpu_counter *c, const char *fn)
 {
 	struct counter *ct = (struct counter *)c;
 
-	diag_check(ct->magic, DIAG_MAGIC_COUNTER, fn, c, "percpu_counter");
+	diag_check(c ? ct->magic : 0, DIAG_MAGIC_COUNTER, fn, c, "percpu_counter");
 	return ct;
 }
 
@@ -49,7 +49,9 @@ int percpu_counter_init_many(struct percpu_counter *c, int64_t value, unsigned n
 	for (unsigned i = 0; i < n; i++) {
 		struct counter *ct = (struct counter *)&c[i];
 
-		*ct = (struct counter){ .magic = DIAG_MAGIC_COUNTER, .own = value };
+		*ct = (struct counter){ .magic = DIAG_MAGIC_COUNTER,
+					.group = counter_group(i, n),
+					.own = value };
 		ct->count = &ct->own;
 	}
 	return 0;
@@ -57,13 +59,17 @@ int percpu_counter_init_many(struct percpu_counter *c, int64_t value, unsigned n
 
 void percpu_counter_destroy(struct percpu_counter *c)
 {
-	*counter_of(c, "percpu_counter_destroy") = (struct counter){ 0 };
+	percpu_counter_destroy_many(c, 1);
 }
 
 void percpu_counter_destroy_many(struct percpu_counter *c, unsigned n)
 {
+	const char *fn = n == 1 ? "percpu_counter_destroy" : "percpu_counter_destroy_many";
+
 	for (unsigned i = 0; i < n; i++)
-		*counter_of(&c[i], "percpu_counter_destroy_many") = (struct counter){ 0 };
+		counter_check_group(fn, &c[i], counter_of(&c[i], fn)->group, i, n);
+	for (unsigned i = 0; i < n; i++)
+		*(struct counter *)&c[i] = (struct counter){ 0 };
 }
 
 void percpu_counter_add_batch(struct percpu_counter *c, int64_t amount,

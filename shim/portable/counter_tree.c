@@ -15,7 +15,7 @@ struct tree {
 	long *root;       /* &count */
 	long bias;        /* 0 */
 	uint32_t magic;
-	uint32_t reserved;
+	uint32_t group; /* counter_group() */
 	long count;
 };
 _Static_assert(offsetof(struct tree, root) == offsetof(struct percpu_counter_tree, __root) &&
@@ -31,7 +31,7 @@ static struct tree *tree_of(struct percpu_counter_tree *c, const char *fn)
 {
 	struct tree *t = (struct tree *)c;
 
-	diag_check(t->magic, DIAG_MAGIC_TREE, fn, c, "percpu_counter_tree");
+	diag_check(c ? t->magic : 0, DIAG_MAGIC_TREE, fn, c, "percpu_counter_tree");
 	return t;
 }
 
@@ -49,7 +49,8 @@ int percpu_counter_tree_init_many(struct percpu_counter_tree *c, unsigned n,
 	for (unsigned i = 0; i < n; i++) {
 		struct tree *t = (struct tree *)&c[i];
 
-		*t = (struct tree){ .magic = DIAG_MAGIC_TREE };
+		*t = (struct tree){ .magic = DIAG_MAGIC_TREE,
+				     .group = counter_group(i, n) };
 		t->root = &t->count;
 	}
 	return 0;
@@ -57,13 +58,18 @@ int percpu_counter_tree_init_many(struct percpu_counter_tree *c, unsigned n,
 
 void percpu_counter_tree_destroy(struct percpu_counter_tree *c)
 {
-	*tree_of(c, "percpu_counter_tree_destroy") = (struct tree){ 0 };
+	percpu_counter_tree_destroy_many(c, 1);
 }
 
 void percpu_counter_tree_destroy_many(struct percpu_counter_tree *c, unsigned n)
 {
+	const char *fn = n == 1 ? "percpu_counter_tree_destroy" :
+				  "percpu_counter_tree_destroy_many";
+
 	for (unsigned i = 0; i < n; i++)
-		*tree_of(&c[i], "percpu_counter_tree_destroy_many") = (struct tree){ 0 };
+		counter_check_group(fn, &c[i], tree_of(&c[i], fn)->group, i, n);
+	for (unsigned i = 0; i < n; i++)
+		*(struct tree *)&c[i] = (struct tree){ 0 };
 }
 
 void percpu_counter_tree_add(struct percpu_counter_tree *c, long inc)

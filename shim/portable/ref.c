@@ -24,7 +24,7 @@ void percpu_ref_exit(struct percpu_ref *r)
 
 void percpu_ref_get_many(struct percpu_ref *r, unsigned long nr)
 {
-	ref_shared_get(ref_of(r, "percpu_ref_get_many"), nr);
+	ref_shared_get(ref_many_of(r, "percpu_ref_get_many", nr), nr);
 }
 
 void percpu_ref_get(struct percpu_ref *r)
@@ -44,7 +44,7 @@ bool percpu_ref_tryget_live(struct percpu_ref *r)
 
 void percpu_ref_put_many(struct percpu_ref *r, unsigned long nr)
 {
-	ref_shared_put(ref_of(r, "percpu_ref_put_many"), nr);
+	ref_shared_put(ref_many_of(r, "percpu_ref_put_many", nr), nr);
 }
 
 void percpu_ref_put(struct percpu_ref *r)
