@@ -206,3 +206,15 @@ tests_example_wordfreq_SOURCES = tests/example_wordfreq.c
 tests_example_wordfreq_LDADD = libpcpu-api.la
 shim_tests += tests/examples.sh
 EXTRA_DIST += tests/wrk-service.sh
+
+# Kernel code as a drop-in (issue 14): kernel-style programs compiled
+# against <pcpu/linux.h>, one per family, in every variant.  libvars.so
+# defines static per-CPU variables that tests/linux/percpu declares.
+check_LTLIBRARIES += tests/linux/libvars.la
+tests_linux_libvars_la_SOURCES = tests/linux/vars.c tests/linux/vars.h
+tests_linux_libvars_la_LIBADD = libpcpu-api.la
+tests_linux_libvars_la_LDFLAGS = -rpath $(abs_builddir)/tests/linux -avoid-version \
+	-no-undefined
+tap_tests += tests/linux/percpu
+tests_linux_percpu_SOURCES = tests/linux/percpu.c
+tests_linux_percpu_LDADD = tests/linux/libvars.la $(LDADD)
