@@ -218,3 +218,5 @@ tests_linux_libvars_la_LDFLAGS = -rpath $(abs_builddir)/tests/linux -avoid-versi
 tap_tests += tests/linux/percpu
 tests_linux_percpu_SOURCES = tests/linux/percpu.c
 tests_linux_percpu_LDADD = tests/linux/libvars.la $(LDADD)
+tap_tests += tests/linux/counter
+tests_linux_counter_SOURCES = tests/linux/counter.c
