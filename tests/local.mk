@@ -220,3 +220,5 @@ tests_linux_percpu_SOURCES = tests/linux/percpu.c
 tests_linux_percpu_LDADD = tests/linux/libvars.la $(LDADD)
 tap_tests += tests/linux/counter
 tests_linux_counter_SOURCES = tests/linux/counter.c
+tap_tests += tests/linux/ref
+tests_linux_ref_SOURCES = tests/linux/ref.c
