@@ -222,3 +222,5 @@ tap_tests += tests/linux/counter
 tests_linux_counter_SOURCES = tests/linux/counter.c
 tap_tests += tests/linux/ref
 tests_linux_ref_SOURCES = tests/linux/ref.c
+tap_tests += tests/linux/tree
+tests_linux_tree_SOURCES = tests/linux/tree.c
