@@ -216,10 +216,10 @@ tests_linux_libvars_la_LIBADD = libpcpu-api.la
 tests_linux_libvars_la_LDFLAGS = -rpath $(abs_builddir)/tests/linux -avoid-version \
 	-no-undefined
 tap_tests += tests/linux/percpu
-tests_linux_percpu_SOURCES = tests/linux/percpu.c
+tests_linux_percpu_SOURCES = tests/linux/percpu.c tests/linux/pin.h
 tests_linux_percpu_LDADD = tests/linux/libvars.la $(LDADD)
 tap_tests += tests/linux/counter
-tests_linux_counter_SOURCES = tests/linux/counter.c
+tests_linux_counter_SOURCES = tests/linux/counter.c tests/linux/pin.h
 tap_tests += tests/linux/ref
 tests_linux_ref_SOURCES = tests/linux/ref.c
 tap_tests += tests/linux/tree

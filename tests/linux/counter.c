@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../tap.h"
+#include "pin.h"
 
 /* ---- the "filesystem", as it would read in the kernel */
 
@@ -39,16 +40,6 @@ static void fs_take(struct fs_info *fs, int64_t nr)
 }
 
 /* ---- the tests */
-
-static void pin_here(void)
-{
-	cpu_set_t set;
-	int cpu = sched_getcpu();
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu < 0 ? 0 : cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
 
 static void *fs_taker(void *arg)
 {
