@@ -130,8 +130,9 @@ typedef unsigned int gfp_t;
 #define alloc_percpu(type) alloc_percpu_gfp(type, GFP_KERNEL)
 #define free_percpu(p) pcpu_free((void *)(p))
 
-#define num_possible_cpus() pcpu_nr_cpus()
-#define nr_cpu_ids pcpu_nr_cpus()
+/* unsigned int, as in the kernel. */
+#define num_possible_cpus() ((unsigned int)pcpu_nr_cpus())
+#define nr_cpu_ids ((unsigned int)pcpu_nr_cpus())
 #define num_online_cpus() ((unsigned int)sysconf(_SC_NPROCESSORS_ONLN))
 #define for_each_possible_cpu(cpu) for ((cpu) = 0; (cpu) < pcpu_nr_cpus(); (cpu)++)
 #define for_each_online_cpu(cpu) for_each_possible_cpu(cpu)

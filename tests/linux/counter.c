@@ -141,7 +141,14 @@ static void test_local_and_sync(void)
 
 static void test_initialized_and_limited(void)
 {
-	struct percpu_counter c;
+	struct percpu_counter c, many[3];
+
+	is(percpu_counter_init_many(many, 4, GFP_KERNEL, 3), 0,
+	   "percpu_counter_init_many with gfp");
+	percpu_counter_add(&many[2], 1);
+	ok(percpu_counter_initialized(&many[1]) && percpu_counter_sum(&many[2]) == 5,
+	   "init_many counters count from the value");
+	percpu_counter_destroy_many(many, 3);
 
 	memset(&c, 0, sizeof(c));
 	ok(!percpu_counter_initialized(&c), "a zeroed counter is not initialized");

@@ -25,6 +25,8 @@ DEFINE_PER_CPU(int, v32) = 3;
 DEFINE_PER_CPU_ALIGNED(uint64_t, v64);
 DEFINE_PER_CPU_READ_MOSTLY(void *, vptr);
 DECLARE_PER_CPU(int, v32);
+DECLARE_PER_CPU_ALIGNED(uint64_t, v64);
+DECLARE_PER_CPU_READ_MOSTLY(void *, vptr);
 
 /* In this module's constructor: the earliest this module can use them. */
 static int64_t exe_ctor_read;
@@ -115,6 +117,10 @@ static void test_static(void)
 		ok(per_cpu_ptr(&v32, cpu) != &v32, "per_cpu_ptr(&var, %d) is a copy, not the template", cpu);
 	}
 	is(n, nr_cpu_ids, "nr_cpu_ids copies");
+	n = 0;
+	for_each_online_cpu(cpu)
+		n++;
+	is(n, nr_cpu_ids, "for_each_online_cpu() visits every copy");
 	is(inits, nr_cpu_ids, "every copy of DEFINE_PER_CPU(int, v32) = 3 starts at 3");
 	is(num_possible_cpus(), pcpu_nr_cpus(), "num_possible_cpus() is the number of copies");
 	ok(num_online_cpus() >= 1 && num_online_cpus() <= (unsigned)nr_cpu_ids,
@@ -133,6 +139,24 @@ static void test_static(void)
 	is(v32, 3, "the template is never written");
 	for_each_possible_cpu(cpu)
 		per_cpu(v32, cpu) = 3;
+}
+
+static void test_alloc(void)
+{
+	char *a = __alloc_percpu(100, 64);
+	short *b = __alloc_percpu_gfp(sizeof(short), __alignof__(short), GFP_ATOMIC);
+	int zero = 1, cpu;
+
+	ok(a && b, "__alloc_percpu and __alloc_percpu_gfp allocate");
+	for_each_possible_cpu(cpu) {
+		zero &= per_cpu_ptr(a, cpu)[99] == 0 && *per_cpu_ptr(b, cpu) == 0;
+		zero &= ((uintptr_t)per_cpu_ptr(a, cpu) & 63) == 0;
+	}
+	ok(zero, "their copies are zeroed and aligned as asked");
+	this_cpu_write(b[0], 9);
+	is(this_cpu_read(b[0]), 9, "this_cpu on __alloc_percpu_gfp memory");
+	free_percpu(a);
+	free_percpu(b);
 }
 
 static void test_cross_module(void)
@@ -228,6 +252,7 @@ int main(void)
 	tap_start();
 	test_static();
 	test_cross_module();
+	test_alloc();
 	test_pinned();
 	pin_here();
 	test_widths();
