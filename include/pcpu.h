@@ -145,6 +145,43 @@ PCPU_API int64_t pcpu_this_add_return(int64_t *p, int64_t v);
 PCPU_API int64_t pcpu_sum(int64_t *p);
 
 /*
+ * The copy of the per-CPU object (or field) p that pcpu_this_add() would
+ * update if called now: the caller's "unit".  What a unit is depends on the
+ * implementation (pcpu_runtime() names it):
+ *   - rseq and atomic modes: the index the thread's rseq area gives, which
+ *     is a concurrency slot (mm_cid: unique among the threads running at one
+ *     moment, not a CPU number) where the kernel provides one, else the CPU
+ *     number; without an rseq area, the CPU number;
+ *   - local mode: the slot the thread owns (claimed now if it has none), or
+ *     the shared slot when every other slot is taken;
+ *   - portable library: the CPU number, folded into [0, pcpu_nr_cpus()).
+ * So pcpu_ptr(p, n) is "unit n", a CPU only where units are CPUs.  The
+ * answer may be stale as soon as it is returned (a migration, a new
+ * concurrency slot): another thread may then update the same copy, so
+ * updates through the pointer must be atomic.  Like pcpu_ptr(), it does not
+ * check that p is a per-CPU pointer.
+ */
+PCPU_API void *pcpu_this_ptr(void *p);
+
+/*
+ * Static per-CPU variables, which pcpu/linux.h's DEFINE_PER_CPU defines:
+ * each is a template in its module's "pcpu_static" section, and every
+ * module that includes pcpu/linux.h registers that section from a
+ * constructor with pcpu_static_register(start, end): 0, or -EINVAL (start
+ * NULL, end before start, a section larger than PCPU_ALLOC_MAX), -ENOSPC
+ * (more than 64 modules).  Registering a section again, or an empty one,
+ * does nothing.
+ *
+ * pcpu_static_ptr(p) returns the per-CPU pointer that stands for p if p
+ * lies in a registered section, else p unchanged (one range check for
+ * pcpu_alloc() pointers).  The first translation into a module makes its
+ * copies, each initialised from the templates; templates are never updated
+ * afterwards.  Variables may ask for an alignment of up to 64 bytes.
+ */
+PCPU_API int pcpu_static_register(void *start, void *end);
+PCPU_API void *pcpu_static_ptr(void *p);
+
+/*
  * Allocation statistics.  Fields may be appended in later versions; callers
  * pass sizeof(struct pcpu_stats) as they know it and get that many bytes.
  * "Bytes per CPU" count one copy of each object.
@@ -260,6 +297,14 @@ PCPU_API int64_t percpu_counter_sum_positive(struct percpu_counter *c);
  * assumes the updates used at most the default batch.
  */
 PCPU_API int percpu_counter_compare(struct percpu_counter *c, int64_t rhs);
+/*
+ * The same for a counter whose adds used batches up to batch (the kernel's
+ * __percpu_counter_compare()): the fast read decides only when it is
+ * further than batch * pcpu_nr_cpus() from rhs.  A batch of 0 or less
+ * (every add folded) lets the read decide whenever it differs from rhs.
+ */
+PCPU_API int percpu_counter_compare_batch(struct percpu_counter *c, int64_t rhs,
+					  int32_t batch);
 
 /*
  * Add amount only if the exact result stays <= limit (amount > 0) or
@@ -269,8 +314,15 @@ PCPU_API int percpu_counter_compare(struct percpu_counter *c, int64_t rhs);
 PCPU_API bool percpu_counter_limited_add(struct percpu_counter *c, int64_t limit,
 					 int64_t amount);
 
-/* Set the exact value.  Adds racing with set may be lost. */
+/* Set the exact value: read() and sum() then return value, as the per-CPU
+ * deltas are emptied.  Adds racing with set may be lost, or leave part of
+ * their copy's old delta behind. */
 PCPU_API void percpu_counter_set(struct percpu_counter *c, int64_t value);
+
+/* Whether c is initialised: false for a zeroed struct and after destroy
+ * (the kernel's percpu_counter_initialized()); c must be one of those or an
+ * initialised counter. */
+PCPU_API bool percpu_counter_initialized(struct percpu_counter *c);
 
 /* ------------------------------------------------------------------------
  * percpu_counter_tree: hierarchical per-CPU counters.
@@ -340,8 +392,8 @@ percpu_counter_tree_precise_sum_positive(struct percpu_counter_tree *c);
 PCPU_API void percpu_counter_tree_set(struct percpu_counter_tree *c, long v);
 
 /*
- * Add this counter's accuracy range to *under and *over (so the ranges of
- * several counters accumulate): the exact value is at most
+ * Store this counter's accuracy range in *under and *over (either may be
+ * NULL), as the kernel's does: the exact value is at most
  * approximate + under and at least approximate - over.
  */
 PCPU_API void
@@ -417,7 +469,8 @@ struct percpu_ref {
 };
 
 enum {
-	/* start in shared-count mode; percpu_ref_switch_to_percpu() leaves it */
+	/* start in shared-count mode; percpu_ref_switch_to_percpu() leaves it
+	 * (implies ALLOW_REINIT, as in the kernel) */
 	PERCPU_REF_INIT_ATOMIC = 1u << 0,
 	/* start dying, holding only the initial reference (implies
 	 * INIT_ATOMIC and ALLOW_REINIT); percpu_ref_resurrect() makes it live */
@@ -442,6 +495,8 @@ PCPU_API void percpu_ref_get(struct percpu_ref *ref);
 PCPU_API void percpu_ref_get_many(struct percpu_ref *ref, unsigned long nr);
 /* Take a reference unless the count is zero. */
 PCPU_API bool percpu_ref_tryget(struct percpu_ref *ref);
+/* Take nr references unless the count is zero (nr 0: true if it is not). */
+PCPU_API bool percpu_ref_tryget_many(struct percpu_ref *ref, unsigned long nr);
 /* Take a reference unless the ref is dying (killed). */
 PCPU_API bool percpu_ref_tryget_live(struct percpu_ref *ref);
 /* Drop one (put) or nr (put_many) references; the put that takes a killed
@@ -460,12 +515,17 @@ PCPU_API void percpu_ref_kill_and_confirm(struct percpu_ref *ref,
 /* Switch to the shared count and return when the switch is complete; the
  * ref stays in shared mode until percpu_ref_switch_to_percpu(). */
 PCPU_API void percpu_ref_switch_to_atomic_sync(struct percpu_ref *ref);
+/* The kernel's asynchronous switch: the same, then confirm (if not NULL)
+ * is called once the switch is complete, before this returns. */
+PCPU_API void percpu_ref_switch_to_atomic(struct percpu_ref *ref,
+					  percpu_ref_func_t *confirm);
 /* Back to per-CPU counting (deferred until resurrect if the ref is
  * dying). */
 PCPU_API void percpu_ref_switch_to_percpu(struct percpu_ref *ref);
-/* Make a dying ref, not yet released, live again, taking its initial
- * reference back if kill dropped it.  Aborts if the ref is not dying or is
- * already released (that is what percpu_ref_reinit() is for). */
+/* Make a dying ref live again, taking its initial reference back if kill
+ * dropped it.  As in the kernel, the ref may have been released already
+ * (its count reached zero) as long as it was not exited.  Aborts if the
+ * ref is not dying. */
 PCPU_API void percpu_ref_resurrect(struct percpu_ref *ref);
 /* Make a released ref (count zero) live again with its initial reference;
  * needs PERCPU_REF_ALLOW_REINIT or INIT_DEAD.  Aborts otherwise, or if the

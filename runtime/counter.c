@@ -176,10 +176,23 @@ void percpu_counter_set(struct percpu_counter *c, int64_t value)
 {
 	struct counter *ct = counter_of(c, "percpu_counter_set");
 
-	/* The deltas cannot be cleared from here (they belong to their CPUs'
-	 * primitives), so the count absorbs them instead. */
-	__atomic_store_n(ct->count, (int64_t)((uint64_t)value - deltas_sum(ct)),
-			 __ATOMIC_RELAXED);
+	/*
+	 * As the kernel does: empty every delta, then store the count, so
+	 * read() gives value too.  An exchange, not a store, so that an
+	 * atomic-mode add racing with it lands before (and is dropped) or
+	 * after (and counts); an rseq or local-mode add is not atomic against
+	 * it and may bring its copy's old delta back ("adds racing with set
+	 * may be lost").
+	 */
+	for (int cpu = 0; cpu < cpu_nr_units; cpu++)
+		__atomic_exchange_n((int64_t *)arena_ptr(ct->deltas, cpu), 0,
+				    __ATOMIC_RELAXED);
+	__atomic_store_n(ct->count, value, __ATOMIC_RELAXED);
+}
+
+bool percpu_counter_initialized(struct percpu_counter *c)
+{
+	return ((struct counter *)c)->magic == DIAG_MAGIC_COUNTER;
 }
 
 /*

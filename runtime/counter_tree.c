@@ -211,9 +211,9 @@ void percpu_counter_tree_approximate_accuracy_range(struct percpu_counter_tree *
 {
 	struct tree *t = tree_of(c, "percpu_counter_tree_approximate_accuracy_range");
 
-	/* The root never exceeds the precise sum: over is 0 (tree_shape).
-	 * Ranges accumulate, saturating rather than wrapping. */
-	(void)over;
-	if (under && __builtin_add_overflow(*under, under_of_shift[t->batch_shift], under))
-		*under = ~0UL;
+	/* The root never exceeds the precise sum: over is 0 (tree_shape). */
+	if (under)
+		*under = under_of_shift[t->batch_shift];
+	if (over)
+		*over = 0;
 }

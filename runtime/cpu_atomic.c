@@ -55,6 +55,11 @@ static inline void *cpu_atomic_unit(void *p)
 	return arena_ptr(p, (int)cpu);
 }
 
+void *cpu_atomic_this(void *p)
+{
+	return cpu_atomic_unit(p);
+}
+
 void cpu_atomic_add(int64_t *p, int64_t v)
 {
 	__atomic_fetch_add((int64_t *)cpu_atomic_unit(p), v, __ATOMIC_RELAXED);

@@ -55,6 +55,9 @@ int64_t cpu_atomic_add_return(int64_t *p, int64_t v);
 uint32_t cpu_atomic_add_return32(uint32_t *p, uint32_t v);
 int64_t cpu_atomic_add_take(int64_t *p, int64_t v, uint64_t bm1);
 bool cpu_atomic_gated_add(int64_t *p, int64_t v, const int *gate);
+/* The unit of p that the calling thread's atomic-mode updates (and rseq's
+ * fold paths) go to now. */
+void *cpu_atomic_this(void *p);
 
 /*
  * The add-take of every mode (cpu_this_add_take64() in cpu.h): whether n

@@ -304,6 +304,13 @@ REF_FAST bool percpu_ref_tryget(struct percpu_ref *r)
 	return ref_tryget(ref_of(r, "percpu_ref_tryget"), 0);
 }
 
+bool percpu_ref_tryget_many(struct percpu_ref *r, unsigned long nr)
+{
+	struct ref *ref = ref_of(r, "percpu_ref_tryget_many");
+
+	return ref_pcpu_add(ref, (int64_t)nr) || ref_shared_tryget_many(ref, 0, nr);
+}
+
 REF_FAST bool percpu_ref_tryget_live(struct percpu_ref *r)
 {
 	return ref_tryget(ref_of(r, "percpu_ref_tryget_live"), REF_DEAD);

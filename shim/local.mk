@@ -20,7 +20,8 @@ libcommon_la_SOURCES = \
 	shim/common/cpus.c shim/common/cpus.h \
 	shim/common/diag.c shim/common/diag.h \
 	shim/common/memory_ops.c shim/common/memory_ops.h \
-	shim/common/ref_state.c shim/common/ref_state.h
+	shim/common/ref_state.c shim/common/ref_state.h \
+	shim/common/static_vars.c
 libcommon_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 libcommon_la_CPPFLAGS = $(LIB_CPPFLAGS)
 

@@ -279,3 +279,21 @@ tests_inline_nopie_SOURCES = $(tests_inline_SOURCES)
 tests_inline_nopie_CFLAGS = $(AM_CFLAGS) -fno-pie
 tests_inline_nopie_LDADD = $(tests_inline_LDADD)
 tests_inline_nopie_LDFLAGS = $(tests_inline_LDFLAGS) -no-pie
+
+# Kernel code as a drop-in (issue 14): kernel-style programs compiled
+# against <pcpu/linux.h>, one per family, in every variant.  libvars.so
+# defines static per-CPU variables that tests/linux/percpu declares.
+check_LTLIBRARIES += tests/linux/libvars.la
+tests_linux_libvars_la_SOURCES = tests/linux/vars.c tests/linux/vars.h
+tests_linux_libvars_la_LIBADD = libpcpu-api.la
+tests_linux_libvars_la_LDFLAGS = -rpath $(abs_builddir)/tests/linux -avoid-version \
+	-no-undefined
+tap_tests += tests/linux/percpu
+tests_linux_percpu_SOURCES = tests/linux/percpu.c tests/linux/pin.h
+tests_linux_percpu_LDADD = tests/linux/libvars.la $(LDADD)
+tap_tests += tests/linux/counter
+tests_linux_counter_SOURCES = tests/linux/counter.c tests/linux/pin.h
+tap_tests += tests/linux/ref
+tests_linux_ref_SOURCES = tests/linux/ref.c
+tap_tests += tests/linux/tree
+tests_linux_tree_SOURCES = tests/linux/tree.c

@@ -84,14 +84,6 @@ static void resurrect_live(void *arg)
 	percpu_ref_resurrect(&ref);
 }
 
-static void resurrect_released(void *arg)
-{
-	(void)arg;
-	percpu_ref_init(&ref, NULL, PERCPU_REF_ALLOW_REINIT);
-	percpu_ref_kill(&ref);
-	percpu_ref_resurrect(&ref);
-}
-
 static void reinit_not_allowed(void *arg)
 {
 	(void)arg;
@@ -227,9 +219,6 @@ int main(void)
 		   "exit of a killed ref still held aborts");
 	tap_aborts(resurrect_live, NULL, msg("percpu_ref_resurrect", "ref is not dying"),
 		   "resurrect of a live ref aborts");
-	tap_aborts(resurrect_released, NULL,
-		   msg("percpu_ref_resurrect", "ref is already released"),
-		   "resurrect of a released ref aborts");
 	tap_aborts(reinit_not_allowed, NULL,
 		   msg("percpu_ref_reinit",
 		       "ref was not initialised with PERCPU_REF_ALLOW_REINIT"),

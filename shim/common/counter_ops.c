@@ -67,9 +67,10 @@ int64_t percpu_counter_sum_positive(struct percpu_counter *c)
  * and from the ends of the int64_t range: next to an end, the exact value
  * may have wrapped to the other one (after set(INT64_MIN), say).
  */
-int percpu_counter_compare(struct percpu_counter *c, int64_t rhs)
+int percpu_counter_compare_batch(struct percpu_counter *c, int64_t rhs,
+				 int32_t batch)
 {
-	__int128 slack = (__int128)default_batch() * pcpu_nr_cpus();
+	__int128 slack = (__int128)(batch > 0 ? batch : 0) * pcpu_nr_cpus();
 	__int128 read = percpu_counter_read(c), d = read - rhs;
 
 	if ((d > slack || d < -slack) && read - slack >= INT64_MIN &&
@@ -77,4 +78,9 @@ int percpu_counter_compare(struct percpu_counter *c, int64_t rhs)
 		return d > 0 ? 1 : -1;
 	int64_t sum = percpu_counter_sum(c);
 	return (sum > rhs) - (sum < rhs);
+}
+
+int percpu_counter_compare(struct percpu_counter *c, int64_t rhs)
+{
+	return percpu_counter_compare_batch(c, rhs, default_batch());
 }

@@ -116,8 +116,9 @@ int ref_state_init(struct ref *ref, percpu_ref_func_t *release, unsigned flags,
 	if (flags &
 	    ~(PERCPU_REF_INIT_ATOMIC | PERCPU_REF_INIT_DEAD | PERCPU_REF_ALLOW_REINIT))
 		return -EINVAL;
+	/* As in the kernel, a ref made atomic may be reinitialised. */
 	if (flags & PERCPU_REF_INIT_ATOMIC)
-		word |= REF_ATOMIC;
+		word |= REF_ATOMIC | REF_REINIT;
 	if (flags & PERCPU_REF_INIT_DEAD)
 		word |= REF_DEAD | REF_REINIT;
 	if (flags & PERCPU_REF_ALLOW_REINIT)
@@ -155,14 +156,14 @@ void ref_shared_get(struct ref *ref, unsigned long nr)
 			 "reference taken on a released ref");
 }
 
-bool ref_shared_tryget(struct ref *ref, uint64_t refuse)
+bool ref_shared_tryget_many(struct ref *ref, uint64_t refuse, unsigned long nr)
 {
 	uint64_t old = __atomic_load_n(&ref->word, __ATOMIC_RELAXED);
 
 	do {
 		if ((old & refuse) || !(old & REF_COUNT))
 			return false;
-	} while (!__atomic_compare_exchange_n(&ref->word, &old, old + 1, true,
+	} while (!__atomic_compare_exchange_n(&ref->word, &old, old + nr, true,
 					      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
 	return true;
 }
@@ -228,15 +229,32 @@ void percpu_ref_kill(struct percpu_ref *r)
 	percpu_ref_kill_and_confirm(r, NULL);
 }
 
-void percpu_ref_switch_to_atomic_sync(struct percpu_ref *r)
+static void ref_switch_to_atomic(struct percpu_ref *r, const char *fn)
 {
-	struct ref *ref = ref_of(r, "percpu_ref_switch_to_atomic_sync");
+	struct ref *ref = ref_of(r, fn);
 	int cancel;
 
 	ref_lock(ref, &cancel);
 	__atomic_fetch_or(&ref->word, REF_ATOMIC, __ATOMIC_RELAXED);
-	ref_mode_shared(ref, "percpu_ref_switch_to_atomic_sync");
+	ref_mode_shared(ref, fn);
 	ref_unlock(ref, cancel);
+}
+
+void percpu_ref_switch_to_atomic_sync(struct percpu_ref *r)
+{
+	ref_switch_to_atomic(r, "percpu_ref_switch_to_atomic_sync");
+}
+
+/*
+ * The kernel's asynchronous form may return before the switch completes
+ * and confirm later from RCU; completing it here, then confirming before
+ * returning, is one of the orders it allows and needs no thread.
+ */
+void percpu_ref_switch_to_atomic(struct percpu_ref *r, percpu_ref_func_t *confirm)
+{
+	ref_switch_to_atomic(r, "percpu_ref_switch_to_atomic");
+	if (confirm)
+		confirm(r);
 }
 
 void percpu_ref_switch_to_percpu(struct percpu_ref *r)
@@ -257,12 +275,14 @@ void percpu_ref_resurrect(struct percpu_ref *r)
 	int cancel;
 	uint64_t old = ref_lock(ref, &cancel), new;
 
+	/*
+	 * A released ref (count zero) may be resurrected too, as in the
+	 * kernel: release ran, but the ref was not exited, so its copies are
+	 * still there (blk-mq's unfreeze does this on every cycle).
+	 */
 	do {
 		if (!(old & REF_DEAD))
 			diag_die("percpu_ref_resurrect", r, "ref is not dying");
-		if (!(old & REF_COUNT))
-			diag_die("percpu_ref_resurrect", r,
-				 "ref is already released (use percpu_ref_reinit)");
 		new = ((old | REF_INITIAL) & ~REF_DEAD) + !(old & REF_INITIAL);
 	} while (!__atomic_compare_exchange_n(&ref->word, &old, new, true,
 					      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));

@@ -107,8 +107,13 @@ void ref_state_exit(struct ref *ref, int64_t count);
 
 /* The shared-count paths, used whenever the per-CPU gate is closed. */
 void ref_shared_get(struct ref *ref, unsigned long nr);
-/* Increment unless the word has a bit of refuse or a zero count. */
-bool ref_shared_tryget(struct ref *ref, uint64_t refuse);
+/* Add nr unless the word has a bit of refuse or a zero count. */
+bool ref_shared_tryget_many(struct ref *ref, uint64_t refuse, unsigned long nr);
+
+static inline bool ref_shared_tryget(struct ref *ref, uint64_t refuse)
+{
+	return ref_shared_tryget_many(ref, refuse, 1);
+}
 /* May run release, which may free the ref: touch nothing after it. */
 void ref_shared_put(struct ref *ref, unsigned long nr);
 

@@ -98,6 +98,11 @@ void percpu_counter_set(struct percpu_counter *c, int64_t value)
 			 __ATOMIC_RELAXED);
 }
 
+bool percpu_counter_initialized(struct percpu_counter *c)
+{
+	return ((struct counter *)c)->magic == DIAG_MAGIC_COUNTER;
+}
+
 bool percpu_counter_limited_add(struct percpu_counter *c, int64_t limit,
 				int64_t amount)
 {

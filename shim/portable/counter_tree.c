@@ -109,8 +109,10 @@ void percpu_counter_tree_approximate_accuracy_range(struct percpu_counter_tree *
 						    unsigned long *under,
 						    unsigned long *over)
 {
-	/* Exact: the range this counter adds is empty. */
+	/* Exact: the range is empty. */
 	tree_of(c, "percpu_counter_tree_approximate_accuracy_range");
-	(void)under;
-	(void)over;
+	if (under)
+		*under = 0;
+	if (over)
+		*over = 0;
 }

@@ -179,6 +179,11 @@ int64_t pcpu_this_add_return(int64_t *p, int64_t v)
 			 (uint64_t)v);
 }
 
+void *pcpu_this_ptr(void *p)
+{
+	return pcpu_ptr(p, portable_this_cpu());
+}
+
 int64_t pcpu_sum(int64_t *p)
 {
 	uint64_t sum = 0;

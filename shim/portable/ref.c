@@ -37,6 +37,11 @@ bool percpu_ref_tryget(struct percpu_ref *r)
 	return ref_shared_tryget(ref_of(r, "percpu_ref_tryget"), 0);
 }
 
+bool percpu_ref_tryget_many(struct percpu_ref *r, unsigned long nr)
+{
+	return ref_shared_tryget_many(ref_of(r, "percpu_ref_tryget_many"), 0, nr);
+}
+
 bool percpu_ref_tryget_live(struct percpu_ref *r)
 {
 	return ref_shared_tryget(ref_of(r, "percpu_ref_tryget_live"), REF_DEAD);

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A shared library defining static per-CPU variables, and using one from
+ * its constructor: the earliest a module can.
+ */
+#include "vars.h"
+
+DEFINE_PER_CPU(int64_t, lib_events) = LIB_EVENTS_INIT;
+DEFINE_PER_CPU_SHARED_ALIGNED(unsigned int, lib_hits);
+
+int64_t lib_ctor_read;
+
+__attribute__((constructor)) static void lib_start(void)
+{
+	this_cpu_inc(lib_events);
+	lib_ctor_read = this_cpu_read(lib_events);
+}
+
+int64_t lib_events_sum(void)
+{
+	int64_t sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(lib_events, cpu);
+	return sum;
+}
+
+int64_t *lib_events_ptr(int cpu)
+{
+	return per_cpu_ptr(&lib_events, cpu);
+}
+
+unsigned int lib_hits_sum(void)
+{
+	unsigned int sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(lib_hits, cpu);
+	return sum;
+}
+
+void lib_hit(void)
+{
+	__this_cpu_inc(lib_hits);
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Static per-CPU variables of tests/linux/libvars.so, a shared library,
+ * used from the test program through DECLARE_PER_CPU as kernel code would
+ * use another object's.
+ */
+#ifndef PCPU_TESTS_LINUX_VARS_H
+#define PCPU_TESTS_LINUX_VARS_H
+
+#include <pcpu/linux.h>
+
+#define LIB_EVENTS_INIT 7
+
+DECLARE_PER_CPU(int64_t, lib_events);
+DECLARE_PER_CPU_SHARED_ALIGNED(unsigned int, lib_hits);
+
+/* The library's own view, from its side of the boundary. */
+int64_t lib_events_sum(void);
+int64_t *lib_events_ptr(int cpu);
+unsigned int lib_hits_sum(void);
+void lib_hit(void);
+/* this_cpu_read(lib_events) in the library's constructor, after its add. */
+extern int64_t lib_ctor_read;
+
+#endif
