@@ -71,6 +71,7 @@ static void hot_calls(void)
 	struct percpu_counter_tree t;
 	struct percpu_ref r;
 	unsigned long before, adds, reads, refs;
+	bool mine = true;
 
 	if (!p || percpu_counter_init(&c, 0) || percpu_counter_tree_init(&t, 32) ||
 	    percpu_ref_init(&r, NULL, 0))
@@ -85,6 +86,7 @@ static void hot_calls(void)
 		pcpu_this_add(p, 1);
 		percpu_counter_inc(&c);
 		percpu_counter_tree_add(&t, 1);
+		mine &= pcpu_this_ptr(p) != NULL;
 	}
 	adds = inline_calls - before;
 	before = inline_calls;
@@ -101,9 +103,10 @@ static void hot_calls(void)
 	refs = inline_calls - before;
 
 	if (add_inline())
-		is(adds, 0, "%d this-CPU, counter and tree adds made no call", N);
+		is(adds, 0, "%d this-CPU, counter and tree adds and this_ptr made no call", N);
 	else
-		is(adds, 3 * N, "without an inline path every add is a call");
+		is(adds, 4 * N, "without an inline path every add and this_ptr is a call");
+	ok(mine, "pcpu_this_ptr() named a copy every time");
 	/* Both libraries keep the counts where the inline reads find them. */
 	is(reads, 0, "%d counter reads and approximate sums made no call", N);
 	if (ref_inline())

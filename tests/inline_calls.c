@@ -32,6 +32,7 @@ unsigned long inline_calls;
 
 FORWARD_VOID(pcpu_this_add, (int64_t *p, int64_t v), (p, v))
 FORWARD(int64_t, pcpu_this_add_return, (int64_t *p, int64_t v), (p, v))
+FORWARD(void *, pcpu_this_ptr, (void *p), (p))
 FORWARD_VOID(percpu_counter_add, (struct percpu_counter *c, int64_t v), (c, v))
 FORWARD_VOID(percpu_counter_add_batch,
 	(struct percpu_counter *c, int64_t v, int32_t batch), (c, v, batch))

@@ -32,6 +32,7 @@ extern "C" {
 #define PCPU_CALL(ret, name, args) PCPU_API ret pcpu_call_##name args __asm__(#name)
 PCPU_CALL(void, pcpu_this_add, (int64_t *, int64_t));
 PCPU_CALL(int64_t, pcpu_this_add_return, (int64_t *, int64_t));
+PCPU_CALL(void *, pcpu_this_ptr, (void *));
 PCPU_CALL(void, percpu_counter_add_batch, (struct percpu_counter *, int64_t, int32_t));
 PCPU_CALL(void, percpu_counter_add, (struct percpu_counter *, int64_t));
 PCPU_CALL(int64_t, percpu_counter_read, (struct percpu_counter *));
@@ -55,6 +56,13 @@ PCPU_INLINE int64_t pcpu_this_add_return(int64_t *p, int64_t v)
 	if (PCPU_ABI_UNLIKELY(pcpu_abi_this_add_return64(p, v, &r)))
 		return pcpu_call_pcpu_this_add_return(p, v);
 	return r;
+}
+
+PCPU_INLINE void *pcpu_this_ptr(void *p)
+{
+	void *u = pcpu_abi_this_ptr(p);
+
+	return PCPU_ABI_LIKELY(u != 0) ? u : pcpu_call_pcpu_this_ptr(p);
 }
 
 /* ---- percpu_counter ---- */
