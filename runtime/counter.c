@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "abi.h"
 #include "arena.h"
 #include "counter_rules.h"
 #include "counter_slots.h"
@@ -38,15 +39,10 @@ struct counter {
 	uint32_t magic;
 	uint32_t group; /* counter_group() */
 };
-#define COUNTER_AT(field, api)                                                 \
-	_Static_assert(offsetof(struct counter, field) ==                      \
-			   offsetof(struct percpu_counter, api),               \
-		       "struct counter: " #field " is not where pcpu.h has it")
-COUNTER_AT(deltas, __pcpu);
-COUNTER_AT(count, __count);
-COUNTER_AT(batch, __batch);
-COUNTER_AT(magic, __magic);
-COUNTER_AT(group, __group);
+ABI_FIELD_AT(struct counter, deltas, struct percpu_counter, __pcpu);
+ABI_FIELD_AT(struct counter, count, struct percpu_counter, __count);
+ABI_FIELD_AT(struct counter, batch, struct percpu_counter, __batch);
+ABI_FIELD_AT(struct counter, magic, struct percpu_counter, __magic);
 _Static_assert(sizeof(struct counter) <= sizeof(struct percpu_counter),
 	       "struct counter outgrew the ABI");
 

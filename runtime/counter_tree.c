@@ -21,6 +21,7 @@
 #include <sched.h>
 #include <stddef.h>
 
+#include "abi.h"
 #include "arena.h"
 #include "counter_slots.h"
 #include "cpu.h"
@@ -46,15 +47,11 @@ struct tree {
 	char *items; /* position k at items + k * stride */
 	size_t stride;
 };
-#define TREE_AT(field, api)                                                    \
-	_Static_assert(offsetof(struct tree, field) ==                         \
-			   offsetof(struct percpu_counter_tree, api),          \
-		       "struct tree: " #field " is not where pcpu.h has it")
-TREE_AT(level0, __pcpu);
-TREE_AT(root, __root);
-TREE_AT(bias, __bias);
-TREE_AT(magic, __magic);
-TREE_AT(leaf_shift, __leaf_shift);
+ABI_FIELD_AT(struct tree, level0, struct percpu_counter_tree, __pcpu);
+ABI_FIELD_AT(struct tree, root, struct percpu_counter_tree, __root);
+ABI_FIELD_AT(struct tree, bias, struct percpu_counter_tree, __bias);
+ABI_FIELD_AT(struct tree, magic, struct percpu_counter_tree, __magic);
+ABI_FIELD_AT(struct tree, leaf_shift, struct percpu_counter_tree, __leaf_shift);
 _Static_assert(sizeof(struct tree) <= sizeof(struct percpu_counter_tree),
 	       "struct tree outgrew the ABI");
 

@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi.h"
 #include "diag.h"
 
 #define REF_DEAD    (1ull << 63)
@@ -51,10 +52,9 @@ struct ref {
 	uint64_t word; /* state bits | shared count */
 	percpu_ref_func_t *release;
 };
-_Static_assert(offsetof(struct ref, pcpu) == offsetof(struct percpu_ref, __pcpu) &&
-		   offsetof(struct ref, shared) == offsetof(struct percpu_ref, __shared) &&
-		   offsetof(struct ref, magic) == offsetof(struct percpu_ref, __magic),
-	       "struct ref is not laid out as pcpu.h says");
+ABI_FIELD_AT(struct ref, pcpu, struct percpu_ref, __pcpu);
+ABI_FIELD_AT(struct ref, shared, struct percpu_ref, __shared);
+ABI_FIELD_AT(struct ref, magic, struct percpu_ref, __magic);
 _Static_assert(sizeof(struct ref) <= sizeof(struct percpu_ref),
 	       "struct ref outgrew the ABI");
 _Static_assert(_Alignof(struct ref) <= _Alignof(struct percpu_ref),

@@ -8,6 +8,7 @@
 #include <pcpu.h>
 #include <stddef.h>
 
+#include "abi.h"
 #include "counter_rules.h"
 #include "diag.h"
 
@@ -20,12 +21,11 @@ struct counter {
 	uint32_t reserved;
 	int64_t own;
 };
-_Static_assert(offsetof(struct counter, count) == offsetof(struct percpu_counter, __count) &&
-		   offsetof(struct counter, magic) ==
-		       offsetof(struct percpu_counter, __magic) &&
-		   offsetof(struct counter, own) ==
-		       offsetof(struct percpu_counter, __private),
-	       "struct counter is not laid out as pcpu.h says");
+/* ->batch stays 0: every inline add calls. */
+ABI_FIELD_AT(struct counter, count, struct percpu_counter, __count);
+ABI_FIELD_AT(struct counter, batch, struct percpu_counter, __batch);
+ABI_FIELD_AT(struct counter, magic, struct percpu_counter, __magic);
+ABI_FIELD_AT(struct counter, own, struct percpu_counter, __private);
 _Static_assert(sizeof(struct counter) <= sizeof(struct percpu_counter),
 	       "struct counter outgrew the ABI");
 

@@ -7,6 +7,7 @@
 #include <pcpu.h>
 #include <stddef.h>
 
+#include "abi.h"
 #include "counter_rules.h"
 #include "diag.h"
 
@@ -18,12 +19,10 @@ struct tree {
 	uint32_t group; /* counter_group() */
 	long count;
 };
-_Static_assert(offsetof(struct tree, root) == offsetof(struct percpu_counter_tree, __root) &&
-		   offsetof(struct tree, bias) ==
-		       offsetof(struct percpu_counter_tree, __bias) &&
-		   offsetof(struct tree, magic) ==
-		       offsetof(struct percpu_counter_tree, __magic),
-	       "struct tree is not laid out as pcpu.h says");
+ABI_FIELD_AT(struct tree, leaves, struct percpu_counter_tree, __pcpu);
+ABI_FIELD_AT(struct tree, root, struct percpu_counter_tree, __root);
+ABI_FIELD_AT(struct tree, bias, struct percpu_counter_tree, __bias);
+ABI_FIELD_AT(struct tree, magic, struct percpu_counter_tree, __magic);
 _Static_assert(sizeof(struct tree) <= sizeof(struct percpu_counter_tree),
 	       "struct tree outgrew the ABI");
 
