@@ -139,7 +139,8 @@ static void usage(FILE *f)
 	      "  --ff-limit S    stop a quadratic first-fit pass after S s (default 5)\n"
 	      "  --format F      table, csv, json or markdown (default table)\n"
 	      "  --output FILE   write the report there instead of stdout\n"
-	      "  --plot DIR      write PNG and SVG charts there (gnuplot)\n"
+	      "  --plot DIR      write PNG and SVG charts there (gnuplot; without it,\n"
+	      "                  only their data and scripts)\n"
 	      "  --merge         read CSV reports instead of measuring\n"
 	      "  --command TEXT  the command named in the report's header\n"
 	      "  --identify      print the runtime mode in force and exit\n",

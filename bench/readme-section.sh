@@ -36,11 +36,13 @@ MD
 # the tables, without the header lines already given above
 sed -e '/^Machine: /d' -e '/^Runtimes: /d' -e '/^Command: /d' "$summary"
 
+# the charts, when gnuplot drew them (make bench skips them without it)
 scale=$(ls "$dir/plots"/scale-percpu_counter_tree_add.png 2>/dev/null ||
 	ls "$dir/plots"/scale-*.png 2>/dev/null | head -n 1 || true)
-cat <<MD
-
-![Aggregate throughput against threads]($scale)
-
-![ns per operation at one thread, by implementation and mode]($dir/plots/nsop.png)
-MD
+if [ -n "$scale" ]; then
+	printf '\n![Aggregate throughput against threads](%s)\n' "$scale"
+fi
+if [ -f "$dir/plots/nsop.png" ]; then
+	printf '\n![ns per operation at one thread, by implementation and mode](%s)\n' \
+		"$dir/plots/nsop.png"
+fi
