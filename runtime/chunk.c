@@ -58,6 +58,7 @@ struct chunk *chunk_create(void)
 		return NULL;
 	}
 	c->base = base;
+	memset(c->slabs, 0, sizeof(c->slabs));
 	bitmap_init(&c->map, CHUNK_UNIT_BITS, maps, c->blocks);
 	c->pristine = 0;
 	c->slot = -1;

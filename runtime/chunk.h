@@ -33,8 +33,17 @@
 #define CHUNK_UNIT_SIZE ((size_t)256 * 1024)
 #define CHUNK_UNIT_BITS ((uint32_t)(CHUNK_UNIT_SIZE / BITMAP_GRANULE))
 
+/* Granules per slab of small objects (runtime/slab.h): 1 KiB, at a
+ * multiple of itself. */
+#define SLAB_BITS ((uint32_t)256)
+
+struct slab;
+
 struct chunk {
 	char *base; /* unit 0 */
+	/* the slab whose bitmap allocation starts at each SLAB_BITS
+	 * boundary, or NULL */
+	struct slab *slabs[CHUNK_UNIT_BITS / SLAB_BITS];
 	struct bitmap map;
 	uint32_t pristine;
 	int slot;

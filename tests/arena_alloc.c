@@ -275,6 +275,24 @@ static void double_free(void *arg)
 	pcpu_free(p);
 }
 
+/* Small objects (the runtime's slabs): every misuse still named. */
+static void test_small_misuse(void)
+{
+	char *a = pcpu_alloc(12, 4), *b = pcpu_alloc(12, 4), *c = pcpu_alloc(12, 4);
+
+	bad_p = a + 4;
+	tap_aborts(free_bad, NULL, "interior pointer", "12-byte object: interior granule aborts");
+	bad_p = a + 1;
+	tap_aborts(free_bad, NULL, "interior pointer", "12-byte object: interior byte aborts");
+	pcpu_free(b);
+	bad_p = b;
+	tap_aborts(free_bad, NULL, "not a live", "12-byte object freed twice aborts");
+	bad_p = b + 4;
+	tap_aborts(free_bad, NULL, "not a live", "inside a freed 12-byte object aborts");
+	pcpu_free(a);
+	pcpu_free(c);
+}
+
 static void test_misuse(void)
 {
 	char *p = pcpu_alloc(64, 0);
@@ -290,6 +308,7 @@ static void test_misuse(void)
 		tap_aborts(free_bad, NULL, "pcpu_free(", "freeing a CPU's copy aborts");
 	}
 	pcpu_free(p);
+	test_small_misuse();
 }
 
 static void test_fork(void)
