@@ -10,10 +10,16 @@
  * implementation's first fill of a size once every copy has been written, libpcpu's metadata as a share of
  * its reserved bytes with every object live, and the process's peak RSS.
  *
+ * With --beside LIB, the pcpu_alloc() and pcpu_free() of LIB, another
+ * build of libpcpu.so loaded with dlopen(), are measured too, after this
+ * build's in every case; their rows ("libpcpu beside") take this build's
+ * as the baseline, so (Nx) is this build's time as a share of LIB's.
+ *
  * A first-fit pass that runs past b->ff_limit_s on course to take four times
  * as long stops: its figure is then recorded with reps 0 and the time spent
  * as a lower bound.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
@@ -40,8 +46,17 @@ static const struct {
 	{ 4, 8, "4B align 8" },
 };
 
+/* The per-CPU allocator measured: this process's, or the one beside. */
+struct impl {
+	void *(*alloc)(size_t size, size_t align);
+	void (*free)(void *p);
+	void *(*ptr)(void *p, int cpu);
+	int (*nr_cpus)(void);
+};
+
 struct pass {
-	struct firstfit *ff; /* NULL: pcpu_alloc */
+	struct firstfit *ff; /* NULL: im */
+	const struct impl *im;
 	size_t size, align;
 	enum order order;
 	void **obj;
@@ -87,12 +102,12 @@ static bool stop_early(const struct pass *p, uint64_t t0, unsigned done)
 /* Write every copy of the first done objects. */
 static void touch_all(const struct pass *p)
 {
-	int cpus = p->ff ? p->ff->nr_units : pcpu_nr_cpus();
+	int cpus = p->ff ? p->ff->nr_units : p->im->nr_cpus();
 
 	for (unsigned i = 0; i < p->done; i++)
 		for (int cpu = 0; cpu < cpus; cpu++)
 			memset(p->ff ? (char *)p->obj[i] + (size_t)cpu * p->ff->unit_size
-				     : pcpu_ptr(p->obj[i], cpu),
+				     : p->im->ptr(p->obj[i], cpu),
 			       0x5a, p->size);
 }
 
@@ -106,7 +121,7 @@ static int run_pass(struct pass *p)
 	p->done = 0;
 	for (unsigned i = 0; i < p->n; i++) {
 		void *o = p->ff ? ff_alloc(p->ff, p->size, p->align)
-				: pcpu_alloc(p->size, p->align);
+				: p->im->alloc(p->size, p->align);
 
 		if (!o) {
 			ret = -1;
@@ -136,7 +151,7 @@ static int run_pass(struct pass *p)
 		if (p->ff)
 			ff_free(p->ff, p->obj[at]);
 		else
-			pcpu_free(p->obj[at]);
+			p->im->free(p->obj[at]);
 	}
 	t2 = stats_now_ns();
 	p->alloc_ms = (double)(t1 - t0) / 1e6;
@@ -202,10 +217,35 @@ static int measure(struct bench *b, struct pass *p, const char *impl,
 	return ret;
 }
 
+/* LIB's allocator, loaded beside this process's; false with a message. */
+static bool load_beside(const char *lib, struct impl *im)
+{
+	/* DEEPBIND: LIB's own calls stay inside LIB, not in the preloaded
+	 * library of the same symbols */
+	void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+
+	if (!h) {
+		fprintf(stderr, "pcpu-bench: --beside: %s\n", dlerror());
+		return false;
+	}
+	*(void **)&im->alloc = dlsym(h, "pcpu_alloc");
+	*(void **)&im->free = dlsym(h, "pcpu_free");
+	*(void **)&im->ptr = dlsym(h, "pcpu_ptr");
+	*(void **)&im->nr_cpus = dlsym(h, "pcpu_nr_cpus");
+	if (!im->alloc || !im->free || !im->ptr || !im->nr_cpus) {
+		fprintf(stderr, "pcpu-bench: --beside: %s lacks the memory API\n", lib);
+		return false;
+	}
+	return true;
+}
+
 void bench_alloc(struct bench *b)
 {
 	void **obj = malloc(b->objects * sizeof(*obj));
 	int cpus = pcpu_nr_cpus();
+	static const struct impl self = { pcpu_alloc, pcpu_free, pcpu_ptr, pcpu_nr_cpus };
+	struct impl beside;
+	bool with_beside = b->beside && load_beside(b->beside, &beside);
 
 	if (!obj) {
 		fprintf(stderr, "pcpu-bench: alloc: out of memory\n");
@@ -241,8 +281,26 @@ void bench_alloc(struct bench *b)
 				base[i] = r ? *r : (struct result){ .s.median = NAN };
 			}
 			p.ff = NULL;
+			p.im = &self;
 			p.st = &st;
 			measure(b, &p, "libpcpu", param, base, &rss);
+			if (with_beside) {
+				struct result mine[2];
+				double rss_beside;
+
+				for (int i = 0; i < 2; i++) {
+					const struct result *r = report_find(
+						&b->rep, "alloc", i ? "free" : "alloc",
+						"libpcpu", NULL, param, -1);
+
+					mine[i] = r ? *r : (struct result){ .s.median = NAN };
+				}
+				p.im = &beside;
+				p.st = NULL;
+				measure(b, &p, "libpcpu beside", param, mine, &rss_beside);
+				p.im = &self;
+				p.st = &st;
+			}
 			if (o)
 				continue;
 			/* memory of one full set, first order only */
