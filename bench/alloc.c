@@ -184,36 +184,63 @@ static void record_case(struct bench *b, const char *impl, const char *param,
 	bench_record(b, "alloc", "free", impl, 0, param, "ms", sf, base ? &base[1] : NULL);
 }
 
-/* Warm-up then reps passes of one implementation; returns the pass state. */
-static int measure(struct bench *b, struct pass *p, const char *impl,
+/* This case's two results (alloc, free) of impl, as baselines. */
+static void find_case(const struct bench *b, const char *impl, const char *param,
+		      struct result base[2])
+{
+	/* copies: recording more results moves the stored ones */
+	for (int i = 0; i < 2; i++) {
+		const struct result *r =
+			report_find(&b->rep, "alloc", i ? "free" : "alloc", impl, NULL, param, -1);
+
+		base[i] = r ? *r : (struct result){ .s.median = NAN };
+	}
+}
+
+/*
+ * Warm-up then reps passes of one implementation, and of the one beside
+ * (alt, if not NULL) alternately with it, so that both see the same
+ * machine; returns the pass state of p.
+ */
+static int measure(struct bench *b, struct pass *p, struct pass *alt, const char *impl,
 		   const char *param, const struct result *base, double *rss_mb)
 {
-	double alloc[STATS_MAX_REPS], frees[STATS_MAX_REPS];
+	double alloc[2][STATS_MAX_REPS], frees[2][STATS_MAX_REPS];
 	unsigned reps = b->reps < STATS_MIN_REPS ? STATS_MIN_REPS : b->reps;
+	struct pass *both[2] = { p, alt };
 	unsigned n = 0;
-	int ret;
+	int ret = 0;
 
 	if (reps > STATS_MAX_REPS)
 		reps = STATS_MAX_REPS;
-	/* warm-up: the first fill also shows the memory it needs */
-	p->limit_ns = b->ff_limit_s * 1e9;
-	p->n = b->objects;
-	p->first = true;
-	ret = run_pass(p);
+	for (int k = 0; k < 2 && both[k]; k++) {
+		/* warm-up: the first fill also shows the memory it needs */
+		both[k]->limit_ns = b->ff_limit_s * 1e9;
+		both[k]->n = b->objects;
+		both[k]->first = true;
+		ret |= run_pass(both[k]);
+	}
 	*rss_mb = p->rss_growth;
 	while (!ret && n < reps) {
-		ret = run_pass(p);
-		if (!ret) {
-			alloc[n] = p->alloc_ms;
-			frees[n++] = p->free_ms;
+		for (int k = 0; !ret && k < 2 && both[k]; k++) {
+			ret = run_pass(both[k]);
+			alloc[k][n] = both[k]->alloc_ms;
+			frees[k][n] = both[k]->free_ms;
 		}
+		n += !ret;
 	}
 	if (ret < 0) {
-		fprintf(stderr, "pcpu-bench: %s %s: allocation %u failed: %s\n", impl,
-			param, p->done + 1, strerror(errno));
+		fprintf(stderr, "pcpu-bench: %s %s: allocation failed: %s\n", impl, param,
+			strerror(errno));
 		n = 0;
 	}
-	record_case(b, impl, param, alloc, frees, n, ret > 0, p, base);
+	record_case(b, impl, param, alloc[0], frees[0], n, ret > 0, p, base);
+	if (alt) {
+		struct result mine[2];
+
+		find_case(b, impl, param, mine);
+		record_case(b, "libpcpu beside", param, alloc[1], frees[1], n, 0, alt, mine);
+	}
 	return ret;
 }
 
@@ -266,41 +293,20 @@ void bench_alloc(struct bench *b)
 			struct result base[2];
 			char param[REPORT_STR];
 			struct pcpu_stats st = { 0 };
+			struct pass alt;
 			double rss_ff, rss;
 
 			snprintf(param, sizeof(param), "%s %s", cases[c].name,
 				 order_names[o]);
 			p.ff = &ff;
-			measure(b, &p, "first-fit", param, NULL, &rss_ff);
-			/* copies: recording more results moves the stored ones */
-			for (int i = 0; i < 2; i++) {
-				const struct result *r = report_find(
-					&b->rep, "alloc", i ? "free" : "alloc",
-					"first-fit", NULL, param, -1);
-
-				base[i] = r ? *r : (struct result){ .s.median = NAN };
-			}
+			measure(b, &p, NULL, "first-fit", param, NULL, &rss_ff);
+			find_case(b, "first-fit", param, base);
 			p.ff = NULL;
 			p.im = &self;
 			p.st = &st;
-			measure(b, &p, "libpcpu", param, base, &rss);
-			if (with_beside) {
-				struct result mine[2];
-				double rss_beside;
-
-				for (int i = 0; i < 2; i++) {
-					const struct result *r = report_find(
-						&b->rep, "alloc", i ? "free" : "alloc",
-						"libpcpu", NULL, param, -1);
-
-					mine[i] = r ? *r : (struct result){ .s.median = NAN };
-				}
-				p.im = &beside;
-				p.st = NULL;
-				measure(b, &p, "libpcpu beside", param, mine, &rss_beside);
-				p.im = &self;
-				p.st = &st;
-			}
+			alt = (struct pass){ .im = &beside, .size = p.size, .align = p.align,
+					     .order = p.order, .obj = obj };
+			measure(b, &p, with_beside ? &alt : NULL, "libpcpu", param, base, &rss);
 			if (o)
 				continue;
 			/* memory of one full set, first order only */
