@@ -23,16 +23,14 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jemalloc/jemalloc.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "bitmap.h"
 #include "chunk.h"
 #include "diag.h"
+#include "futex_lock.h"
 #include "leaks.h"
 #include "slab.h"
 
@@ -54,31 +52,15 @@ static struct {
 	uint64_t slab_free_bytes, slab_meta;
 } arena;
 
-/*
- * The arena lock: one compare-and-swap to take it and one exchange to drop
- * it when nobody waits, a futex when someone does (the classic three-state
- * futex mutex).  Allocation and free hold it for a few hundred
- * instructions, so the saving over a pthread mutex's bookkeeping shows.
- */
+/* The arena lock holds for a few hundred instructions: a futex word. */
 static void arena_lock(void)
 {
-	int seen = 0;
-
-	if (__atomic_compare_exchange_n(&arena.lock, &seen, 1, false, __ATOMIC_ACQUIRE,
-					__ATOMIC_RELAXED))
-		return;
-	if (seen != 2)
-		seen = __atomic_exchange_n(&arena.lock, 2, __ATOMIC_ACQUIRE);
-	while (seen) {
-		syscall(SYS_futex, &arena.lock, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
-		seen = __atomic_exchange_n(&arena.lock, 2, __ATOMIC_ACQUIRE);
-	}
+	futex_lock(&arena.lock);
 }
 
 static void arena_unlock(void)
 {
-	if (__atomic_exchange_n(&arena.lock, 0, __ATOMIC_RELEASE) == 2)
-		syscall(SYS_futex, &arena.lock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	futex_unlock(&arena.lock);
 }
 
 _Static_assert(32 - __builtin_clz(CHUNK_UNIT_BITS) < ARENA_NR_SLOTS, "slots");
