@@ -208,9 +208,9 @@ int arena_init(int nr_units)
 	 * the order allocation takes them. */
 	if (pthread_atfork(prefork, postfork, postfork))
 		return -ENOMEM;
-	arena_unit_size = CHUNK_UNIT_SIZE;
+	arena_unit_size = CHUNK_UNIT_STRIDE;
 	arena.st.nr_cpus = (uint32_t)nr_units;
-	arena.st.unit_size = (uint32_t)CHUNK_UNIT_SIZE;
+	arena.st.unit_size = (uint32_t)CHUNK_UNIT_STRIDE;
 	return 0;
 }
 
