@@ -5,6 +5,8 @@
  */
 #include <pcpu.h>
 
+#include "counter_rules.h"
+
 /* pcpu_nr_cpus() is constant, so the default batch is computed once: add
  * is a fast path and should not call through the library for it. */
 static int32_t default_batch(void)
@@ -62,14 +64,15 @@ int64_t percpu_counter_sum_positive(struct percpu_counter *c)
 }
 
 /*
- * The exact value is the read plus the deltas, modulo 2^64.  So the read
+ * The exact value is the read plus the deltas, modulo 2^64, and the deltas
+ * reach at most counter_read_slack().  So the read
  * decides only when it is further than the deltas can reach both from rhs
  * and from the ends of the int64_t range: next to an end, the exact value
  * may have wrapped to the other one (after set(INT64_MIN), say).
  */
 int percpu_counter_compare(struct percpu_counter *c, int64_t rhs)
 {
-	__int128 slack = (__int128)default_batch() * pcpu_nr_cpus();
+	__int128 slack = counter_read_slack(c);
 	__int128 read = percpu_counter_read(c), d = read - rhs;
 
 	if ((d > slack || d < -slack) && read - slack >= INT64_MIN &&
