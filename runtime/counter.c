@@ -39,8 +39,17 @@ struct counter {
 	int64_t count;
 	int64_t *deltas; /* per-CPU */
 	int32_t batch;   /* the largest batch an add used */
-	uint32_t gate;   /* limited adds summing now */
+	uint32_t gate;   /* limited adds summing now, and GATE_CLOSED */
 };
+
+/*
+ * In gate: set by a slow path that found the counter near its limit, and
+ * cleared by one that finds it far again.  While it is set the gate stays
+ * raised with no slow path running, so the fast path stands aside all
+ * along and no slow path needs to wait for it: near the limit, where
+ * every limited add is exact, none pays for the wait.
+ */
+#define GATE_CLOSED 0x80000000u
 _Static_assert(sizeof(struct counter) <= sizeof(struct percpu_counter),
 	       "struct counter outgrew the ABI");
 _Static_assert(_Alignof(struct counter) <= _Alignof(struct percpu_counter),
@@ -233,8 +242,8 @@ static bool limited_slow(struct counter *ct, int64_t limit, int64_t amount)
 	int64_t count;
 	bool added = true;
 
-	__atomic_fetch_add(&ct->gate, 1, __ATOMIC_SEQ_CST);
-	gate_wait_fast_paths();
+	if (!(__atomic_fetch_add(&ct->gate, 1, __ATOMIC_SEQ_CST) & GATE_CLOSED))
+		gate_wait_fast_paths();
 	count = __atomic_load_n(&ct->count, __ATOMIC_RELAXED);
 	do {
 		int64_t exact = (int64_t)((uint64_t)count + deltas_sum(ct));
@@ -246,8 +255,26 @@ static bool limited_slow(struct counter *ct, int64_t limit, int64_t amount)
 	} while (!__atomic_compare_exchange_n(&ct->count, &count,
 					      (int64_t)((uint64_t)count + (uint64_t)amount),
 					      false, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	/* Still inside the gate (our count holds it up): close it near the
+	 * limit, open it far from it. */
+	if (limited_far(count, limit, amount, __atomic_load_n(&ct->batch, __ATOMIC_RELAXED)))
+		__atomic_fetch_and(&ct->gate, ~GATE_CLOSED, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_or(&ct->gate, GATE_CLOSED, __ATOMIC_RELAXED);
 	__atomic_fetch_sub(&ct->gate, 1, __ATOMIC_RELEASE);
 	return added;
+}
+
+/*
+ * Whether the exact value leaves room for amount.  A refusal needs no gate:
+ * like a failed swap it only reads, and is exact at the sum.  At a full
+ * limit, where most limited adds are refused, this keeps them a sum.
+ */
+static bool limited_fits(const struct counter *ct, int64_t limit, int64_t amount)
+{
+	uint64_t count = (uint64_t)__atomic_load_n(&ct->count, __ATOMIC_RELAXED);
+
+	return counter_within_limit((int64_t)(count + deltas_sum(ct)), amount, limit);
 }
 
 bool percpu_counter_limited_add(struct percpu_counter *c, int64_t limit,
@@ -257,7 +284,8 @@ bool percpu_counter_limited_add(struct percpu_counter *c, int64_t limit,
 
 	if (amount == 0)
 		return true;
-	return limited_fast(ct, limit, amount) || limited_slow(ct, limit, amount);
+	return limited_fast(ct, limit, amount) ||
+	       (limited_fits(ct, limit, amount) && limited_slow(ct, limit, amount));
 }
 
 int64_t counter_read_slack(struct percpu_counter *c)
