@@ -207,4 +207,10 @@ tests_example_service_LDADD = libpcpu-api.la
 tests_example_wordfreq_SOURCES = tests/example_wordfreq.c
 tests_example_wordfreq_LDADD = libpcpu-api.la
 shim_tests += tests/examples.sh
-EXTRA_DIST += tests/wrk-service.sh
+EXTRA_DIST += tests/wrk-service.sh tests/speed.sh
+
+# example_wordfreq plain and preloaded, alternating: the speed-up in one line.
+.PHONY: wordfreq-speed
+wordfreq-speed: tests/example_wordfreq$(EXEEXT) libpcpu.la
+	@$(SHELL) $(srcdir)/tests/speed.sh run $(abs_top_builddir)/.libs/libpcpu.so 5 \
+		./tests/example_wordfreq$(EXEEXT)
