@@ -27,6 +27,8 @@ at least 5 timed repetitions after a warm-up, threads pinned one per CPU;
 "(Nx)" is the same-process baseline's median divided by the cell's, so
 ratios hold even on a busy machine where absolute times do not.  The full
 table with min-max ranges is \`$dir/table.txt\`; CSV and JSON are beside it.
+Without gnuplot, \`make bench\` still writes every table, CSV and JSON, names
+the charts it skipped in one line, and succeeds.
 
 - Machine: $machine
 - Runtimes: $runtimes
