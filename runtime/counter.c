@@ -130,19 +130,28 @@ static __attribute__((noinline, cold)) void batch_record(struct counter *ct, int
 		;
 }
 
-void percpu_counter_add_batch(struct percpu_counter *c, int64_t amount,
-			      int32_t batch)
+/* The add of add_batch and of a fast limited add, at a recorded batch.
+ * Both are flattened: with two callers the compiler left the this-CPU
+ * add-take out of line, a call more on every add. */
+static inline void counter_add(struct counter *ct, int64_t amount, int32_t batch)
 {
-	struct counter *ct = counter_of(c, "percpu_counter_add_batch");
 	int64_t fold = amount;
 
-	/* Recorded before the add, so that the bound holds for it. */
-	if (__builtin_expect(batch > __atomic_load_n(&ct->batch, __ATOMIC_RELAXED), 0))
-		batch_record(ct, batch);
 	if (__builtin_expect(batch > 0, 1))
 		fold = cpu_this_add_take64(ct->deltas, amount, batch);
 	if (__builtin_expect(fold != 0, 0))
 		__atomic_fetch_add(&ct->count, fold, __ATOMIC_RELAXED);
+}
+
+__attribute__((flatten)) void percpu_counter_add_batch(struct percpu_counter *c,
+							int64_t amount, int32_t batch)
+{
+	struct counter *ct = counter_of(c, "percpu_counter_add_batch");
+
+	/* Recorded before the add, so that the bound holds for it. */
+	if (__builtin_expect(batch > __atomic_load_n(&ct->batch, __ATOMIC_RELAXED), 0))
+		batch_record(ct, batch);
+	counter_add(ct, amount, batch);
 }
 
 int64_t percpu_counter_read(struct percpu_counter *c)
@@ -193,7 +202,8 @@ static bool limited_far(int64_t count, int64_t limit, int64_t amount, int32_t ba
  * slow path can change the count between a fast add's test and its add.
  * Folds move value from a delta to the count and keep the exact value.
  */
-static bool limited_fast(struct counter *ct, int64_t limit, int64_t amount)
+static __attribute__((flatten)) bool limited_fast(struct counter *ct, int64_t limit,
+						  int64_t amount)
 {
 	struct cpu_gate_reader *r = cpu_gate_reader();
 	uint64_t entered = cpu_gate_enter(r);
@@ -202,12 +212,8 @@ static bool limited_fast(struct counter *ct, int64_t limit, int64_t amount)
 		   limited_far(__atomic_load_n(&ct->count, __ATOMIC_RELAXED), limit, amount,
 			       batch);
 
-	if (far) {
-		int64_t fold = cpu_this_add_take64(ct->deltas, amount, batch);
-
-		if (fold)
-			__atomic_fetch_add(&ct->count, fold, __ATOMIC_RELAXED);
-	}
+	if (far)
+		counter_add(ct, amount, batch);
 	cpu_gate_exit(r, entered);
 	return far;
 }
@@ -237,7 +243,8 @@ static void gate_wait_fast_paths(void)
  * that inherits a raised gate (a slow path was running in another thread)
  * keeps taking the slow path on that counter, exactly.
  */
-static bool limited_slow(struct counter *ct, int64_t limit, int64_t amount)
+static __attribute__((noinline)) bool limited_slow(struct counter *ct, int64_t limit,
+						   int64_t amount)
 {
 	int64_t count;
 	bool added = true;
@@ -268,9 +275,11 @@ static bool limited_slow(struct counter *ct, int64_t limit, int64_t amount)
 /*
  * Whether the exact value leaves room for amount.  A refusal needs no gate:
  * like a failed swap it only reads, and is exact at the sum.  At a full
- * limit, where most limited adds are refused, this keeps them a sum.
+ * limit, where most limited adds are refused, this keeps them a sum.  Out
+ * of line, like the slow path, so that the fast path saves no registers.
  */
-static bool limited_fits(const struct counter *ct, int64_t limit, int64_t amount)
+static __attribute__((noinline)) bool limited_fits(const struct counter *ct, int64_t limit,
+						   int64_t amount)
 {
 	uint64_t count = (uint64_t)__atomic_load_n(&ct->count, __ATOMIC_RELAXED);
 
