@@ -49,6 +49,10 @@ static void *limited(void *arg)
 	while (tap_now() < end || refusals < 100) {
 		int64_t a = 1 + (int64_t)(tap_rand(&w->rng) % (uint64_t)max_amount);
 
+		/* Adds of a larger batch mixed in (of 0, not to move the
+		 * value): the bound grows while limited adds decide on it. */
+		if (tap_rand(&w->rng) % 64 == 0)
+			percpu_counter_add_batch(&ctr, 0, 2 * LOADED_BATCH);
 		if (percpu_counter_limited_add(&ctr, limit, a)) {
 			w->added += a;
 		} else {
