@@ -276,7 +276,7 @@ static __attribute__((noinline)) bool limited_slow(struct counter *ct, int64_t l
  * Whether the exact value leaves room for amount.  A refusal needs no gate:
  * like a failed swap it only reads, and is exact at the sum.  At a full
  * limit, where most limited adds are refused, this keeps them a sum.  Out
- * of line, like the slow path, so that the fast path saves no registers.
+ * of line, like the slow path, to keep the fast path short.
  */
 static __attribute__((noinline)) bool limited_fits(const struct counter *ct, int64_t limit,
 						   int64_t amount)
