@@ -4,6 +4,7 @@ bin_PROGRAMS = bench/pcpu-bench
 bench_pcpu_bench_SOURCES = \
 	bench/alloc.c \
 	bench/baseline.c bench/baseline.h \
+	bench/calls.c bench/calls.h \
 	bench/bench.h \
 	bench/firstfit.c bench/firstfit.h \
 	bench/main.c \

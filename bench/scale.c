@@ -18,6 +18,7 @@
 
 #include "baseline.h"
 #include "bench.h"
+#include "calls.h"
 #include "threads.h"
 
 /* Everything a workload might update; each body uses one member. */
@@ -30,6 +31,23 @@ struct target {
 	struct percpu_counter_tree tree;
 	struct percpu_ref ref;
 };
+
+/*
+ * The memory operation itself: an add to a thread-local int64_t, kept in
+ * memory at every iteration (the empty asm says it may be read there), as
+ * an add to a per-CPU copy is.
+ */
+static _Thread_local int64_t thread_local_count;
+
+static void body_thread_local(void *arg, int tid, uint64_t iters)
+{
+	(void)arg;
+	(void)tid;
+	while (iters--) {
+		thread_local_count++;
+		__asm__ __volatile__("" : : "m"(thread_local_count));
+	}
+}
 
 static void body_shared(void *arg, int tid, uint64_t iters)
 {
@@ -129,6 +147,31 @@ static void body_ref(void *arg, int tid, uint64_t iters)
 	}
 }
 
+/* The same operations through exported calls only (calls.c). */
+static void body_this_add_call(void *arg, int tid, uint64_t iters)
+{
+	(void)tid;
+	calls_this_add(((struct target *)arg)->this_cpu, iters);
+}
+
+static void body_counter_add_call(void *arg, int tid, uint64_t iters)
+{
+	(void)tid;
+	calls_counter_add(&((struct target *)arg)->counter, iters);
+}
+
+static void body_tree_add_call(void *arg, int tid, uint64_t iters)
+{
+	(void)tid;
+	calls_tree_add(&((struct target *)arg)->tree, iters);
+}
+
+static void body_ref_call(void *arg, int tid, uint64_t iters)
+{
+	(void)tid;
+	calls_ref_get_put(&((struct target *)arg)->ref, iters);
+}
+
 struct workload {
 	const char *name;
 	const char *group; /* which baselines it is compared with */
@@ -181,17 +224,25 @@ static int64_t count_zero(struct target *t)
 static const struct workload workloads[] = {
 	{ REPORT_FLOOR, "floor", "libpcpu", "pcpu_free(NULL)", body_floor, count_zero },
 	{ "counter add", "add", "shared-atomic", "", body_shared, count_shared },
+	{ "counter add", "add", "thread-local", "", body_thread_local, count_zero },
 	{ "counter add", "add", "mutex", "", body_mutex, count_mutex },
 	{ "counter add", "add", "thread-cache", "", body_tcache, count_tcache },
 	{ "pcpu_this_add", "add", "libpcpu", "", body_this_add, count_this_add },
 	{ "percpu_counter_add", "add", "libpcpu", "", body_counter_add, count_counter },
 	{ "percpu_counter_tree_add", "add", "libpcpu", "", body_tree_add, count_tree },
-	{ "limited add, far from the limit", "limited", "percpu_counter_add", "",
-	  body_counter_add, count_counter },
+	{ "pcpu_this_add", "add", "libpcpu", "no-inline", body_this_add_call, count_this_add },
+	{ "percpu_counter_add", "add", "libpcpu", "no-inline", body_counter_add_call,
+	  count_counter },
+	{ "percpu_counter_tree_add", "add", "libpcpu", "no-inline", body_tree_add_call,
+	  count_tree },
+	/* limited_add is a call: its baseline is the add's call */
+	{ "limited add, far from the limit", "limited", "percpu_counter_add", "no-inline",
+	  body_counter_add_call, count_counter },
 	{ "limited add, far from the limit", "limited", "libpcpu", "percpu_counter_limited_add",
 	  body_limited_add, count_counter },
 	{ "refcount get+put", "ref", "shared-atomic", "", body_shared_ref, count_zero },
 	{ "percpu_ref get+put", "ref", "libpcpu", "", body_ref, count_zero },
+	{ "percpu_ref get+put", "ref", "libpcpu", "no-inline", body_ref_call, count_zero },
 };
 #define NR_WORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
 

@@ -29,6 +29,13 @@
  * pcpu_ptr() turns it into the address of one CPU's copy.  A per-CPU pointer
  * must never be dereferenced directly.
  *
+ * The hot operations (this-CPU adds, counter and tree-counter adds and
+ * reads, ref get/put/tryget) are also defined inline (pcpu/inline.h): they
+ * make no call in the common case, reading the data of pcpu/abi.h that
+ * both libraries export, so LD_PRELOAD swaps the data with the functions.
+ * Define PCPU_NO_INLINE before including this header for calls only.  The
+ * struct layouts below and that data are ABI (pcpu/abi.h says the policy).
+ *
  * The header compiles as C11 and as C++.
  */
 #ifndef PCPU_H
@@ -38,6 +45,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include <pcpu/abi.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -185,11 +194,18 @@ PCPU_API int pcpu_stats_print(FILE *f);
  * exact value by less than batch * pcpu_nr_cpus() (batch being the largest
  * batch the updates used), and percpu_counter_sum() adds the deltas up.
  *
- * The struct is opaque, of fixed size (the ABI shared by both libraries).
- * Functions other than init abort on a counter that is not initialised.
+ * The struct's fields are private; its layout is ABI (pcpu/abi.h), read
+ * by the inline add and read.  Functions other than init abort on a
+ * counter that is not initialised (all zero) or destroyed.
  */
 struct percpu_counter {
-	uint64_t __opaque[4];
+	int64_t *__pcpu;     /* per-CPU deltas */
+	int64_t *__count;    /* the shared count */
+	int32_t __batch;     /* an add with a larger batch calls; 0: all do */
+	uint32_t __magic;
+	uint32_t __group;
+	uint32_t __reserved;
+	int64_t __private[2]; /* the library's own */
 };
 
 /* Initialise to value.  -ENOMEM. */
@@ -263,11 +279,18 @@ PCPU_API void percpu_counter_set(struct percpu_counter *c, int64_t value);
  * Values are long; sums wrap modulo 2^(8 * sizeof(long)) like the kernel's,
  * and the _positive variants return 0 for a negative sum.
  *
- * The struct is opaque, of fixed size.  Functions other than init abort on
- * a counter that is not initialised.
+ * The struct's fields are private; its layout is ABI (pcpu/abi.h), read
+ * by the inline add and approximate sum.  Functions other than init abort
+ * on a counter that is not initialised (all zero) or destroyed.
  */
 struct percpu_counter_tree {
-	uint64_t __opaque[6];
+	uint32_t *__pcpu; /* per-CPU leaves; NULL: every operation calls */
+	long *__root;     /* approximate = *__root + __bias; NULL: calls */
+	long __bias;
+	uint32_t __magic;
+	uint8_t __group, __batch_shift, __leaf_shift, __reserved;
+	char *__items;
+	size_t __stride;
 };
 
 /* Initialise to 0.  batch_size: a power of two >= 2, else -EINVAL.
@@ -289,6 +312,9 @@ PCPU_API void percpu_counter_tree_destroy_many(struct percpu_counter_tree *c,
 
 /* Add inc (wrapping); lock-free, from any thread. */
 PCPU_API void percpu_counter_tree_add(struct percpu_counter_tree *c, long inc);
+/* Not for direct use: what the inline percpu_counter_tree_add() calls when
+ * its leaf add carried (pcpu/inline.h). */
+PCPU_API void pcpu_abi_tree_carry(struct percpu_counter_tree *c, long carry);
 
 /* The root: one load, within the accuracy range of the exact value. */
 PCPU_API long percpu_counter_tree_approximate_sum(struct percpu_counter_tree *c);
@@ -370,8 +396,14 @@ percpu_counter_tree_select_max(struct percpu_counter_tree *const *c, unsigned n,
 struct percpu_ref;
 typedef void percpu_ref_func_t(struct percpu_ref *ref);
 
+/* The fields are private; the layout is ABI (pcpu/abi.h), read by the
+ * inline get, put and tryget. */
 struct percpu_ref {
-	uint64_t __opaque[4];
+	int64_t *__pcpu; /* per-CPU copies; NULL: every operation calls */
+	int __shared;    /* non-zero: counting in __word, not the copies */
+	uint32_t __magic;
+	uint64_t __word;
+	percpu_ref_func_t *__release;
 };
 
 enum {
@@ -435,6 +467,10 @@ PCPU_API bool percpu_ref_is_dying(struct percpu_ref *ref);
 
 #ifdef __cplusplus
 }
+#endif
+
+#if !defined(PCPU_NO_INLINE) && defined(__GNUC__)
+#include <pcpu/inline.h>
 #endif
 
 #endif /* PCPU_H */

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <pcpu.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "arena.h"
 #include "counter_rules.h"
@@ -33,14 +34,32 @@
 #include "diag.h"
 #include "runtime.h"
 
+/* A cache line: the unit the counts are aligned and padded to. */
+#define COUNTER_LINE 64
+
+/* The layout of struct percpu_counter (pcpu.h), which the inline add and
+ * read use too. */
 struct counter {
+	int64_t *deltas; /* per-CPU */
+	int64_t *count;  /* in a block of the group's counts, own cache lines */
+	int32_t batch;   /* the largest batch an add has used */
 	uint32_t magic;
 	uint32_t group; /* counter_slots_group() */
-	int64_t count;
-	int64_t *deltas; /* per-CPU */
-	int32_t batch;   /* the largest batch an add used */
-	uint32_t gate;   /* limited adds summing now, and GATE_CLOSED */
+	uint32_t reserved;
+	uint32_t gate;  /* limited adds summing now, and GATE_CLOSED */
 };
+#define COUNTER_AT(field, api)                                                 \
+	_Static_assert(offsetof(struct counter, field) ==                      \
+			   offsetof(struct percpu_counter, api),               \
+		       "struct counter: " #field " is not where pcpu.h has it")
+COUNTER_AT(deltas, __pcpu);
+COUNTER_AT(count, __count);
+COUNTER_AT(batch, __batch);
+COUNTER_AT(magic, __magic);
+COUNTER_AT(group, __group);
+COUNTER_AT(gate, __private);
+_Static_assert(sizeof(struct counter) <= sizeof(struct percpu_counter),
+	       "struct counter outgrew the ABI");
 
 /*
  * In gate: set by a slow path that found the counter near its limit, and
@@ -50,10 +69,6 @@ struct counter {
  * every limited add is exact, none pays for the wait.
  */
 #define GATE_CLOSED 0x80000000u
-_Static_assert(sizeof(struct counter) <= sizeof(struct percpu_counter),
-	       "struct counter outgrew the ABI");
-_Static_assert(_Alignof(struct counter) <= _Alignof(struct percpu_counter),
-	       "struct counter is more aligned than the ABI");
 
 static struct counter *counter_of(struct percpu_counter *c, const char *fn)
 {
@@ -80,19 +95,32 @@ int percpu_counter_init(struct percpu_counter *c, int64_t value)
 
 int percpu_counter_init_many(struct percpu_counter *c, int64_t value, unsigned n)
 {
+	int64_t *counts;
 	int err;
 
 	if (n == 0)
 		return -EINVAL;
 	runtime_init();
+	/*
+	 * The counts away from the structs: every add reads its struct's line,
+	 * and a fold writing the count there would take that line from every
+	 * other CPU.  The group's counts share lines, as their deltas do.
+	 */
+	counts = aligned_alloc(COUNTER_LINE, (n * sizeof(*counts) + COUNTER_LINE - 1) &
+						 ~(size_t)(COUNTER_LINE - 1));
+	if (!counts)
+		return -ENOMEM;
 	err = counter_slots_alloc(c, sizeof(*c), offsetof(struct counter, deltas), n,
 				  sizeof(int64_t));
-	if (err)
+	if (err) {
+		free(counts);
 		return err;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		struct counter *ct = (struct counter *)&c[i];
 
-		ct->count = value;
+		counts[i] = value;
+		ct->count = &counts[i];
 		ct->batch = percpu_counter_batch();
 		ct->gate = 0;
 		ct->group = counter_slots_group(i, n);
@@ -116,17 +144,21 @@ void percpu_counter_destroy_many(struct percpu_counter *c, unsigned n)
 		counter_slots_check_group(fn, &c[i], counter_of(&c[i], fn)->group, i, n);
 	counter_slots_free(c, sizeof(*c), offsetof(struct counter, deltas), n,
 			   sizeof(int64_t));
+	free(((struct counter *)c)->count);
+	/* Cleared pointers send the inline paths to calls that report misuse. */
 	for (unsigned i = 0; i < n; i++)
-		((struct counter *)&c[i])->magic = 0;
+		*(struct counter *)&c[i] = (struct counter){ 0 };
 }
 
-/* Raise ct->batch to batch (an atomic maximum). */
-static __attribute__((noinline, cold)) void batch_record(struct counter *ct, int32_t batch)
+/* The largest batch any add has used, kept in ->batch (an add with a
+ * larger one leaves the inline path for this function). */
+static void counter_note_batch(struct counter *ct, int32_t batch)
 {
 	int32_t seen = __atomic_load_n(&ct->batch, __ATOMIC_RELAXED);
 
-	while (batch > seen && !__atomic_compare_exchange_n(&ct->batch, &seen, batch, false,
-							    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+	while (__builtin_expect(batch > seen, 0) &&
+	       !__atomic_compare_exchange_n(&ct->batch, &seen, batch, true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
 }
 
@@ -140,7 +172,7 @@ static inline void counter_add(struct counter *ct, int64_t amount, int32_t batch
 	if (__builtin_expect(batch > 0, 1))
 		fold = cpu_this_add_take64(ct->deltas, amount, batch);
 	if (__builtin_expect(fold != 0, 0))
-		__atomic_fetch_add(&ct->count, fold, __ATOMIC_RELAXED);
+		__atomic_fetch_add(ct->count, fold, __ATOMIC_RELAXED);
 }
 
 __attribute__((flatten)) void percpu_counter_add_batch(struct percpu_counter *c,
@@ -148,22 +180,22 @@ __attribute__((flatten)) void percpu_counter_add_batch(struct percpu_counter *c,
 {
 	struct counter *ct = counter_of(c, "percpu_counter_add_batch");
 
-	/* Recorded before the add, so that the bound holds for it. */
-	if (__builtin_expect(batch > __atomic_load_n(&ct->batch, __ATOMIC_RELAXED), 0))
-		batch_record(ct, batch);
+	/* Record the batch before adding with it: read()'s bound, and the
+	 * fast decisions of compare and limited_add, rest on it. */
+	counter_note_batch(ct, batch);
 	counter_add(ct, amount, batch);
 }
 
 int64_t percpu_counter_read(struct percpu_counter *c)
 {
-	return __atomic_load_n(&counter_of(c, "percpu_counter_read")->count,
+	return __atomic_load_n(counter_of(c, "percpu_counter_read")->count,
 			       __ATOMIC_RELAXED);
 }
 
 int64_t percpu_counter_sum(struct percpu_counter *c)
 {
 	struct counter *ct = counter_of(c, "percpu_counter_sum");
-	uint64_t count = (uint64_t)__atomic_load_n(&ct->count, __ATOMIC_RELAXED);
+	uint64_t count = (uint64_t)__atomic_load_n(ct->count, __ATOMIC_RELAXED);
 
 	return (int64_t)(count + deltas_sum(ct));
 }
@@ -174,7 +206,7 @@ void percpu_counter_set(struct percpu_counter *c, int64_t value)
 
 	/* The deltas cannot be cleared from here (they belong to their CPUs'
 	 * primitives), so the count absorbs them instead. */
-	__atomic_store_n(&ct->count, (int64_t)((uint64_t)value - deltas_sum(ct)),
+	__atomic_store_n(ct->count, (int64_t)((uint64_t)value - deltas_sum(ct)),
 			 __ATOMIC_RELAXED);
 }
 
@@ -209,7 +241,7 @@ static __attribute__((flatten)) bool limited_fast(struct counter *ct, int64_t li
 	uint64_t entered = cpu_gate_enter(r);
 	int32_t batch = __atomic_load_n(&ct->batch, __ATOMIC_RELAXED);
 	bool far = !__atomic_load_n(&ct->gate, __ATOMIC_RELAXED) &&
-		   limited_far(__atomic_load_n(&ct->count, __ATOMIC_RELAXED), limit, amount,
+		   limited_far(__atomic_load_n(ct->count, __ATOMIC_RELAXED), limit, amount,
 			       batch);
 
 	if (far)
@@ -251,7 +283,7 @@ static __attribute__((noinline)) bool limited_slow(struct counter *ct, int64_t l
 
 	if (!(__atomic_fetch_add(&ct->gate, 1, __ATOMIC_SEQ_CST) & GATE_CLOSED))
 		gate_wait_fast_paths();
-	count = __atomic_load_n(&ct->count, __ATOMIC_RELAXED);
+	count = __atomic_load_n(ct->count, __ATOMIC_RELAXED);
 	do {
 		int64_t exact = (int64_t)((uint64_t)count + deltas_sum(ct));
 
@@ -259,7 +291,7 @@ static __attribute__((noinline)) bool limited_slow(struct counter *ct, int64_t l
 			added = false;
 			break;
 		}
-	} while (!__atomic_compare_exchange_n(&ct->count, &count,
+	} while (!__atomic_compare_exchange_n(ct->count, &count,
 					      (int64_t)((uint64_t)count + (uint64_t)amount),
 					      false, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 	/* Still inside the gate (our count holds it up): close it near the
@@ -281,7 +313,7 @@ static __attribute__((noinline)) bool limited_slow(struct counter *ct, int64_t l
 static __attribute__((noinline)) bool limited_fits(const struct counter *ct, int64_t limit,
 						   int64_t amount)
 {
-	uint64_t count = (uint64_t)__atomic_load_n(&ct->count, __ATOMIC_RELAXED);
+	uint64_t count = (uint64_t)__atomic_load_n(ct->count, __ATOMIC_RELAXED);
 
 	return counter_within_limit((int64_t)(count + deltas_sum(ct)), amount, limit);
 }

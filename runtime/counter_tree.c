@@ -32,21 +32,31 @@
 
 _Static_assert(sizeof(long) == sizeof(int64_t), "items and sums are 64-bit");
 
+/* The layout of struct percpu_counter_tree (pcpu.h), which the inline add
+ * and approximate sum use too. */
 struct tree {
+	uint32_t *level0; /* per-CPU leaves */
+	long *root;
+	long bias;
 	uint32_t magic;
 	uint8_t group;       /* counter_slots_group() */
 	uint8_t batch_shift; /* the batch asked for is 2^batch_shift */
 	uint8_t leaf_shift;  /* the leaves carry at 2^leaf_shift (tree_leaf_shift) */
-	uint32_t *level0;    /* per-CPU leaves */
-	char *items;         /* position k at items + k * stride */
-	long *root;
-	long bias;
+	uint8_t reserved;
+	char *items; /* position k at items + k * stride */
 	size_t stride;
 };
+#define TREE_AT(field, api)                                                    \
+	_Static_assert(offsetof(struct tree, field) ==                         \
+			   offsetof(struct percpu_counter_tree, api),          \
+		       "struct tree: " #field " is not where pcpu.h has it")
+TREE_AT(level0, __pcpu);
+TREE_AT(root, __root);
+TREE_AT(bias, __bias);
+TREE_AT(magic, __magic);
+TREE_AT(leaf_shift, __leaf_shift);
 _Static_assert(sizeof(struct tree) <= sizeof(struct percpu_counter_tree),
 	       "struct tree outgrew the ABI");
-_Static_assert(_Alignof(struct tree) <= _Alignof(struct percpu_counter_tree),
-	       "struct tree is more aligned than the ABI");
 
 static struct tree_shape shape;
 static unsigned long under_of_shift[64];
@@ -138,8 +148,9 @@ void percpu_counter_tree_destroy_many(struct percpu_counter_tree *c, unsigned n)
 	counter_slots_free(c, sizeof(*c), offsetof(struct tree, level0), n,
 			   sizeof(uint32_t));
 	tree_items_free(((struct tree *)c)->items, n, shape.nr_items);
+	/* Cleared pointers send the inline paths to calls that report misuse. */
 	for (unsigned i = 0; i < n; i++)
-		((struct tree *)&c[i])->magic = 0;
+		*(struct tree *)&c[i] = (struct tree){ 0 };
 }
 
 /* Which CPU's path the carry takes only spreads the traffic: any leaf's
@@ -157,10 +168,15 @@ void percpu_counter_tree_add(struct percpu_counter_tree *c, long inc)
 {
 	struct tree *t = tree_of(c, "percpu_counter_tree_add");
 	uint32_t res = cpu_this_add_return32(t->level0, (uint32_t)inc);
-	long carry = tree_leaf_carry(res, (unsigned long)inc, t->leaf_shift);
+	long carry = pcpu_abi_tree_leaf_carry(res, (unsigned long)inc, t->leaf_shift);
 
 	if (__builtin_expect(carry != 0, 0))
 		tree_add_carry(t, carry);
+}
+
+void pcpu_abi_tree_carry(struct percpu_counter_tree *c, long carry)
+{
+	tree_add_carry(tree_of(c, "percpu_counter_tree_add"), carry);
 }
 
 long percpu_counter_tree_approximate_sum(struct percpu_counter_tree *c)

@@ -3,8 +3,9 @@
  * cpu - choosing the access mode, and the per-thread and per-process life
  * shared by the modes (see cpu.h).
  *
- * PCPU_MODE=auto picks rseq where the thread's rseq area is registered
- * (x86-64), local on aarch64, atomic otherwise.  An rseq mode asked for
+ * PCPU_MODE=auto picks local where every thread has an rseq area that
+ * glibc registered (x86-64), rseq where only the runtime's own areas can
+ * be registered, local on aarch64, atomic otherwise.  An rseq mode asked for
  * but unavailable falls back to atomic; pcpu_runtime() names the mode in
  * force.  The mode and the unit count never change afterwards.
  *
@@ -57,8 +58,15 @@ static enum cpu_mode cpu_choose(void)
 	case CONFIG_MODE_AUTO:
 		break;
 	}
+	/*
+	 * With the updates inline in the caller (pcpu/inline.h), an owned
+	 * slot's add is one memory add: faster than a restartable sequence,
+	 * and its ref gets and puts are sequences too when every thread has
+	 * an rseq area, so their grace period costs no wait.  Without such
+	 * areas, rseq (the runtime's own areas) keeps kill free of waits.
+	 */
 	if (!cpu_rseq_init())
-		return CPU_MODE_RSEQ;
+		return cpu_rseq_registers_all() ? CPU_MODE_LOCAL : CPU_MODE_RSEQ;
 #if defined(__aarch64__)
 	return CPU_MODE_LOCAL;
 #else

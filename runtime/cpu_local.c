@@ -20,8 +20,6 @@
 #include "cpu.h"
 
 bool cpu_local_rseq;
-__thread uintptr_t cpu_local_word __attribute__((tls_model("initial-exec"))) =
-    CPU_LOCAL_UNCLAIMED;
 
 static int *owner;
 static int nr_slots;

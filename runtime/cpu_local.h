@@ -32,6 +32,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <pcpu.h>
+
 #include "cpu_atomic.h"
 #include "cpu_gate.h"
 #include "cpu_rseq.h"
@@ -41,7 +43,9 @@
 #define CPU_LOCAL_SHARED    ((uintptr_t)1)
 #define CPU_LOCAL_UNCLAIMED (~(uintptr_t)0)
 
-extern __thread uintptr_t cpu_local_word __attribute__((tls_model("initial-exec")));
+/* The calling thread's word: the slot word of <pcpu/abi.h>, which the
+ * inline API reads too (one storage, whichever library defines it). */
+#define cpu_local_word (pcpu_abi_thread.slot)
 /* Gated adds run as restartable sequences; fixed by cpu_init(). */
 extern bool cpu_local_rseq;
 
@@ -72,23 +76,11 @@ static inline int64_t *cpu_local_owned(int64_t *p, uintptr_t word)
 	return (int64_t *)((char *)p + word);
 }
 
-/* Add to the slot that w, the calling thread's word, owns. */
+/* Add to the slot that w, the calling thread's word, owns: one
+ * instruction on x86-64, an uncontended atomic elsewhere (pcpu/arch). */
 static inline void cpu_local_add_owned(int64_t *p, uintptr_t w, int64_t v)
 {
-#if defined(__x86_64__)
-	/* A memory add is one instruction: signal-safe, no lock needed. */
-	__asm__("addq %1, %0" : "+m"(*cpu_local_owned(p, w)) : "er"(v) : "cc");
-#else
-	/*
-	 * A load/add/store could lose the update of a signal handler that ran
-	 * between them.  An atomic on a line nobody else writes is uncontended:
-	 * gcc's outline atomics pick LSE's STADD/LDADD at run time where the
-	 * CPU has it, else an LDXR/STXR loop, which a signal also cannot break
-	 * (returning from the handler clears the exclusive monitor, so the
-	 * store fails and the loop retries).
-	 */
-	__atomic_fetch_add(cpu_local_owned(p, w), v, __ATOMIC_RELAXED);
-#endif
+	pcpu_arch_add_owned(cpu_local_owned(p, w), v);
 }
 
 static inline void cpu_local_add(int64_t *p, int64_t v)
@@ -102,33 +94,25 @@ static inline void cpu_local_add(int64_t *p, int64_t v)
 }
 
 /*
- * Add-return on a 64- or 32-bit copy, one definition for both widths.  On
- * x86-64 an unlocked xadd: one instruction, the old value back in a
- * register.  Elsewhere the atomic of cpu_local_add_owned().
+ * Add-return on a 64- or 32-bit copy, one definition for both widths: the
+ * owned-slot xadd of pcpu/arch, wrapping (unsigned arithmetic: a wrap is
+ * what the API documents, not an overflow).
  */
-#if defined(__x86_64__)
-#define CPU_LOCAL_XADD(type, at, old)                                          \
-	__asm__("xadd %1, %0" : "+m"(*(type *)(at)), "+r"(old) : : "cc")
-#else
-#define CPU_LOCAL_XADD(type, at, old)                                          \
-	((old) = __atomic_fetch_add((type *)(at), (old), __ATOMIC_RELAXED))
-#endif
-
-#define CPU_LOCAL_DEFINE_ADD_RETURN(name, type)                                \
+#define CPU_LOCAL_DEFINE_ADD_RETURN(name, width, type)                         \
 	type name##_slow(type *p, type v);                                     \
 	static inline type name(type *p, type v)                               \
 	{                                                                      \
 		uintptr_t w = cpu_local_word;                                  \
-		type old = v;                                                  \
                                                                                \
 		if (__builtin_expect(w & CPU_LOCAL_SHARED, 0))                 \
 			return name##_slow(p, v);                              \
-		CPU_LOCAL_XADD(type, (char *)p + w, old);                      \
-		return old + v;                                                \
+		return (type)((uint64_t)pcpu_arch_xadd_owned##width(           \
+				      (type *)((char *)p + w), v) +            \
+			      (uint64_t)v);                                    \
 	}
 
-CPU_LOCAL_DEFINE_ADD_RETURN(cpu_local_add_return, int64_t)
-CPU_LOCAL_DEFINE_ADD_RETURN(cpu_local_add_return32, uint32_t)
+CPU_LOCAL_DEFINE_ADD_RETURN(cpu_local_add_return, 64, int64_t)
+CPU_LOCAL_DEFINE_ADD_RETURN(cpu_local_add_return32, 32, uint32_t)
 
 /*
  * Gated adds on an owned slot.  Where every thread has an rseq area
@@ -164,8 +148,9 @@ static inline bool cpu_local_gated_add(int64_t *p, int64_t v, const int *gate)
 }
 
 /*
- * Add-take (cpu.h) on an owned slot: the add of cpu_local_add_return(),
- * then, only when the batch is crossed, an exchange on the same slot
+ * Add-take (cpu.h) on an owned slot: an add and a load of the new value
+ * (pcpu/arch), then, only when the batch is crossed, an exchange on the
+ * same slot
  * (the slot is the thread's wherever it runs, so the take empties the copy
  * the add pushed over).
  */
@@ -174,12 +159,11 @@ int64_t cpu_local_add_take_slow(int64_t *p, int64_t v, uint64_t bm1);
 static inline int64_t cpu_local_add_take(int64_t *p, int64_t v, uint64_t bm1)
 {
 	uintptr_t w = cpu_local_word;
-	int64_t old = v;
+	int64_t *u = cpu_local_owned(p, w);
 
 	if (__builtin_expect(w & CPU_LOCAL_SHARED, 0))
 		return cpu_local_add_take_slow(p, v, bm1);
-	CPU_LOCAL_XADD(int64_t, cpu_local_owned(p, w), old);
-	return cpu_take_after_add(cpu_local_owned(p, w), old + v, bm1);
+	return cpu_take_after_add(u, pcpu_arch_add_load_owned64(u, v), bm1);
 }
 
 #pragma GCC visibility pop

@@ -87,7 +87,7 @@ static bool cpu_rseq_register_own(void)
 #if !defined(__x86_64__)
 	return false;
 #else
-	if (syscall(__NR_rseq, &cpu_rseq_own, sizeof(cpu_rseq_own), 0, CPU_RSEQ_SIG) &&
+	if (syscall(__NR_rseq, &cpu_rseq_own, sizeof(cpu_rseq_own), 0, PCPU_ARCH_RSEQ_SIG) &&
 	    errno != EBUSY) /* EBUSY: a signal handler registered it meanwhile */
 		return false;
 	return (int32_t)__atomic_load_n(&cpu_rseq_own.cpu_id, __ATOMIC_RELAXED) >= 0;

@@ -40,6 +40,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <pcpu.h>
+
 #include "arena.h"
 #include "cpu_atomic.h"
 
@@ -79,171 +81,69 @@ void cpu_rseq_atfork_child(void);
 
 #if defined(__x86_64__)
 
-#define CPU_RSEQ_SIG 0x53053053 /* glibc's x86 signature */
-
-/*
- * The descriptor (3) and the section start (1).  The abort handler (4)
- * re-arms the descriptor (6): the kernel clears rseq_cs when it aborts a
- * sequence.  Clobbers %rax.
- */
-#define CPU_RSEQ_ARM                                                           \
-	".pushsection __rseq_cs, \"aw\"\n\t"                                   \
-	".balign 32\n\t"                                                       \
-	"3:\n\t"                                                               \
-	".long 0, 0\n\t"                                                       \
-	".quad 1f, 2f - 1f, 4f\n\t"                                            \
-	".popsection\n\t"                                                      \
-	"6:\n\t"                                                               \
-	"leaq 3b(%%rip), %%rax\n\t"                                            \
-	"movq %%rax, %%fs:(%[cs])\n\t"                                         \
-	"1:\n\t"
-
-/* Then the index load and range check: the index, zero-extended, is left
- * in %rax. */
-#define CPU_RSEQ_BEGIN                                                         \
-	CPU_RSEQ_ARM                                                           \
-	"movl %%fs:(%[ix]), %%eax\n\t"                                         \
-	"cmpl %[nr], %%eax\n\t"                                                \
-	"jae %l[fold]\n\t"
-
-#define CPU_RSEQ_END                                                           \
-	"2:\n\t"                                                               \
-	".pushsection __rseq_failure, \"ax\"\n\t"                              \
-	".byte 0x0f, 0xb9, 0x3d\n\t"                                           \
-	".long 0x53053053\n\t"                                                 \
-	"4:\n\t"                                                               \
-	"jmp 6b\n\t"                                                           \
-	".popsection\n\t"
-
-#define CPU_RSEQ_INPUTS                                                        \
-	[cs] "r"(cpu_rseq_cs_off), [ix] "r"(cpu_rseq_index_off),               \
-		[nr] "rm"(cpu_nr_units), [unit] "rm"(arena_unit_size), [p] "r"(p), \
-		[v] "er"(v)
+/* The sequences themselves are pcpu/arch/x86_64.h's, shared with the inline
+ * API; these run them on the runtime's own copies of the arguments. */
+#define CPU_RSEQ_HERE                                                          \
+	cpu_rseq_cs_off, cpu_rseq_index_off, (uint32_t)cpu_nr_units, arena_unit_size
 
 static inline void cpu_rseq_add(int64_t *p, int64_t v)
 {
-	__asm__ volatile goto(CPU_RSEQ_BEGIN
-		     "imulq %[unit], %%rax\n\t"
-		     "addq %[v], (%[p], %%rax)\n\t"
-		     CPU_RSEQ_END
-		     :
-		     : CPU_RSEQ_INPUTS
-		     : "rax", "memory", "cc"
-		     : fold);
-	return;
-fold:
-	cpu_rseq_fold_add(p, v);
+	if (__builtin_expect(pcpu_arch_rseq_add(p, v, CPU_RSEQ_HERE), 0))
+		cpu_rseq_fold_add(p, v);
 }
 
-/*
- * Add-return on a 64- or 32-bit copy: one definition for both widths, the
- * operand types choosing the instructions' size (no suffixes below).
- */
-#define CPU_RSEQ_DEFINE_ADD_RETURN(name, type)                                 \
+#define CPU_RSEQ_DEFINE_ADD_RETURN(name, width, type)                          \
 	static inline type name(type *p, type v)                               \
 	{                                                                      \
 		type r;                                                        \
                                                                                \
-		__asm__ volatile goto(CPU_RSEQ_BEGIN                           \
-			"imulq %[unit], %%rax\n\t"                             \
-			"addq %[p], %%rax\n\t"                                 \
-			"mov (%%rax), %[r]\n\t"                                \
-			"add %[v], %[r]\n\t"                                   \
-			"mov %[r], (%%rax)\n\t"                                \
-			CPU_RSEQ_END                                           \
-			: [r] "=&r"(r)                                         \
-			: CPU_RSEQ_INPUTS                                      \
-			: "rax", "memory", "cc"                                \
-			: fold);                                               \
+		if (__builtin_expect(pcpu_arch_rseq_add_return##width(         \
+					     p, v, &r, CPU_RSEQ_HERE),         \
+				     0))                                       \
+			return name##_fold(p, v);                              \
 		return r;                                                      \
-	fold:                                                                  \
-		return name##_fold(p, v);                                      \
 	}
 
-CPU_RSEQ_DEFINE_ADD_RETURN(cpu_rseq_add_return, int64_t)
-CPU_RSEQ_DEFINE_ADD_RETURN(cpu_rseq_add_return32, uint32_t)
+CPU_RSEQ_DEFINE_ADD_RETURN(cpu_rseq_add_return, 64, int64_t)
+CPU_RSEQ_DEFINE_ADD_RETURN(cpu_rseq_add_return32, 32, uint32_t)
 
-/*
- * Add-take (cpu.h): the copy's new value n, and what to store back (n if
- * it stays inside the batch, else 0), are worked out inside the sequence,
- * which commits with that one store; the caller takes n if it was out.
- */
 static inline int64_t cpu_rseq_add_take(int64_t *p, int64_t v, uint64_t bm1)
 {
-	int64_t n, keep;
+	int64_t taken;
 
-	__asm__ volatile goto(CPU_RSEQ_BEGIN
-		     "imulq %[unit], %%rax\n\t"
-		     "addq %[p], %%rax\n\t"
-		     "movq (%%rax), %[n]\n\t"
-		     "addq %[v], %[n]\n\t"
-		     /* keep = n + bm1 <= 2 bm1 (unsigned) ? n : 0 */
-		     "leaq (%[n], %[bm1]), %[keep]\n\t"
-		     "cmpq %[span], %[keep]\n\t"
-		     "sbbq %[keep], %[keep]\n\t"
-		     "andq %[n], %[keep]\n\t"
-		     "movq %[keep], (%%rax)\n\t"
-		     CPU_RSEQ_END
-		     : [n] "=&r"(n), [keep] "=&r"(keep)
-		     : CPU_RSEQ_INPUTS, [bm1] "r"(bm1), [span] "rm"(2 * bm1 + 1)
-		     : "rax", "memory", "cc"
-		     : fold);
-	/* the sequence kept n, or stored 0 for an n that is never 0 */
-	return n == keep ? 0 : n;
-fold:
-	return cpu_rseq_fold_add_take(p, v, bm1);
+	if (__builtin_expect(pcpu_arch_rseq_add_take(p, v, bm1, &taken, CPU_RSEQ_HERE),
+			     0))
+		return cpu_rseq_fold_add_take(p, v, bm1);
+	return taken;
 }
 
-/* The gate is read inside the sequence, so a membarrier that restarts the
- * sequence after the gate was set makes it see the gate. */
 static inline bool cpu_rseq_gated_add(int64_t *p, int64_t v, const int *gate)
 {
-	__asm__ volatile goto(CPU_RSEQ_BEGIN
-		     "cmpl $0, (%[gate])\n\t"
-		     "jne %l[closed]\n\t"
-		     "imulq %[unit], %%rax\n\t"
-		     "addq %[v], (%[p], %%rax)\n\t"
-		     CPU_RSEQ_END
-		     :
-		     : CPU_RSEQ_INPUTS, [gate] "r"(gate)
-		     : "rax", "memory", "cc"
-		     : fold, closed);
-	return true;
-closed:
-	return false;
-fold:
-	return cpu_rseq_fold_gated_add(p, v, gate);
+	switch (pcpu_arch_rseq_gated_add(p, v, gate, CPU_RSEQ_HERE)) {
+	case 0:
+		return true;
+	case 1:
+		return cpu_rseq_fold_gated_add(p, v, gate);
+	default:
+		return false;
+	}
 }
 
 /*
  * Gated adds on a copy the caller has already located (the local mode's
- * slots): the sequence only makes the gate read and the add one
- * restartable unit, so that cpu_rseq_sync() need not wait for an add
- * preempted between the two.  cpu_rseq_gated_add_at() is for a copy no
- * other thread updates (an owned slot), cpu_rseq_gated_add_locked_at() for
- * one that other threads update atomically (the shared slot).  Every
- * thread must have its area registered (cpu_rseq_registers_all()).
+ * slots), see pcpu/arch/x86_64.h.  Every thread must have its area
+ * registered (cpu_rseq_registers_all()).
  */
-#define CPU_RSEQ_DEFINE_GATED_ADD_AT(name, lock)                               \
-	static inline bool name(int64_t *at, int64_t v, const int *gate)      \
-	{                                                                      \
-		__asm__ volatile goto(CPU_RSEQ_ARM                             \
-			"cmpl $0, (%[gate])\n\t"                               \
-			"jne %l[closed]\n\t"                                   \
-			lock "addq %[v], (%[at])\n\t"                          \
-			CPU_RSEQ_END                                           \
-			:                                                      \
-			: [cs] "r"(cpu_rseq_cs_off), [at] "r"(at),             \
-			  [v] "er"(v), [gate] "r"(gate)                        \
-			: "rax", "memory", "cc"                                \
-			: closed);                                             \
-		return true;                                                   \
-	closed:                                                                \
-		return false;                                                  \
-	}
+static inline bool cpu_rseq_gated_add_at(int64_t *at, int64_t v, const int *gate)
+{
+	return !pcpu_arch_rseq_gated_add_at(at, v, gate, cpu_rseq_cs_off);
+}
 
-CPU_RSEQ_DEFINE_GATED_ADD_AT(cpu_rseq_gated_add_at, "")
-CPU_RSEQ_DEFINE_GATED_ADD_AT(cpu_rseq_gated_add_locked_at, "lock ")
+static inline bool cpu_rseq_gated_add_locked_at(int64_t *at, int64_t v,
+						const int *gate)
+{
+	return !pcpu_arch_rseq_gated_add_locked_at(at, v, gate, cpu_rseq_cs_off);
+}
 
 #else /* !__x86_64__: cpu_rseq_init() refuses the mode, these never run */
 

@@ -31,5 +31,5 @@ runtime_sources = \
 # GLIBC_TUNABLES=glibc.rtld.optional_static_tls=<bytes> (LD_PRELOAD and
 # linking at build time need nothing).
 runtime_libadd = $(JEMALLOC_PIC) -lm
-runtime_ldflags = -Wc,-static-libgcc \
+runtime_ldflags = -Wc,-static-libgcc -Wl,-z,nodelete \
 	-Wl,--exclude-libs,$(notdir $(JEMALLOC_PIC)):libgcc_eh.a:libgcc.a

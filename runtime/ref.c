@@ -60,8 +60,8 @@ _Static_assert(REF_BIAS < REF_COUNT / 2, "REF_BIAS leaves no room for counts");
  * only after 2^61 more puts than gets there (decades at a billion a
  * second).  So an add knows from the value it made which kind it hit.
  */
-#define REF_CLOSED   (INT64_MIN / 2)
-#define REF_OPEN_MIN (REF_CLOSED / 2)
+#define REF_CLOSED   PCPU_ABI_REF_CLOSED
+#define REF_OPEN_MIN PCPU_ABI_REF_OPEN_MIN
 
 int percpu_ref_init(struct percpu_ref *r, percpu_ref_func_t *release, unsigned flags)
 {
@@ -101,13 +101,14 @@ static int64_t ref_pcpu_sum(struct ref *ref, bool take)
 void percpu_ref_exit(struct percpu_ref *r)
 {
 	struct ref *ref = ref_of(r, "percpu_ref_exit");
+	int64_t *pcpu = ref->pcpu;
 	int64_t count =
 	    (int64_t)(__atomic_load_n(&ref->word, __ATOMIC_ACQUIRE) & REF_COUNT);
 
 	if (!ref->shared)
 		count += ref_pcpu_sum(ref, false) - (int64_t)REF_BIAS;
 	ref_state_exit(ref, count);
-	arena_free(ref->pcpu);
+	arena_free(pcpu);
 }
 
 void ref_mode_shared(struct ref *ref, const char *fn)

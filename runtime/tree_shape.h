@@ -68,18 +68,9 @@ static inline unsigned tree_leaf_shift(unsigned batch_shift)
 	return batch_shift < TREE_LEAF_MAX_SHIFT ? batch_shift : TREE_LEAF_MAX_SHIFT;
 }
 
-/*
- * What a leaf passes up when adding inc made its 32-bit value res: inc
- * minus the change of the residual.  Only the residual bits (below 2^31)
- * come from the 32-bit leaf, so the carry is exact in 64 bits whatever
- * the size of inc, as if the leaf were a long.
- */
-static inline long tree_leaf_carry(uint32_t res, unsigned long inc, unsigned shift)
-{
-	uint32_t mask = (UINT32_C(1) << shift) - 1;
-
-	return (long)(inc + ((res - (uint32_t)inc) & mask) - (res & mask));
-}
+/* What a leaf passes up when an add made its 32-bit value res is
+ * pcpu_abi_tree_leaf_carry() of <pcpu/abi.h>: the inline add computes it
+ * too. */
 
 /* log2 of the batch of level j for a leaf batch of 2^batch_shift. */
 static inline unsigned tree_level_shift(const struct tree_shape *s,

@@ -1,10 +1,19 @@
 # The two shared libraries.  Both export exactly the API of include/pcpu.h
-# under the version node of shim/pcpu.map; -Bsymbolic binds each library's
-# calls between API functions to itself.
+# under the version node of shim/pcpu.map; -Bsymbolic-functions binds each
+# library's calls between API functions to itself.  Not its data: an
+# executable built without -fPIC holds a copy of pcpu_abi_process (a copy
+# relocation), and the library must write that copy, through its GOT.
 include_HEADERS = include/pcpu.h
+# The libraries define what the inline API calls: they see declarations
+# only, and reach their own thread-local block at a load-time offset; the
+# runtime is never unloaded (-z nodelete), so its rseq sequences may leave
+# rseq_cs armed.
+LIB_CPPFLAGS = $(AM_CPPFLAGS) -DPCPU_NO_INLINE -DPCPU_TLS_INITIAL_EXEC \
+	-DPCPU_RSEQ_KEEP_ARMED
 
 noinst_LTLIBRARIES += libcommon.la
 libcommon_la_SOURCES = \
+	shim/common/abi.c shim/common/abi.h \
 	shim/common/counter_ops.c \
 	shim/common/counter_rules.h \
 	shim/common/counter_tree_ops.c \
@@ -14,8 +23,9 @@ libcommon_la_SOURCES = \
 	shim/common/memory_ops.c shim/common/memory_ops.h \
 	shim/common/ref_state.c shim/common/ref_state.h
 libcommon_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+libcommon_la_CPPFLAGS = $(LIB_CPPFLAGS)
 
-SHIM_LDFLAGS = -Wl,--version-script=$(srcdir)/shim/pcpu.map -Wl,-Bsymbolic \
+SHIM_LDFLAGS = -Wl,--version-script=$(srcdir)/shim/pcpu.map -Wl,-Bsymbolic-functions \
 	-Wl,--no-undefined
 EXTRA_DIST += shim/pcpu.map
 
@@ -28,6 +38,7 @@ libpcpu_api_la_SOURCES = \
 	shim/portable/counter_tree.c \
 	shim/portable/ref.c
 libpcpu_api_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+libpcpu_api_la_CPPFLAGS = $(LIB_CPPFLAGS)
 libpcpu_api_la_LIBADD = libcommon.la
 libpcpu_api_la_LDFLAGS = $(SHIM_LDFLAGS) -version-info 0:0:0
 EXTRA_libpcpu_api_la_DEPENDENCIES = shim/pcpu.map
@@ -35,6 +46,7 @@ EXTRA_libpcpu_api_la_DEPENDENCIES = shim/pcpu.map
 lib_LTLIBRARIES += libpcpu.la
 libpcpu_la_SOURCES = $(runtime_sources)
 libpcpu_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+libpcpu_la_CPPFLAGS = $(LIB_CPPFLAGS)
 libpcpu_la_LIBADD = libcommon.la $(runtime_libadd)
 libpcpu_la_LDFLAGS = $(SHIM_LDFLAGS) -avoid-version $(runtime_ldflags)
 EXTRA_libpcpu_la_DEPENDENCIES = shim/pcpu.map
@@ -52,4 +64,6 @@ shim/pcpu-run: shim/pcpu-run.in Makefile
 
 # Kernel-style names for code ported from the kernel.
 pcpuincludedir = $(includedir)/pcpu
-pcpuinclude_HEADERS = include/pcpu/linux.h
+pcpuinclude_HEADERS = include/pcpu/linux.h include/pcpu/abi.h include/pcpu/inline.h
+pcpuarchdir = $(includedir)/pcpu/arch
+pcpuarch_HEADERS = include/pcpu/arch/x86_64.h include/pcpu/arch/generic.h

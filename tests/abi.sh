@@ -1,7 +1,7 @@
 #!/bin/sh
 # The ABI: libpcpu.so and libpcpu-api.so must export exactly the same
 # symbols, every one under version node PCPU_1, and nothing but the API
-# declared with PCPU_API in include/pcpu.h.  A difference would make the
+# declared with PCPU_API in include/pcpu.h and the data of pcpu/abi.h.  A difference would make the
 # preload silently miss functions (or bind none at all, if the version node
 # differed).  TAP output.
 set -u
@@ -65,16 +65,18 @@ for which in runtime portable; do
 	grep -q '^A PCPU_1$' "$tmp/$which"
 	check $? "$which: defines version node PCPU_1"
 
-	awk '$2 != "PCPU_1" { sub(/@.*/, "", $2); print $2 }' "$tmp/$which" |
+	awk '$2 != "PCPU_1" && $1 == "T" { sub(/@.*/, "", $2); print $2 }' "$tmp/$which" |
 		LC_ALL=C sort -u >"$tmp/$which.names"
 	diff "$tmp/api" "$tmp/$which.names" >"$tmp/$which.diff"
 	check $? "$which: exports exactly the PCPU_API functions of pcpu.h (< missing, > extra)"
 	[ -s "$tmp/$which.diff" ] && show "$tmp/$which.diff"
 
-	awk '$2 != "PCPU_1" && $1 != "T" { print }' "$tmp/$which" >"$tmp/$which.data"
-	[ ! -s "$tmp/$which.data" ]
-	check $? "$which: exports functions only"
-	[ -s "$tmp/$which.data" ] && show "$tmp/$which.data"
+	# The data is pcpu/abi.h's: the descriptor and the thread-local block.
+	awk '$2 != "PCPU_1" && $1 != "T" { sub(/@.*/, "", $2); print $2 }' "$tmp/$which" |
+		LC_ALL=C sort >"$tmp/$which.data"
+	printf 'pcpu_abi_process\npcpu_abi_thread\n' | diff - "$tmp/$which.data" >"$tmp/$which.ddiff"
+	check $? "$which: exports the functions and exactly the data of pcpu/abi.h"
+	[ -s "$tmp/$which.ddiff" ] && show "$tmp/$which.ddiff"
 done
 
 echo "1..$n"

@@ -4,7 +4,7 @@
 # PCPU_MODE=rseq and PCPU_MODE=auto must land in atomic mode (local on
 # aarch64 for auto), and the mode tests must pass there (tap_start checks
 # pcpu_runtime() names the expected mode).  Without the tunable, auto picks
-# rseq on x86-64.
+# local on x86-64 (every thread has glibc's rseq area, see runtime/cpu.c).
 . "$top_srcdir/tests/cpu_script.sh"
 
 auto_fallback=atomic
@@ -38,6 +38,6 @@ if [ -n "$PCPU_TEST_EMULATOR" ]; then
 	run_expect "identity: PCPU_MODE=auto, emulated (no rseq), runs $auto_fallback" \
 		auto "$auto_fallback" identity
 elif [ "$PCPU_HOST_CPU" = x86_64 ]; then
-	run_expect "identity: PCPU_MODE=auto runs rseq" auto rseq identity
+	run_expect "identity: PCPU_MODE=auto runs local" auto local identity
 fi
 finish

@@ -101,11 +101,12 @@ LOG_COMPILER = $(SHELL) $(top_builddir)/tests/run-test --exec
 # program, under PCPU_TEST_EMULATOR when that is not empty (a cross build);
 # PCPU_HOST_CPU is the CPU the programs were built for.
 AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)'; \
+	PCPU_TEST_PLUGIN='$(abs_top_builddir)/tests/.libs/inline_plugin.so'; \
 	top_srcdir='$(abs_top_srcdir)'; NM='$(NM)'; \
 	PCPU_EXEC='$(abs_top_builddir)/tests/run-test --exec'; \
 	PCPU_TEST_EMULATOR=$${PCPU_TEST_EMULATOR-'$(TEST_EMULATOR)'}; \
 	PCPU_HOST_CPU='$(host_cpu)'; \
-	export top_builddir top_srcdir NM PCPU_EXEC PCPU_TEST_EMULATOR PCPU_HOST_CPU;
+	export top_builddir top_srcdir NM PCPU_TEST_PLUGIN PCPU_EXEC PCPU_TEST_EMULATOR PCPU_HOST_CPU;
 
 EXTRA_DIST += tests/run-test.in
 
@@ -214,3 +215,38 @@ EXTRA_DIST += tests/wrk-service.sh tests/speed.sh
 wordfreq-speed: tests/example_wordfreq$(EXEEXT) libpcpu.la
 	@$(SHELL) $(srcdir)/tests/speed.sh run $(abs_top_builddir)/.libs/libpcpu.so 5 \
 		./tests/example_wordfreq$(EXEEXT)
+
+# The inline fast paths (issue 13): tests/inline counts the calls the
+# program's inline code makes, through its own definitions of the exported
+# functions (-export-dynamic), and runs the same code from a linked shared
+# library and a dlopen()ed plugin.
+tap_tests += tests/inline
+tests_inline_SOURCES = tests/inline.c tests/inline_calls.c tests/inline_calls.h \
+	tests/inline_lib.h
+tests_inline_LDADD = tests/libinline_linked.la $(LDADD) -ldl
+tests_inline_LDFLAGS = $(AM_LDFLAGS) -export-dynamic
+check_LTLIBRARIES += tests/libinline_linked.la tests/inline_plugin.la
+tests_libinline_linked_la_SOURCES = tests/inline_lib.c tests/inline_lib.h
+tests_libinline_linked_la_CPPFLAGS = $(AM_CPPFLAGS) -DINLINE_LIB_ENTRY=inline_linked_run
+tests_libinline_linked_la_LIBADD = libpcpu-api.la
+tests_libinline_linked_la_LDFLAGS = -rpath $(abs_builddir)/tests -avoid-version \
+	-no-undefined
+tests_inline_plugin_la_SOURCES = tests/inline_lib.c tests/inline_lib.h
+tests_inline_plugin_la_CPPFLAGS = $(AM_CPPFLAGS) -DINLINE_LIB_ENTRY=inline_plugin_run
+tests_inline_plugin_la_LIBADD = libpcpu-api.la
+tests_inline_plugin_la_LDFLAGS = -module -rpath $(abs_builddir)/tests -avoid-version \
+	-no-undefined
+
+# The API suites again, compiled with -DPCPU_NO_INLINE: every operation a
+# call, as such callers make them.
+tap_tests += tests/api/counter_noinline tests/api/counter_tree_noinline \
+	tests/api/ref_noinline tests/api/memory_noinline
+noinline_cppflags = $(AM_CPPFLAGS) -DPCPU_NO_INLINE
+tests_api_counter_noinline_SOURCES = tests/api/counter.c
+tests_api_counter_noinline_CPPFLAGS = $(noinline_cppflags)
+tests_api_counter_tree_noinline_SOURCES = tests/api/counter_tree.c
+tests_api_counter_tree_noinline_CPPFLAGS = $(noinline_cppflags)
+tests_api_ref_noinline_SOURCES = tests/api/ref.c
+tests_api_ref_noinline_CPPFLAGS = $(noinline_cppflags)
+tests_api_memory_noinline_SOURCES = tests/api/memory.c
+tests_api_memory_noinline_CPPFLAGS = $(noinline_cppflags)

@@ -15,9 +15,7 @@ static int32_t default_batch(void)
 	int32_t b = __atomic_load_n(&batch, __ATOMIC_RELAXED);
 
 	if (__builtin_expect(!b, 0)) {
-		int n = 2 * pcpu_nr_cpus();
-
-		b = n > 32 ? n : 32;
+		b = counter_default_batch(pcpu_nr_cpus());
 		__atomic_store_n(&batch, b, __ATOMIC_RELAXED);
 	}
 	return b;

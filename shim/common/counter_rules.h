@@ -9,6 +9,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* percpu_counter's default batch for nr_cpus copies: max(32, 2 nr_cpus). */
+static inline int32_t counter_default_batch(int nr_cpus)
+{
+	return nr_cpus > 16 ? 2 * nr_cpus : 32;
+}
+
 /* percpu_counter_tree_init_many(): n counters and a power-of-two batch >= 2. */
 static inline bool counter_tree_args_valid(unsigned n, unsigned long batch_size)
 {

@@ -9,6 +9,7 @@
 #ifndef PCPU_DIAG_H
 #define PCPU_DIAG_H
 
+#include <pcpu.h>
 #include <stdint.h>
 
 /* "libpcpu: fn(ptr): reason..." on stderr, then abort(). */
@@ -19,9 +20,10 @@ _Noreturn void diag_die(const char *fn, const void *ptr, const char *fmt, ...)
 void diag_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2), cold));
 
 /* Magic values at the start of every opaque object while it is live. */
-#define DIAG_MAGIC_COUNTER 0x70634e54u /* "pcNT" */
-#define DIAG_MAGIC_TREE 0x70635452u    /* "pcTR" */
-#define DIAG_MAGIC_REF 0x70635246u     /* "pcRF" */
+/* The inline fast paths check the same values (pcpu/abi.h). */
+#define DIAG_MAGIC_COUNTER PCPU_ABI_MAGIC_COUNTER
+#define DIAG_MAGIC_TREE    PCPU_ABI_MAGIC_TREE
+#define DIAG_MAGIC_REF     PCPU_ABI_MAGIC_REF
 
 _Noreturn void diag_bad_object(const char *fn, const void *obj, const char *what)
 	__attribute__((cold));

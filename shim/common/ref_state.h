@@ -30,6 +30,7 @@
 #define PCPU_REF_STATE_H
 
 #include <pcpu.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "diag.h"
@@ -41,13 +42,19 @@
 #define REF_REINIT  (1ull << 59)
 #define REF_COUNT   (REF_REINIT - 1)
 
+/* The layout of struct percpu_ref (pcpu.h), which the inline get, put and
+ * tryget use too. */
 struct ref {
-	uint32_t magic;
-	int shared;    /* 0: counting in the per-CPU copies */
-	uint64_t word; /* state bits | shared count */
 	int64_t *pcpu; /* per-CPU copies (runtime only) */
+	int shared;    /* 0: counting in the per-CPU copies */
+	uint32_t magic;
+	uint64_t word; /* state bits | shared count */
 	percpu_ref_func_t *release;
 };
+_Static_assert(offsetof(struct ref, pcpu) == offsetof(struct percpu_ref, __pcpu) &&
+		   offsetof(struct ref, shared) == offsetof(struct percpu_ref, __shared) &&
+		   offsetof(struct ref, magic) == offsetof(struct percpu_ref, __magic),
+	       "struct ref is not laid out as pcpu.h says");
 _Static_assert(sizeof(struct ref) <= sizeof(struct percpu_ref),
 	       "struct ref outgrew the ABI");
 _Static_assert(_Alignof(struct ref) <= _Alignof(struct percpu_ref),
@@ -81,7 +88,8 @@ static inline int ref_wants_percpu(uint64_t word)
 	return !(word & (REF_DEAD | REF_ATOMIC));
 }
 
-/* Abort unless count, the exact count at exit, is what exit allows. */
+/* Abort unless count, the exact count at exit, is what exit allows; then
+ * clear the ref (its per-CPU copies are the caller's to free). */
 void ref_state_exit(struct ref *ref, int64_t count);
 
 /* The shared-count paths, used whenever the per-CPU gate is closed. */

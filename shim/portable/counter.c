@@ -1,16 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 /* percpu_counter in the portable library: one shared atomic, so read and
- * sum are the same exact load and limited_add is a compare-and-swap loop. */
+ * sum are the same exact load and limited_add is a compare-and-swap loop.
+ * The count lives in the struct's private words, and ->__count points at
+ * it so that the inline read is exact here too; ->__pcpu stays NULL, which
+ * sends every inline add here. */
 #include <errno.h>
 #include <pcpu.h>
+#include <stddef.h>
 
 #include "counter_rules.h"
 #include "diag.h"
 
 struct counter {
+	int64_t *deltas; /* NULL: no per-CPU deltas */
+	int64_t *count;  /* &own */
+	int32_t batch;
 	uint32_t magic;
-	int64_t count;
+	uint32_t group;
+	uint32_t reserved;
+	int64_t own;
 };
+_Static_assert(offsetof(struct counter, count) == offsetof(struct percpu_counter, __count) &&
+		   offsetof(struct counter, magic) ==
+		       offsetof(struct percpu_counter, __magic) &&
+		   offsetof(struct counter, own) ==
+		       offsetof(struct percpu_counter, __private),
+	       "struct counter is not laid out as pcpu.h says");
 _Static_assert(sizeof(struct counter) <= sizeof(struct percpu_counter),
 	       "struct counter outgrew the ABI");
 
@@ -31,45 +46,49 @@ int percpu_counter_init_many(struct percpu_counter *c, int64_t value, unsigned n
 {
 	if (n == 0)
 		return -EINVAL;
-	for (unsigned i = 0; i < n; i++)
-		*(struct counter *)&c[i] = (struct counter){ DIAG_MAGIC_COUNTER, value };
+	for (unsigned i = 0; i < n; i++) {
+		struct counter *ct = (struct counter *)&c[i];
+
+		*ct = (struct counter){ .magic = DIAG_MAGIC_COUNTER, .own = value };
+		ct->count = &ct->own;
+	}
 	return 0;
 }
 
 void percpu_counter_destroy(struct percpu_counter *c)
 {
-	counter_of(c, "percpu_counter_destroy")->magic = 0;
+	*counter_of(c, "percpu_counter_destroy") = (struct counter){ 0 };
 }
 
 void percpu_counter_destroy_many(struct percpu_counter *c, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
-		counter_of(&c[i], "percpu_counter_destroy_many")->magic = 0;
+		*counter_of(&c[i], "percpu_counter_destroy_many") = (struct counter){ 0 };
 }
 
 void percpu_counter_add_batch(struct percpu_counter *c, int64_t amount,
 			      int32_t batch)
 {
 	(void)batch;
-	__atomic_fetch_add(&counter_of(c, "percpu_counter_add_batch")->count, amount,
+	__atomic_fetch_add(counter_of(c, "percpu_counter_add_batch")->count, amount,
 			   __ATOMIC_RELAXED);
 }
 
 int64_t percpu_counter_read(struct percpu_counter *c)
 {
-	return __atomic_load_n(&counter_of(c, "percpu_counter_read")->count,
+	return __atomic_load_n(counter_of(c, "percpu_counter_read")->count,
 			       __ATOMIC_RELAXED);
 }
 
 int64_t percpu_counter_sum(struct percpu_counter *c)
 {
-	return __atomic_load_n(&counter_of(c, "percpu_counter_sum")->count,
+	return __atomic_load_n(counter_of(c, "percpu_counter_sum")->count,
 			       __ATOMIC_RELAXED);
 }
 
 void percpu_counter_set(struct percpu_counter *c, int64_t value)
 {
-	__atomic_store_n(&counter_of(c, "percpu_counter_set")->count, value,
+	__atomic_store_n(counter_of(c, "percpu_counter_set")->count, value,
 			 __ATOMIC_RELAXED);
 }
 
@@ -77,14 +96,14 @@ bool percpu_counter_limited_add(struct percpu_counter *c, int64_t limit,
 				int64_t amount)
 {
 	struct counter *ct = counter_of(c, "percpu_counter_limited_add");
-	int64_t cur = __atomic_load_n(&ct->count, __ATOMIC_RELAXED);
+	int64_t cur = __atomic_load_n(ct->count, __ATOMIC_RELAXED);
 
 	if (amount == 0)
 		return true;
 	do {
 		if (!counter_within_limit(cur, amount, limit))
 			return false;
-	} while (!__atomic_compare_exchange_n(&ct->count, &cur, cur + amount, false,
+	} while (!__atomic_compare_exchange_n(ct->count, &cur, cur + amount, false,
 					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 	return true;
 }

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pcpu/abi.h - the data through which inline code in an application
+ * reaches the library that serves it, and the this-CPU primitives built on
+ * it.  Included by <pcpu.h>; not meant to be included on its own.
+ *
+ * Both libraries define, and export under the same version node as the
+ * functions:
+ *   pcpu_abi_process  a process-wide descriptor: how inline code reaches
+ *                     "this unit" (the access mode), the unit count and
+ *                     the bytes between two units' copies;
+ *   pcpu_abi_thread   a thread-local block: the byte offset of the slot
+ *                     the calling thread owns (local mode), or an odd
+ *                     value meaning "no owned slot".
+ * Under LD_PRELOAD=libpcpu.so the runtime's definitions interpose the
+ * portable library's, exactly as its functions do, so one binary runs its
+ * inline paths on whichever library serves it.
+ *
+ * Invariants:
+ *   - mode is PCPU_ABI_CALL until the library has set up everything else
+ *     in the descriptor; it changes once, with release order, and the
+ *     other fields never change afterwards;
+ *   - a thread's slot word is even only while the thread owns that slot:
+ *     the slot's copies are then written by that thread (and its signal
+ *     handlers) alone;
+ *   - every primitive below either completes the whole operation on the
+ *     unit the library would have chosen, or does nothing and returns
+ *     non-zero ("take the call"): it never half-completes.
+ *
+ * ABI policy: the layouts of these two objects and of the public structs
+ * of <pcpu.h> are part of the ABI of version node PCPU_1.  Fields may be
+ * appended to pcpu_abi_process (existing ones never move or change
+ * meaning, and PCPU_ABI_VERSION counts the additions); any incompatible
+ * change gets new symbol names and a new version node, so that a binary
+ * built against this header never runs its inline paths against a layout
+ * it does not know.
+ */
+#ifndef PCPU_ABI_H
+#define PCPU_ABI_H
+
+#include <stdint.h>
+
+#if defined(__x86_64__)
+#include <pcpu/arch/x86_64.h>
+#else
+#include <pcpu/arch/generic.h>
+#endif
+
+#define PCPU_ABI_VERSION 1
+
+/* pcpu_abi_process.mode */
+#define PCPU_ABI_CALL   0 /* no inline path: call the library */
+#define PCPU_ABI_RSEQ   1 /* restartable sequences on the rseq area's unit */
+#define PCPU_ABI_ATOMIC 2 /* an atomic on the unit the rseq area names */
+#define PCPU_ABI_LOCAL  3 /* the thread's owned slot, else call */
+
+/* The magic word of an initialised counter, tree counter or ref: the inline
+ * paths take the call for anything else, and the library reports it. */
+#define PCPU_ABI_MAGIC_COUNTER 0x70634e54u /* "pcNT" */
+#define PCPU_ABI_MAGIC_TREE    0x70635452u /* "pcTR" */
+#define PCPU_ABI_MAGIC_REF     0x70635246u /* "pcRF" */
+
+/* pcpu_abi_process.flags */
+#define PCPU_ABI_LOCAL_RSEQ 1u /* local mode: gated adds are rseq sequences */
+
+struct pcpu_abi_process {
+	uint32_t version;    /* PCPU_ABI_VERSION of the library that set it */
+	uint32_t mode;       /* PCPU_ABI_* */
+	uint32_t nr_units;   /* pcpu_nr_cpus() */
+	uint32_t flags;      /* PCPU_ABI_LOCAL_RSEQ */
+	uint64_t stride;     /* bytes between two units' copies of an object */
+	long rseq_cs;        /* thread-pointer offset of rseq_cs (rseq modes) */
+	long rseq_index;     /* thread-pointer offset of the unit index, or 0 */
+	int32_t batch;       /* percpu_counter_batch() */
+	uint32_t reserved;
+};
+
+struct pcpu_abi_thread {
+	uintptr_t slot; /* owned slot's byte offset, or odd: none */
+};
+
+/*
+ * The thread-local block's access model is the compiler's default for the
+ * code that includes this header: initial-exec in an executable (PIE or
+ * not: one load at a link-time offset), general-dynamic in a shared
+ * library (a __tls_get_addr call, or a TLS descriptor call with
+ * -mtls-dialect=gnu2).  A shared library that is never dlopen()ed may
+ * define PCPU_TLS_INITIAL_EXEC to get the executable's cost.
+ */
+#if defined(PCPU_TLS_INITIAL_EXEC)
+#define PCPU_ABI_TLS_MODEL __attribute__((__tls_model__("initial-exec")))
+#else
+#define PCPU_ABI_TLS_MODEL
+#endif
+#if defined(__cplusplus)
+#define PCPU_ABI_THREAD_LOCAL thread_local
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define PCPU_ABI_THREAD_LOCAL _Thread_local
+#else
+#define PCPU_ABI_THREAD_LOCAL __thread
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+extern __attribute__((__visibility__("default"))) struct pcpu_abi_process
+    pcpu_abi_process;
+extern __attribute__((__visibility__("default"))) PCPU_ABI_THREAD_LOCAL struct pcpu_abi_thread
+    pcpu_abi_thread PCPU_ABI_TLS_MODEL;
+#ifdef __cplusplus
+}
+#endif
+
+#define PCPU_ABI_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define PCPU_ABI_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* The rseq arguments of pcpu/arch/x86_64.h from the descriptor. */
+#define PCPU_ABI_RSEQ_HERE(d) (d)->rseq_cs, (d)->rseq_index, (d)->nr_units, (d)->stride
+
+/* The calling thread's copy in atomic mode, or NULL: take the call. */
+PCPU_ARCH_INLINE void *pcpu_abi_atomic_unit(const struct pcpu_abi_process *d, void *p)
+{
+	uint32_t u;
+
+	if (d->mode != PCPU_ABI_ATOMIC || !d->rseq_index)
+		return 0;
+	u = pcpu_arch_tp_u32(d->rseq_index);
+	return PCPU_ABI_LIKELY(u < d->nr_units) ? (char *)p + u * d->stride : 0;
+}
+
+/* Add v to the calling thread's copy of p; 0, or non-zero: take the call. */
+PCPU_ARCH_INLINE int pcpu_abi_this_add(int64_t *p, int64_t v)
+{
+	const struct pcpu_abi_process *d = &pcpu_abi_process;
+	uintptr_t w = pcpu_abi_thread.slot;
+	int64_t *u;
+
+	if (PCPU_ABI_LIKELY(!(w & 1))) {
+		pcpu_arch_add_owned((int64_t *)((char *)p + w), v);
+		return 0;
+	}
+#if PCPU_ARCH_RSEQ
+	if (d->mode == PCPU_ABI_RSEQ)
+		return pcpu_arch_rseq_add(p, v, PCPU_ABI_RSEQ_HERE(d));
+#endif
+	u = (int64_t *)pcpu_abi_atomic_unit(d, p);
+	if (!u)
+		return 1;
+	__atomic_fetch_add(u, v, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/*
+ * Add-return on a 64- or 32-bit copy: *r is the copy's new value (wrapping
+ * modulo 2^64 or 2^32); 0, or non-zero: take the call.
+ */
+#if PCPU_ARCH_RSEQ
+#define PCPU_ABI_RSEQ_ADD_RETURN(width, d, p, v, r)                            \
+	if ((d)->mode == PCPU_ABI_RSEQ)                                        \
+		return pcpu_arch_rseq_add_return##width(p, v, r, PCPU_ABI_RSEQ_HERE(d));
+#else
+#define PCPU_ABI_RSEQ_ADD_RETURN(width, d, p, v, r)
+#endif
+#define PCPU_ABI_DEFINE_ADD_RETURN(width, type)                                \
+	PCPU_ARCH_INLINE int pcpu_abi_this_add_return##width(type *p, type v, \
+							      type *r)        \
+	{                                                                      \
+		const struct pcpu_abi_process *d = &pcpu_abi_process;          \
+		uintptr_t w = pcpu_abi_thread.slot;                            \
+		type *u;                                                       \
+                                                                               \
+		if (PCPU_ABI_LIKELY(!(w & 1))) {                               \
+			*r = (type)(pcpu_arch_xadd_owned##width(               \
+					(type *)((char *)p + w), v) + v);      \
+			return 0;                                              \
+		}                                                              \
+		PCPU_ABI_RSEQ_ADD_RETURN(width, d, p, v, r)                    \
+		u = (type *)pcpu_abi_atomic_unit(d, p);                        \
+		if (!u)                                                        \
+			return 1;                                              \
+		*r = __atomic_add_fetch(u, v, __ATOMIC_RELAXED);               \
+		return 0;                                                      \
+	}
+PCPU_ABI_DEFINE_ADD_RETURN(64, int64_t)
+PCPU_ABI_DEFINE_ADD_RETURN(32, uint32_t)
+
+/* Whether n stays strictly inside (-batch, batch), bm1 = batch - 1, in one
+ * unsigned comparison. */
+PCPU_ARCH_INLINE int pcpu_abi_within(int64_t n, uint64_t bm1)
+{
+	return (uint64_t)n + bm1 <= 2 * bm1;
+}
+
+/*
+ * Add-take: add v to the calling thread's copy of p; if the copy's new
+ * value n leaves (-batch, batch), empty the copy and set *taken to what it
+ * held, else *taken = 0.  The add and the take are one this-CPU operation
+ * on the same copy, whatever the thread does in between.  0, or non-zero:
+ * take the call (nothing was added).
+ */
+PCPU_ARCH_INLINE int pcpu_abi_this_add_take(int64_t *p, int64_t v, uint64_t bm1,
+					     int64_t *taken)
+{
+	const struct pcpu_abi_process *d = &pcpu_abi_process;
+	uintptr_t w = pcpu_abi_thread.slot;
+	int64_t *u, n;
+
+	if (PCPU_ABI_LIKELY(!(w & 1))) {
+		u = (int64_t *)((char *)p + w);
+		n = pcpu_arch_add_load_owned64(u, v);
+	} else {
+#if PCPU_ARCH_RSEQ
+		if (d->mode == PCPU_ABI_RSEQ)
+			return pcpu_arch_rseq_add_take(p, v, bm1, taken,
+						       PCPU_ABI_RSEQ_HERE(d));
+#endif
+		u = (int64_t *)pcpu_abi_atomic_unit(d, p);
+		if (!u)
+			return 1;
+		n = __atomic_add_fetch(u, v, __ATOMIC_RELAXED);
+	}
+	/* An exchange, so the adds that landed since go with it. */
+	*taken = PCPU_ABI_LIKELY(pcpu_abi_within(n, bm1))
+		     ? 0
+		     : __atomic_exchange_n(u, 0, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* The calling thread's copy of p, as the this-CPU operations would choose
+ * it now; NULL: take the call. */
+PCPU_ARCH_INLINE void *pcpu_abi_this_ptr(void *p)
+{
+	const struct pcpu_abi_process *d = &pcpu_abi_process;
+	uintptr_t w = pcpu_abi_thread.slot;
+
+	if (PCPU_ABI_LIKELY(!(w & 1)))
+		return (char *)p + w;
+	if (d->mode == PCPU_ABI_RSEQ && d->rseq_index) {
+		uint32_t u = pcpu_arch_tp_u32(d->rseq_index);
+
+		return u < d->nr_units ? (char *)p + u * d->stride : 0;
+	}
+	return pcpu_abi_atomic_unit(d, p);
+}
+
+/*
+ * What a tree counter's 32-bit leaf passes up when adding inc made its
+ * value res, the leaf carrying at multiples of 2^shift: inc minus the
+ * change of the residual (the bits below 2^shift).  Exact in 64 bits
+ * whatever the size of inc, as if the leaf were a long.
+ */
+PCPU_ARCH_INLINE long pcpu_abi_tree_leaf_carry(uint32_t res, unsigned long inc,
+						unsigned shift)
+{
+	uint32_t mask = ((uint32_t)1 << shift) - 1;
+
+	return (long)(inc + ((res - (uint32_t)inc) & mask) - (res & mask));
+}
+
+/*
+ * percpu_ref in atomic mode: a copy closed by the switch to the shared
+ * count holds about INT64_MIN / 2, an open one far more, so an add knows
+ * from the value it made whether it counted.
+ */
+#define PCPU_ABI_REF_CLOSED   (INT64_MIN / 2)
+#define PCPU_ABI_REF_OPEN_MIN (PCPU_ABI_REF_CLOSED / 2)
+
+#endif

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pcpu/arch/x86_64.h - the x86-64 instructions of the this-CPU fast paths,
+ * shared by the inline API of <pcpu.h> and by the runtime (which calls
+ * them with its own copies of the same values).  Not a public interface:
+ * included by <pcpu.h> only.
+ *
+ * Two kinds of update:
+ *   - owned: a copy that only the calling thread (and its signal handlers)
+ *     writes.  One read-modify-write instruction without a lock prefix: a
+ *     signal cannot split it, and no other CPU writes the line;
+ *   - rseq: a restartable sequence on the unit that the thread's rseq area
+ *     names (glibc's registered area, or the runtime's own), with the
+ *     kernel's abort-and-restart on preemption, migration or signal.
+ *
+ * Invariants of every sequence:
+ *   - the unit index is read inside the critical section, and the section
+ *     ends with its commit: one memory add or one store;
+ *   - the abort handler is preceded by glibc's x86 signature and re-arms
+ *     the descriptor (the kernel clears rseq_cs when it aborts);
+ *   - an index at or above nr leaves through the "fold" label: the caller
+ *     takes its out-of-line path (a thread whose own area is not yet
+ *     registered, or a CPU the possible count missed).
+ */
+#ifndef PCPU_ARCH_X86_64_H
+#define PCPU_ARCH_X86_64_H
+
+#include <stdint.h>
+
+/*
+ * Every function of these headers: inlined wherever it is called, never
+ * emitted out of line (GNU extern inline), so that the non-static inline
+ * API functions may call it.
+ */
+#ifndef PCPU_ARCH_INLINE
+#define PCPU_ARCH_INLINE extern __inline__ __attribute__((__gnu_inline__, __always_inline__))
+#endif
+
+#define PCPU_ARCH_RSEQ 1
+/* The signature before every abort handler: glibc's on x86 (it registers
+ * the areas), spelled out in PCPU_RSEQ_END. */
+#define PCPU_ARCH_RSEQ_SIG 0x53053053
+
+/* Where a sequence runs: the thread-pointer offsets of the rseq area's
+ * rseq_cs and unit index (cpu_id or mm_cid) fields, the unit count and
+ * the bytes between two units' copies. */
+#define PCPU_RSEQ_ARGS long pcpu_cs, long pcpu_ix, uint32_t pcpu_nr, uint64_t pcpu_stride
+
+/* The 32-bit field at off from the thread pointer. */
+PCPU_ARCH_INLINE uint32_t pcpu_arch_tp_u32(long off)
+{
+	uint32_t v;
+
+	__asm__ __volatile__("movl %%fs:(%1), %0" : "=r"(v) : "r"(off));
+	return v;
+}
+
+PCPU_ARCH_INLINE void pcpu_arch_add_owned(int64_t *at, int64_t v)
+{
+	__asm__("addq %1, %0" : "+m"(*at) : "er"(v) : "cc");
+}
+
+/*
+ * Add v, then load the copy's new value: not one atomic step (a signal
+ * handler's add in between shows in the value), which is all an add-take
+ * needs to see whether the copy left its batch; and on cores that rename
+ * memory it is several times cheaper than an xadd, which some (AMD Zen)
+ * run at the cost of a locked instruction.
+ */
+PCPU_ARCH_INLINE int64_t pcpu_arch_add_load_owned64(int64_t *at, int64_t v)
+{
+	int64_t n;
+
+	__asm__("addq %2, %0\n\t"
+		"movq %0, %1"
+		: "+m"(*at), "=r"(n)
+		: "er"(v)
+		: "cc");
+	return n;
+}
+
+/* Add v, return the old value: an unlocked xadd, one instruction. */
+#define PCPU_ARCH_DEFINE_XADD_OWNED(name, type)                                \
+	PCPU_ARCH_INLINE type name(type *at, type v)                          \
+	{                                                                      \
+		__asm__("xadd %1, %0" : "+m"(*at), "+r"(v) : : "cc");          \
+		return v;                                                      \
+	}
+PCPU_ARCH_DEFINE_XADD_OWNED(pcpu_arch_xadd_owned64, int64_t)
+PCPU_ARCH_DEFINE_XADD_OWNED(pcpu_arch_xadd_owned32, uint32_t)
+
+/*
+ * The descriptor (3) and the section start (1): the abort handler (4)
+ * jumps back to 6, which re-arms.  Clobbers %rax.
+ */
+#define PCPU_RSEQ_ARM                                                          \
+	".pushsection __rseq_cs, \"aw\"\n\t"                                   \
+	".balign 32\n\t"                                                       \
+	"3:\n\t"                                                               \
+	".long 0, 0\n\t"                                                       \
+	".quad 1f, 2f - 1f, 4f\n\t"                                            \
+	".popsection\n\t"                                                      \
+	"6:\n\t"                                                               \
+	"leaq 3b(%%rip), %%rax\n\t"                                            \
+	"movq %%rax, %%fs:(%[cs])\n\t"                                         \
+	"1:\n\t"
+
+/* Then the index: range-checked, times the stride, in %rax. */
+#define PCPU_RSEQ_BEGIN                                                        \
+	PCPU_RSEQ_ARM                                                          \
+	"movl %%fs:(%[ix]), %%eax\n\t"                                         \
+	"cmpl %[nr], %%eax\n\t"                                                \
+	"jae %l[fold]\n\t"                                                     \
+	"imulq %[stride], %%rax\n\t"
+
+#define PCPU_RSEQ_END                                                          \
+	"2:\n\t"                                                               \
+	".pushsection __rseq_failure, \"ax\"\n\t"                              \
+	".byte 0x0f, 0xb9, 0x3d\n\t"                                           \
+	".long 0x53053053\n\t"                                                 \
+	"4:\n\t"                                                               \
+	"jmp 6b\n\t"                                                           \
+	".popsection\n\t"
+
+#define PCPU_RSEQ_INPUTS                                                       \
+	[cs] "r"(pcpu_cs), [ix] "r"(pcpu_ix), [nr] "rm"(pcpu_nr),              \
+		[stride] "rm"(pcpu_stride), [p] "r"(p), [v] "er"(v)
+
+/*
+ * Code in a shared object may be unmapped by dlclose(), and the kernel
+ * reads the descriptor that rseq_cs names at the thread's next preemption
+ * even once the sequence is over: a descriptor gone with its object would
+ * kill the thread.  So a sequence compiled into a shared object disarms
+ * rseq_cs on every way out (one store); one in an executable, which is
+ * never unloaded, leaves it to the kernel.  PCPU_RSEQ_KEEP_ARMED says the
+ * object is never unloaded (the runtime, linked -z nodelete).
+ */
+#if defined(__PIC__) && !defined(__PIE__) && !defined(PCPU_RSEQ_KEEP_ARMED)
+#define PCPU_RSEQ_LEAVE(cs) __asm__ __volatile__("movq $0, %%fs:(%0)" : : "r"(cs) : "memory")
+#else
+#define PCPU_RSEQ_LEAVE(cs) ((void)(cs))
+#endif
+
+/* Add v to this unit's copy of p; 0, or 1 for "index out of range". */
+PCPU_ARCH_INLINE int pcpu_arch_rseq_add(int64_t *p, int64_t v, PCPU_RSEQ_ARGS)
+{
+	__asm__ __volatile__ goto(PCPU_RSEQ_BEGIN
+		"addq %[v], (%[p], %%rax)\n\t"
+		PCPU_RSEQ_END
+		:
+		: PCPU_RSEQ_INPUTS
+		: "rax", "memory", "cc"
+		: fold);
+	PCPU_RSEQ_LEAVE(pcpu_cs);
+	return 0;
+fold:
+	PCPU_RSEQ_LEAVE(pcpu_cs);
+	return 1;
+}
+
+/*
+ * Add-return on a 64- or 32-bit copy (the operand types choose the
+ * instructions' size): *r is the copy's new value; 0, or 1 for "index out
+ * of range".
+ */
+#define PCPU_ARCH_DEFINE_RSEQ_ADD_RETURN(name, type)                           \
+	PCPU_ARCH_INLINE int name(type *p, type v, type *r, PCPU_RSEQ_ARGS)   \
+	{                                                                      \
+		type n;                                                        \
+                                                                               \
+		__asm__ __volatile__ goto(PCPU_RSEQ_BEGIN                      \
+			"addq %[p], %%rax\n\t"                                 \
+			"mov (%%rax), %[n]\n\t"                                \
+			"add %[v], %[n]\n\t"                                   \
+			"mov %[n], (%%rax)\n\t"                                \
+			PCPU_RSEQ_END                                          \
+			: [n] "=&r"(n)                                         \
+			: PCPU_RSEQ_INPUTS                                     \
+			: "rax", "memory", "cc"                                \
+			: fold);                                               \
+		*r = n;                                                        \
+		PCPU_RSEQ_LEAVE(pcpu_cs);                                                    \
+		return 0;                                                      \
+	fold:                                                                  \
+		PCPU_RSEQ_LEAVE(pcpu_cs);                                                    \
+		return 1;                                                      \
+	}
+PCPU_ARCH_DEFINE_RSEQ_ADD_RETURN(pcpu_arch_rseq_add_return64, int64_t)
+PCPU_ARCH_DEFINE_RSEQ_ADD_RETURN(pcpu_arch_rseq_add_return32, uint32_t)
+
+/*
+ * Add-take: add v to this unit's copy; if the new value n leaves
+ * (-batch, batch) (bm1 = batch - 1) store 0 instead and set *taken = n,
+ * else *taken = 0.  The sequence commits with that one store, so the copy
+ * emptied is the one the add pushed over, wherever the thread runs next.
+ * 0, or 1 for "index out of range".
+ */
+PCPU_ARCH_INLINE int pcpu_arch_rseq_add_take(int64_t *p, int64_t v, uint64_t bm1,
+					      int64_t *taken, PCPU_RSEQ_ARGS)
+{
+	int64_t n, keep;
+
+	__asm__ __volatile__ goto(PCPU_RSEQ_BEGIN
+		"addq %[p], %%rax\n\t"
+		"movq (%%rax), %[n]\n\t"
+		"addq %[v], %[n]\n\t"
+		/* keep = n + bm1 <= 2 bm1 (unsigned) ? n : 0 */
+		"leaq (%[n], %[bm1]), %[keep]\n\t"
+		"cmpq %[span], %[keep]\n\t"
+		"sbbq %[keep], %[keep]\n\t"
+		"andq %[n], %[keep]\n\t"
+		"movq %[keep], (%%rax)\n\t"
+		PCPU_RSEQ_END
+		: [n] "=&r"(n), [keep] "=&r"(keep)
+		: PCPU_RSEQ_INPUTS, [bm1] "r"(bm1), [span] "rm"(2 * bm1 + 1)
+		: "rax", "memory", "cc"
+		: fold);
+	/* the sequence kept n, or stored 0 for an n that is never 0 */
+	*taken = n == keep ? 0 : n;
+	PCPU_RSEQ_LEAVE(pcpu_cs);
+	return 0;
+fold:
+	PCPU_RSEQ_LEAVE(pcpu_cs);
+	return 1;
+}
+
+/*
+ * Gated add: add v to this unit's copy of p unless *gate is non-zero.
+ * The gate is read inside the sequence, so a membarrier that restarts the
+ * sequence after the gate was set makes it see the gate.  0 added,
+ * 1 index out of range, 2 gate closed.
+ */
+PCPU_ARCH_INLINE int pcpu_arch_rseq_gated_add(int64_t *p, int64_t v, const int *gate,
+					       PCPU_RSEQ_ARGS)
+{
+	__asm__ __volatile__ goto(PCPU_RSEQ_BEGIN
+		"cmpl $0, (%[gate])\n\t"
+		"jne %l[closed]\n\t"
+		"addq %[v], (%[p], %%rax)\n\t"
+		PCPU_RSEQ_END
+		:
+		: PCPU_RSEQ_INPUTS, [gate] "r"(gate)
+		: "rax", "memory", "cc"
+		: fold, closed);
+	PCPU_RSEQ_LEAVE(pcpu_cs);
+	return 0;
+fold:
+	PCPU_RSEQ_LEAVE(pcpu_cs);
+	return 1;
+closed:
+	PCPU_RSEQ_LEAVE(pcpu_cs);
+	return 2;
+}
+
+/*
+ * Gated add on a copy the caller has already located (the local mode's
+ * slots): the sequence only makes the gate read and the add one
+ * restartable unit, so that a grace period need not wait for an add
+ * preempted between the two.  _at for a copy no other thread updates (an
+ * owned slot), _locked_at for one that others update atomically.  0 added,
+ * 2 gate closed.
+ */
+#define PCPU_ARCH_DEFINE_RSEQ_GATED_ADD_AT(name, lock)                         \
+	PCPU_ARCH_INLINE int name(int64_t *at, int64_t v, const int *gate,    \
+				   long pcpu_cs)                               \
+	{                                                                      \
+		__asm__ __volatile__ goto(PCPU_RSEQ_ARM                        \
+			"cmpl $0, (%[gate])\n\t"                               \
+			"jne %l[closed]\n\t"                                   \
+			lock "addq %[v], (%[at])\n\t"                          \
+			PCPU_RSEQ_END                                          \
+			:                                                      \
+			: [cs] "r"(pcpu_cs), [at] "r"(at), [v] "er"(v),        \
+			  [gate] "r"(gate)                                     \
+			: "rax", "memory", "cc"                                \
+			: closed);                                             \
+		PCPU_RSEQ_LEAVE(pcpu_cs);                                                    \
+		return 0;                                                      \
+	closed:                                                                \
+		PCPU_RSEQ_LEAVE(pcpu_cs);                                                    \
+		return 2;                                                      \
+	}
+PCPU_ARCH_DEFINE_RSEQ_GATED_ADD_AT(pcpu_arch_rseq_gated_add_at, "")
+PCPU_ARCH_DEFINE_RSEQ_GATED_ADD_AT(pcpu_arch_rseq_gated_add_locked_at, "lock ")
+
+#endif

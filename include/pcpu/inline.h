@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pcpu/inline.h - the inline fast paths of <pcpu.h>'s hot operations.
+ * Included by <pcpu.h> at its end; not meant to be included on its own.
+ *
+ * Each function here is a GNU "extern inline" definition of the exported
+ * function of the same name: the compiler inlines it at every call, and
+ * the exported function stays (its address, and every call that this
+ * code makes when its fast path does not apply).  The fast path uses only
+ * the data of pcpu/abi.h and the object's own fields; whenever either says
+ * "no fast path" (the portable library, a library not yet initialised, a
+ * thread without an owned slot, an object whose pointer is NULL or whose
+ * magic word is wrong: zeroed, destroyed or garbage, an index out of
+ * range, a gate closed), it does nothing and calls the
+ * library, which makes the whole operation and reports misuse.  The one
+ * exception is the tree counter's carry, which follows a completed leaf
+ * add: it calls pcpu_abi_tree_carry().
+ *
+ * Define PCPU_NO_INLINE before including <pcpu.h> to get calls only.
+ */
+#ifndef PCPU_INLINE_H
+#define PCPU_INLINE_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PCPU_INLINE extern __inline__ __attribute__((__gnu_inline__, __always_inline__))
+
+/* The exported functions under another C name, for the calls the inline
+ * definitions make (a call by the same name would be to itself). */
+#define PCPU_CALL(ret, name, args) PCPU_API ret pcpu_call_##name args __asm__(#name)
+PCPU_CALL(void, pcpu_this_add, (int64_t *, int64_t));
+PCPU_CALL(int64_t, pcpu_this_add_return, (int64_t *, int64_t));
+PCPU_CALL(void, percpu_counter_add_batch, (struct percpu_counter *, int64_t, int32_t));
+PCPU_CALL(void, percpu_counter_add, (struct percpu_counter *, int64_t));
+PCPU_CALL(int64_t, percpu_counter_read, (struct percpu_counter *));
+PCPU_CALL(void, percpu_counter_tree_add, (struct percpu_counter_tree *, long));
+PCPU_CALL(long, percpu_counter_tree_approximate_sum, (struct percpu_counter_tree *));
+PCPU_CALL(void, percpu_ref_get, (struct percpu_ref *));
+PCPU_CALL(void, percpu_ref_put, (struct percpu_ref *));
+PCPU_CALL(bool, percpu_ref_tryget, (struct percpu_ref *));
+PCPU_CALL(bool, percpu_ref_tryget_live, (struct percpu_ref *));
+
+PCPU_INLINE void pcpu_this_add(int64_t *p, int64_t v)
+{
+	if (PCPU_ABI_UNLIKELY(pcpu_abi_this_add(p, v)))
+		pcpu_call_pcpu_this_add(p, v);
+}
+
+PCPU_INLINE int64_t pcpu_this_add_return(int64_t *p, int64_t v)
+{
+	int64_t r;
+
+	if (PCPU_ABI_UNLIKELY(pcpu_abi_this_add_return64(p, v, &r)))
+		return pcpu_call_pcpu_this_add_return(p, v);
+	return r;
+}
+
+/* ---- percpu_counter ---- */
+
+/* The add of add_batch when batch is one the fast path may use; 0, or
+ * non-zero: nothing was added. */
+PCPU_ARCH_INLINE int pcpu_counter_fast_add(struct percpu_counter *c, int64_t amount,
+					    int32_t batch)
+{
+	int64_t taken;
+
+	/* 1 <= batch <= ->__batch in one comparison; ->__batch is 0 where
+	 * there are no per-CPU deltas (the portable library). */
+	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER ||
+			      (uint32_t)batch - 1 >= (uint32_t)c->__batch))
+		return 1;
+	if (PCPU_ABI_UNLIKELY(pcpu_abi_this_add_take(c->__pcpu, amount,
+						     (uint64_t)batch - 1, &taken)))
+		return 1;
+	if (PCPU_ABI_UNLIKELY(taken))
+		__atomic_fetch_add(c->__count, taken, __ATOMIC_RELAXED);
+	return 0;
+}
+
+PCPU_INLINE void percpu_counter_add_batch(struct percpu_counter *c, int64_t amount,
+					  int32_t batch)
+{
+	if (pcpu_counter_fast_add(c, amount, batch))
+		pcpu_call_percpu_counter_add_batch(c, amount, batch);
+}
+
+PCPU_INLINE void percpu_counter_add(struct percpu_counter *c, int64_t amount)
+{
+	if (pcpu_counter_fast_add(c, amount, pcpu_abi_process.batch))
+		pcpu_call_percpu_counter_add(c, amount);
+}
+
+/* Negating in unsigned arithmetic: sub(INT64_MIN) wraps like the add. */
+PCPU_INLINE void percpu_counter_sub(struct percpu_counter *c, int64_t amount)
+{
+	percpu_counter_add(c, (int64_t)(0 - (uint64_t)amount));
+}
+
+PCPU_INLINE void percpu_counter_inc(struct percpu_counter *c)
+{
+	percpu_counter_add(c, 1);
+}
+
+PCPU_INLINE void percpu_counter_dec(struct percpu_counter *c)
+{
+	percpu_counter_add(c, -1);
+}
+
+PCPU_INLINE int64_t percpu_counter_read(struct percpu_counter *c)
+{
+	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER))
+		return pcpu_call_percpu_counter_read(c);
+	return __atomic_load_n(c->__count, __ATOMIC_RELAXED);
+}
+
+/* ---- percpu_counter_tree ---- */
+
+PCPU_INLINE void percpu_counter_tree_add(struct percpu_counter_tree *c, long inc)
+{
+	uint32_t res;
+	long carry;
+
+	if (PCPU_ABI_UNLIKELY(!c->__pcpu || c->__magic != PCPU_ABI_MAGIC_TREE ||
+			      pcpu_abi_this_add_return32(c->__pcpu, (uint32_t)inc, &res))) {
+		pcpu_call_percpu_counter_tree_add(c, inc);
+		return;
+	}
+	carry = pcpu_abi_tree_leaf_carry(res, (unsigned long)inc, c->__leaf_shift);
+	if (PCPU_ABI_UNLIKELY(carry != 0))
+		pcpu_abi_tree_carry(c, carry);
+}
+
+PCPU_INLINE long percpu_counter_tree_approximate_sum(struct percpu_counter_tree *c)
+{
+	long *root = c->__root;
+
+	if (PCPU_ABI_UNLIKELY(!root || c->__magic != PCPU_ABI_MAGIC_TREE))
+		return pcpu_call_percpu_counter_tree_approximate_sum(c);
+	return (long)((unsigned long)__atomic_load_n(root, __ATOMIC_RELAXED) +
+		      (unsigned long)__atomic_load_n(&c->__bias, __ATOMIC_RELAXED));
+}
+
+/* ---- percpu_ref ---- */
+
+/*
+ * Add v to the calling thread's copy of a ref counting per-CPU; 0, or
+ * non-zero: nothing counted (the ref is shared, closed or not set up for
+ * the fast path, or the mode needs a gate reader), take the call.
+ */
+PCPU_ARCH_INLINE int pcpu_ref_fast_add(struct percpu_ref *r, int64_t v)
+{
+	const struct pcpu_abi_process *d = &pcpu_abi_process;
+	uintptr_t w = pcpu_abi_thread.slot;
+	int64_t *p = r->__pcpu, *u;
+
+	if (PCPU_ABI_UNLIKELY(!p || r->__magic != PCPU_ABI_MAGIC_REF))
+		return 1;
+#if PCPU_ARCH_RSEQ
+	/* The gate read and the add as one restartable sequence. */
+	if (PCPU_ABI_LIKELY(!(w & 1)))
+		return !(d->flags & PCPU_ABI_LOCAL_RSEQ) ||
+		       pcpu_arch_rseq_gated_add_at((int64_t *)((char *)p + w), v,
+						   &r->__shared, d->rseq_cs);
+	if (d->mode == PCPU_ABI_RSEQ)
+		return pcpu_arch_rseq_gated_add(p, v, &r->__shared, PCPU_ABI_RSEQ_HERE(d));
+#else
+	(void)w;
+#endif
+	if (__atomic_load_n(&r->__shared, __ATOMIC_ACQUIRE))
+		return 1;
+	u = (int64_t *)pcpu_abi_atomic_unit(d, p);
+	/* acq_rel: a put's earlier accesses happen before release; an add
+	 * that finds its copy reopened sees the bias back in the word. */
+	return !u || __atomic_add_fetch(u, v, __ATOMIC_ACQ_REL) <= PCPU_ABI_REF_OPEN_MIN;
+}
+
+PCPU_INLINE void percpu_ref_get(struct percpu_ref *r)
+{
+	if (PCPU_ABI_UNLIKELY(pcpu_ref_fast_add(r, 1)))
+		pcpu_call_percpu_ref_get(r);
+}
+
+PCPU_INLINE void percpu_ref_put(struct percpu_ref *r)
+{
+	if (PCPU_ABI_UNLIKELY(pcpu_ref_fast_add(r, -1)))
+		pcpu_call_percpu_ref_put(r);
+}
+
+PCPU_INLINE bool percpu_ref_tryget(struct percpu_ref *r)
+{
+	return !pcpu_ref_fast_add(r, 1) || pcpu_call_percpu_ref_tryget(r);
+}
+
+/* Counting per-CPU means live: the fast path is the same. */
+PCPU_INLINE bool percpu_ref_tryget_live(struct percpu_ref *r)
+{
+	return !pcpu_ref_fast_add(r, 1) || pcpu_call_percpu_ref_tryget_live(r);
+}
+
+#undef PCPU_CALL
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
