@@ -237,10 +237,18 @@ static bool limited_far(int64_t count, int64_t limit, int64_t amount, int32_t ba
 static __attribute__((flatten)) bool limited_fast(struct counter *ct, int64_t limit,
 						  int64_t amount)
 {
-	struct cpu_gate_reader *r = cpu_gate_reader();
-	uint64_t entered = cpu_gate_enter(r);
-	int32_t batch = __atomic_load_n(&ct->batch, __ATOMIC_RELAXED);
-	bool far = !__atomic_load_n(&ct->gate, __ATOMIC_RELAXED) &&
+	struct cpu_gate_reader *r;
+	uint64_t entered;
+	int32_t batch;
+	bool far;
+
+	/* Closed near the limit: no reader section to enter and leave. */
+	if (__atomic_load_n(&ct->gate, __ATOMIC_RELAXED))
+		return false;
+	r = cpu_gate_reader();
+	entered = cpu_gate_enter(r);
+	batch = __atomic_load_n(&ct->batch, __ATOMIC_RELAXED);
+	far = !__atomic_load_n(&ct->gate, __ATOMIC_RELAXED) &&
 		   limited_far(__atomic_load_n(ct->count, __ATOMIC_RELAXED), limit, amount,
 			       batch);
 

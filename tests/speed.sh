@@ -7,7 +7,9 @@
 #
 #   tests/speed.sh run LIBPCPU.SO RUNS PROGRAM [ARG...]
 #       run PROGRAM plain, then preloaded, RUNS times each, and compare the
-#       median wall times (the output goes to /dev/null; a failed run fails)
+#       median wall times; with SPEED_TIME_LINE=PREFIX, the seconds the
+#       program prints on its output line starting with PREFIX instead (the
+#       work it times, without process start-up and exit; a failed run fails)
 #   tests/speed.sh line UNIT higher|lower "PLAIN VALUES" "PRELOADED VALUES"
 #       the line for figures measured elsewhere (higher|lower: which is
 #       better, e.g. req/s or s)
@@ -45,14 +47,23 @@ run)
 	shift 3
 	plain=
 	pre=
+	out=$(mktemp) || exit 1
+	trap 'rm -f "$out"' EXIT
+	# seconds of the run whose output is in $out, started at $1
+	took() {
+		if [ -n "${SPEED_TIME_LINE:-}" ]; then
+			sed -n "s/^$SPEED_TIME_LINE *\([0-9.]*\).*/\1/p" "$out" | head -n 1
+		else
+			awk "BEGIN { printf \"%.3f\", $(now) - $1 }"
+		fi
+	}
 	for _ in $(seq "$runs"); do
 		t0=$(now)
-		env -u LD_PRELOAD -u PCPU_MODE "$@" >/dev/null || exit 1
-		t1=$(now)
-		env -u PCPU_MODE LD_PRELOAD="$lib" "$@" >/dev/null || exit 1
-		t2=$(now)
-		plain="$plain $(awk "BEGIN { printf \"%.3f\", $t1 - $t0 }")"
-		pre="$pre $(awk "BEGIN { printf \"%.3f\", $t2 - $t1 }")"
+		env -u LD_PRELOAD -u PCPU_MODE "$@" >"$out" || exit 1
+		plain="$plain $(took "$t0")"
+		t0=$(now)
+		env -u PCPU_MODE LD_PRELOAD="$lib" "$@" >"$out" || exit 1
+		pre="$pre $(took "$t0")"
 	done
 	line s lower "$plain" "$pre"
 	;;
