@@ -10,10 +10,16 @@
  * implementation's first fill of a size once every copy has been written, libpcpu's metadata as a share of
  * its reserved bytes with every object live, and the process's peak RSS.
  *
+ * With --beside LIB, the pcpu_alloc() and pcpu_free() of LIB, another
+ * build of libpcpu.so loaded with dlopen(), are measured too, after this
+ * build's in every case; their rows ("libpcpu beside") take this build's
+ * as the baseline, so (Nx) is this build's time as a share of LIB's.
+ *
  * A first-fit pass that runs past b->ff_limit_s on course to take four times
  * as long stops: its figure is then recorded with reps 0 and the time spent
  * as a lower bound.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
@@ -40,8 +46,17 @@ static const struct {
 	{ 4, 8, "4B align 8" },
 };
 
+/* The per-CPU allocator measured: this process's, or the one beside. */
+struct impl {
+	void *(*alloc)(size_t size, size_t align);
+	void (*free)(void *p);
+	void *(*ptr)(void *p, int cpu);
+	int (*nr_cpus)(void);
+};
+
 struct pass {
-	struct firstfit *ff; /* NULL: pcpu_alloc */
+	struct firstfit *ff; /* NULL: im */
+	const struct impl *im;
 	size_t size, align;
 	enum order order;
 	void **obj;
@@ -87,12 +102,12 @@ static bool stop_early(const struct pass *p, uint64_t t0, unsigned done)
 /* Write every copy of the first done objects. */
 static void touch_all(const struct pass *p)
 {
-	int cpus = p->ff ? p->ff->nr_units : pcpu_nr_cpus();
+	int cpus = p->ff ? p->ff->nr_units : p->im->nr_cpus();
 
 	for (unsigned i = 0; i < p->done; i++)
 		for (int cpu = 0; cpu < cpus; cpu++)
 			memset(p->ff ? (char *)p->obj[i] + (size_t)cpu * p->ff->unit_size
-				     : pcpu_ptr(p->obj[i], cpu),
+				     : p->im->ptr(p->obj[i], cpu),
 			       0x5a, p->size);
 }
 
@@ -106,7 +121,7 @@ static int run_pass(struct pass *p)
 	p->done = 0;
 	for (unsigned i = 0; i < p->n; i++) {
 		void *o = p->ff ? ff_alloc(p->ff, p->size, p->align)
-				: pcpu_alloc(p->size, p->align);
+				: p->im->alloc(p->size, p->align);
 
 		if (!o) {
 			ret = -1;
@@ -136,7 +151,7 @@ static int run_pass(struct pass *p)
 		if (p->ff)
 			ff_free(p->ff, p->obj[at]);
 		else
-			pcpu_free(p->obj[at]);
+			p->im->free(p->obj[at]);
 	}
 	t2 = stats_now_ns();
 	p->alloc_ms = (double)(t1 - t0) / 1e6;
@@ -169,43 +184,95 @@ static void record_case(struct bench *b, const char *impl, const char *param,
 	bench_record(b, "alloc", "free", impl, 0, param, "ms", sf, base ? &base[1] : NULL);
 }
 
-/* Warm-up then reps passes of one implementation; returns the pass state. */
-static int measure(struct bench *b, struct pass *p, const char *impl,
+/* This case's two results (alloc, free) of impl, as baselines. */
+static void find_case(const struct bench *b, const char *impl, const char *param,
+		      struct result base[2])
+{
+	/* copies: recording more results moves the stored ones */
+	for (int i = 0; i < 2; i++) {
+		const struct result *r =
+			report_find(&b->rep, "alloc", i ? "free" : "alloc", impl, NULL, param, -1);
+
+		base[i] = r ? *r : (struct result){ .s.median = NAN };
+	}
+}
+
+/*
+ * Warm-up then reps passes of one implementation, and of the one beside
+ * (alt, if not NULL) alternately with it, so that both see the same
+ * machine; returns the pass state of p.
+ */
+static int measure(struct bench *b, struct pass *p, struct pass *alt, const char *impl,
 		   const char *param, const struct result *base, double *rss_mb)
 {
-	double alloc[STATS_MAX_REPS], frees[STATS_MAX_REPS];
+	double alloc[2][STATS_MAX_REPS], frees[2][STATS_MAX_REPS];
 	unsigned reps = b->reps < STATS_MIN_REPS ? STATS_MIN_REPS : b->reps;
+	struct pass *both[2] = { p, alt };
 	unsigned n = 0;
-	int ret;
+	int ret = 0;
 
 	if (reps > STATS_MAX_REPS)
 		reps = STATS_MAX_REPS;
-	/* warm-up: the first fill also shows the memory it needs */
-	p->limit_ns = b->ff_limit_s * 1e9;
-	p->n = b->objects;
-	p->first = true;
-	ret = run_pass(p);
+	for (int k = 0; k < 2 && both[k]; k++) {
+		/* warm-up: the first fill also shows the memory it needs */
+		both[k]->limit_ns = b->ff_limit_s * 1e9;
+		both[k]->n = b->objects;
+		both[k]->first = true;
+		ret |= run_pass(both[k]);
+	}
 	*rss_mb = p->rss_growth;
 	while (!ret && n < reps) {
-		ret = run_pass(p);
-		if (!ret) {
-			alloc[n] = p->alloc_ms;
-			frees[n++] = p->free_ms;
+		for (int k = 0; !ret && k < 2 && both[k]; k++) {
+			ret = run_pass(both[k]);
+			alloc[k][n] = both[k]->alloc_ms;
+			frees[k][n] = both[k]->free_ms;
 		}
+		n += !ret;
 	}
 	if (ret < 0) {
-		fprintf(stderr, "pcpu-bench: %s %s: allocation %u failed: %s\n", impl,
-			param, p->done + 1, strerror(errno));
+		fprintf(stderr, "pcpu-bench: %s %s: allocation failed: %s\n", impl, param,
+			strerror(errno));
 		n = 0;
 	}
-	record_case(b, impl, param, alloc, frees, n, ret > 0, p, base);
+	record_case(b, impl, param, alloc[0], frees[0], n, ret > 0, p, base);
+	if (alt) {
+		struct result mine[2];
+
+		find_case(b, impl, param, mine);
+		record_case(b, "libpcpu beside", param, alloc[1], frees[1], n, 0, alt, mine);
+	}
 	return ret;
+}
+
+/* LIB's allocator, loaded beside this process's; false with a message. */
+static bool load_beside(const char *lib, struct impl *im)
+{
+	/* DEEPBIND: LIB's own calls stay inside LIB, not in the preloaded
+	 * library of the same symbols */
+	void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+
+	if (!h) {
+		fprintf(stderr, "pcpu-bench: --beside: %s\n", dlerror());
+		return false;
+	}
+	*(void **)&im->alloc = dlsym(h, "pcpu_alloc");
+	*(void **)&im->free = dlsym(h, "pcpu_free");
+	*(void **)&im->ptr = dlsym(h, "pcpu_ptr");
+	*(void **)&im->nr_cpus = dlsym(h, "pcpu_nr_cpus");
+	if (!im->alloc || !im->free || !im->ptr || !im->nr_cpus) {
+		fprintf(stderr, "pcpu-bench: --beside: %s lacks the memory API\n", lib);
+		return false;
+	}
+	return true;
 }
 
 void bench_alloc(struct bench *b)
 {
 	void **obj = malloc(b->objects * sizeof(*obj));
 	int cpus = pcpu_nr_cpus();
+	static const struct impl self = { pcpu_alloc, pcpu_free, pcpu_ptr, pcpu_nr_cpus };
+	struct impl beside;
+	bool with_beside = b->beside && load_beside(b->beside, &beside);
 
 	if (!obj) {
 		fprintf(stderr, "pcpu-bench: alloc: out of memory\n");
@@ -226,23 +293,20 @@ void bench_alloc(struct bench *b)
 			struct result base[2];
 			char param[REPORT_STR];
 			struct pcpu_stats st = { 0 };
+			struct pass alt;
 			double rss_ff, rss;
 
 			snprintf(param, sizeof(param), "%s %s", cases[c].name,
 				 order_names[o]);
 			p.ff = &ff;
-			measure(b, &p, "first-fit", param, NULL, &rss_ff);
-			/* copies: recording more results moves the stored ones */
-			for (int i = 0; i < 2; i++) {
-				const struct result *r = report_find(
-					&b->rep, "alloc", i ? "free" : "alloc",
-					"first-fit", NULL, param, -1);
-
-				base[i] = r ? *r : (struct result){ .s.median = NAN };
-			}
+			measure(b, &p, NULL, "first-fit", param, NULL, &rss_ff);
+			find_case(b, "first-fit", param, base);
 			p.ff = NULL;
+			p.im = &self;
 			p.st = &st;
-			measure(b, &p, "libpcpu", param, base, &rss);
+			alt = (struct pass){ .im = &beside, .size = p.size, .align = p.align,
+					     .order = p.order, .obj = obj };
+			measure(b, &p, with_beside ? &alt : NULL, "libpcpu", param, base, &rss);
 			if (o)
 				continue;
 			/* memory of one full set, first order only */

@@ -22,6 +22,7 @@ struct bench {
 	unsigned counters;  /* select_max and memory: counters per set */
 	unsigned long batch; /* tree counters' batch size */
 	double ff_limit_s;  /* alloc: first-fit pass time limit */
+	const char *beside; /* alloc: another libpcpu.so, measured beside */
 };
 
 /*

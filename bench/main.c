@@ -137,9 +137,12 @@ static void usage(FILE *f)
 	      "  --counters N    tree counters for select_max and memory (default 10000)\n"
 	      "  --batch N       tree counters' batch size (default 32)\n"
 	      "  --ff-limit S    stop a quadratic first-fit pass after S s (default 5)\n"
+	      "  --beside LIB    alloc: also measure LIB's pcpu_alloc/pcpu_free (another\n"
+	      "                  libpcpu.so build, dlopen()ed) in the same process\n"
 	      "  --format F      table, csv, json or markdown (default table)\n"
 	      "  --output FILE   write the report there instead of stdout\n"
-	      "  --plot DIR      write PNG and SVG charts there (gnuplot)\n"
+	      "  --plot DIR      write PNG and SVG charts there (gnuplot; without it,\n"
+	      "                  only their data and scripts)\n"
 	      "  --merge         read CSV reports instead of measuring\n"
 	      "  --command TEXT  the command named in the report's header\n"
 	      "  --identify      print the runtime mode in force and exit\n",
@@ -157,6 +160,7 @@ int main(int argc, char **argv)
 		{ "counters", required_argument, NULL, 'c' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "ff-limit", required_argument, NULL, 'L' },
+		{ "beside", required_argument, NULL, 'B' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'O' },
 		{ "plot", required_argument, NULL, 'p' },
@@ -207,6 +211,9 @@ int main(int argc, char **argv)
 			break;
 		case 'L':
 			b.ff_limit_s = atof(optarg);
+			break;
+		case 'B':
+			b.beside = optarg;
 			break;
 		case 'f':
 			format = report_format_parse(optarg);

@@ -76,6 +76,7 @@ static int run(const char *prog, const char *arg1, const char *arg2, bool quiet)
 	if (!pid) {
 		if (quiet) {
 			FILE *null = freopen("/dev/null", "w", stderr);
+			null = freopen("/dev/null", "w", stdout);
 			(void)null;
 		}
 		execlp(prog, prog, arg1, arg2, (char *)NULL);
@@ -86,14 +87,30 @@ static int run(const char *prog, const char *arg1, const char *arg2, bool quiet)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* Whether gnuplot can be started at all: without it every chart still gets
+ * its data and script, and plot_write() names the charts it did not draw
+ * instead of failing the run (a fresh machine has no gnuplot). */
+static bool have_gnuplot(void)
+{
+	static int have = -1;
+
+	if (have < 0)
+		have = run("gnuplot", "--version", NULL, true) == 0;
+	return have;
+}
+
+/* Names of the charts not drawn for want of gnuplot, for one line at the end. */
+static char skipped[4096];
+
 /* pngcairo draws antialiased text; the libgd png terminal is the fallback. */
 static const char *png_terminal(void)
 {
 	static const char *term;
 
 	if (!term)
-		term = run("gnuplot", "-e", "set terminal pngcairo", true) ? "png"
-									 : "pngcairo";
+		term = !have_gnuplot() || run("gnuplot", "-e", "set terminal pngcairo", true)
+			       ? "png"
+			       : "pngcairo";
 	return term;
 }
 
@@ -140,6 +157,12 @@ static int chart_close(struct chart *c, int width, int height)
 		"unset output\n",
 		width, height, c->dir, c->name);
 	bool bad = fclose(c->dat) | fclose(c->gp);
+	if (!bad && !have_gnuplot()) {
+		size_t n = strlen(skipped);
+
+		snprintf(skipped + n, sizeof(skipped) - n, "%s%s", n ? ", " : "", c->name);
+		return 0;
+	}
 	if (bad || run("gnuplot", c->gp_path, NULL, false)) {
 		fprintf(stderr, "pcpu-bench: gnuplot failed on %s\n", c->gp_path);
 		return -1;
@@ -426,5 +449,10 @@ int plot_write(const struct report *rep, const char *dir)
 	ret |= chart_alloc(rep, dir, "alloc");
 	ret |= chart_alloc(rep, dir, "free");
 	ret |= chart_memory(rep, dir);
+	if (*skipped)
+		fprintf(stderr,
+			"pcpu-bench: plots skipped (gnuplot not found in PATH; install "
+			"gnuplot-nox and rerun): %s; their data and scripts are in %s/\n",
+			skipped, dir);
 	return ret ? -1 : 0;
 }

@@ -27,6 +27,8 @@ at least 5 timed repetitions after a warm-up, threads pinned one per CPU;
 "(Nx)" is the same-process baseline's median divided by the cell's, so
 ratios hold even on a busy machine where absolute times do not.  The full
 table with min-max ranges is \`$dir/table.txt\`; CSV and JSON are beside it.
+Without gnuplot, \`make bench\` still writes every table, CSV and JSON, names
+the charts it skipped in one line, and succeeds.
 
 - Machine: $machine
 - Runtimes: $runtimes
@@ -36,11 +38,13 @@ MD
 # the tables, without the header lines already given above
 sed -e '/^Machine: /d' -e '/^Runtimes: /d' -e '/^Command: /d' "$summary"
 
+# the charts, when gnuplot drew them (make bench skips them without it)
 scale=$(ls "$dir/plots"/scale-percpu_counter_tree_add.png 2>/dev/null ||
 	ls "$dir/plots"/scale-*.png 2>/dev/null | head -n 1 || true)
-cat <<MD
-
-![Aggregate throughput against threads]($scale)
-
-![ns per operation at one thread, by implementation and mode]($dir/plots/nsop.png)
-MD
+if [ -n "$scale" ]; then
+	printf '\n![Aggregate throughput against threads](%s)\n' "$scale"
+fi
+if [ -f "$dir/plots/nsop.png" ]; then
+	printf '\n![ns per operation at one thread, by implementation and mode](%s)\n' \
+		"$dir/plots/nsop.png"
+fi

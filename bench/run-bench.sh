@@ -97,4 +97,4 @@ merge --format table --output "$out/table.txt" --plot "$out/plots"
 "$srcdir/bench/readme-section.sh" "$out" >"$out/README-performance.md"
 
 cat "$out/table.txt"
-echo "pcpu-bench: $(($(date +%s) - start)) s; results in $out/ (plots in $out/plots/)" >&2
+echo "pcpu-bench: $(($(date +%s) - start)) s; results in $out/ (plots, or their data and gnuplot scripts, in $out/plots/)" >&2

@@ -2,7 +2,8 @@
 /*
  * scale - updates from 1..N pinned threads to one object: the libpcpu
  * operations against the shared atomic, mutex and per-thread-cache counters
- * (for adds) and a shared atomic refcount (for get+put), all in the same
+ * (for adds), percpu_counter_limited_add far from its limit against
+ * percpu_counter_add, and a shared atomic refcount (for get+put), all in the same
  * process.  After each workload the final count is checked against the
  * number of operations run, so a lost update shows up as a warning.
  *
@@ -102,6 +103,16 @@ static void body_counter_add(void *arg, int tid, uint64_t iters)
 	(void)tid;
 	while (iters--)
 		percpu_counter_add(&t->counter, 1);
+}
+
+/* Far from the limit: the fast path, which should cost about an add. */
+static void body_limited_add(void *arg, int tid, uint64_t iters)
+{
+	struct target *t = arg;
+
+	(void)tid;
+	while (iters--)
+		percpu_counter_limited_add(&t->counter, INT64_MAX / 2, 1);
 }
 
 static void body_tree_add(void *arg, int tid, uint64_t iters)
@@ -224,6 +235,11 @@ static const struct workload workloads[] = {
 	  count_counter },
 	{ "percpu_counter_tree_add", "add", "libpcpu", "no-inline", body_tree_add_call,
 	  count_tree },
+	/* limited_add is a call: its baseline is the add's call */
+	{ "limited add, far from the limit", "limited", "percpu_counter_add", "no-inline",
+	  body_counter_add_call, count_counter },
+	{ "limited add, far from the limit", "limited", "libpcpu", "percpu_counter_limited_add",
+	  body_limited_add, count_counter },
 	{ "refcount get+put", "ref", "shared-atomic", "", body_shared_ref, count_zero },
 	{ "percpu_ref get+put", "ref", "libpcpu", "", body_ref, count_zero },
 	{ "percpu_ref get+put", "ref", "libpcpu", "no-inline", body_ref_call, count_zero },

@@ -10,25 +10,29 @@
  *            back to jemalloc;
  *   sorted   every chunk, spare included, by address: pcpu_free() finds
  *            the chunk of a pointer by binary search;
- *   stats    the counters of struct pcpu_stats.
+ *   stats    the counters of struct pcpu_stats;
+ *   slab_free_bytes, slab_meta  what the slabs of small objects
+ *            (runtime/slab.h) hold free and take for their headers.
  * A chunk with a live object is on exactly the list of its contig hint.
+ * Objects of a slab class come from a slab with a free slot, else from a
+ * new slab, else from the bitmap directly (a hole too small for a slab),
+ * and only then from a new chunk.
  */
 #include "arena.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <jemalloc/jemalloc.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "bitmap.h"
 #include "chunk.h"
 #include "diag.h"
+#include "futex_lock.h"
 #include "leaks.h"
+#include "slab.h"
 
 #define ARENA_NR_SLOTS 18 /* fls(CHUNK_UNIT_BITS) + 1 */
 /* Largest object in bits, alignment padding included. */
@@ -45,33 +49,18 @@ static struct {
 	uint32_t nr_chunks, cap;
 	struct chunk *last_freed; /* where the last free was: frees come in runs */
 	struct pcpu_stats st;     /* counters; the rest is summed when asked */
+	uint64_t slab_free_bytes, slab_meta;
 } arena;
 
-/*
- * The arena lock: one compare-and-swap to take it and one exchange to drop
- * it when nobody waits, a futex when someone does (the classic three-state
- * futex mutex).  Allocation and free hold it for a few hundred
- * instructions, so the saving over a pthread mutex's bookkeeping shows.
- */
+/* The arena lock holds for a few hundred instructions: a futex word. */
 static void arena_lock(void)
 {
-	int seen = 0;
-
-	if (__atomic_compare_exchange_n(&arena.lock, &seen, 1, false, __ATOMIC_ACQUIRE,
-					__ATOMIC_RELAXED))
-		return;
-	if (seen != 2)
-		seen = __atomic_exchange_n(&arena.lock, 2, __ATOMIC_ACQUIRE);
-	while (seen) {
-		syscall(SYS_futex, &arena.lock, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
-		seen = __atomic_exchange_n(&arena.lock, 2, __ATOMIC_ACQUIRE);
-	}
+	futex_lock(&arena.lock);
 }
 
 static void arena_unlock(void)
 {
-	if (__atomic_exchange_n(&arena.lock, 0, __ATOMIC_RELEASE) == 2)
-		syscall(SYS_futex, &arena.lock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	futex_unlock(&arena.lock);
 }
 
 _Static_assert(32 - __builtin_clz(CHUNK_UNIT_BITS) < ARENA_NR_SLOTS, "slots");
@@ -219,10 +208,74 @@ int arena_init(int nr_units)
 	 * the order allocation takes them. */
 	if (pthread_atfork(prefork, postfork, postfork))
 		return -ENOMEM;
-	arena_unit_size = CHUNK_UNIT_SIZE;
+	arena_unit_size = CHUNK_UNIT_STRIDE;
 	arena.st.nr_cpus = (uint32_t)nr_units;
-	arena.st.unit_size = (uint32_t)CHUNK_UNIT_SIZE;
+	arena.st.unit_size = (uint32_t)CHUNK_UNIT_STRIDE;
 	return 0;
+}
+
+/* Allocate bits at abits in a listed chunk (*cp): the offset, or -1. */
+static int64_t find_room(uint32_t bits, uint32_t abits, struct chunk **cp)
+{
+	for (uint32_t mask = arena.slot_mask >> slot_of(bits) << slot_of(bits); mask;
+	     mask &= mask - 1)
+		for (struct chunk *c = arena.slots[__builtin_ctz(mask)]; c; c = c->next) {
+			int64_t off = bitmap_alloc(&c->map, bits, abits);
+
+			if (off >= 0) {
+				relocate(c);
+				*cp = c;
+				return off;
+			}
+		}
+	return -1;
+}
+
+/* A new slab of class cls in c, or NULL if c has no room for one or its
+ * header cannot be allocated. */
+static struct slab *slab_make(struct chunk *c, unsigned cls)
+{
+	int64_t off = bitmap_alloc(&c->map, SLAB_BITS, SLAB_BITS);
+	uint32_t bits;
+	struct slab *s;
+
+	if (off < 0)
+		return NULL;
+	s = slab_create(c, (uint32_t)off, chunk_claim(c, (uint32_t)off, SLAB_BITS), cls);
+	if (!s)
+		bitmap_free(&c->map, (uint32_t)off, &bits);
+	relocate(c);
+	if (!s)
+		return NULL;
+	c->slabs[off / SLAB_BITS] = s;
+	arena.slab_free_bytes += (uint64_t)s->nr_slots * cls * BITMAP_GRANULE;
+	arena.slab_meta += slab_header_bytes(s);
+	return s;
+}
+
+/* A slab of class cls with a free slot in a listed chunk, or NULL. */
+static struct slab *slab_get(unsigned cls)
+{
+	struct slab *s = slab_partial(cls);
+
+	for (uint32_t mask = arena.slot_mask >> slot_of(SLAB_BITS) << slot_of(SLAB_BITS);
+	     !s && mask; mask &= mask - 1)
+		for (struct chunk *c = arena.slots[__builtin_ctz(mask)]; !s && c; c = c->next)
+			s = slab_make(c, cls);
+	return s;
+}
+
+/* Give back a slab whose slots are all free. */
+static void slab_release(struct slab *s)
+{
+	struct chunk *c = s->chunk;
+	uint32_t bits;
+
+	c->slabs[s->base / SLAB_BITS] = NULL;
+	arena.slab_free_bytes -= (uint64_t)s->nr_slots * s->size * BITMAP_GRANULE;
+	arena.slab_meta -= slab_header_bytes(s);
+	bitmap_free(&c->map, s->base, &bits);
+	slab_destroy(s);
 }
 
 void *arena_alloc(size_t size, size_t align)
@@ -230,8 +283,11 @@ void *arena_alloc(size_t size, size_t align)
 	uint32_t bits = (uint32_t)((size + BITMAP_GRANULE - 1) / BITMAP_GRANULE);
 	uint32_t abits = align > BITMAP_GRANULE ? (uint32_t)(align / BITMAP_GRANULE) : 1;
 	struct chunk *c = NULL;
+	struct slab *s = NULL;
+	unsigned cls;
 	int64_t off = -1;
 	uint32_t dirty;
+	int zero;
 	void *p;
 
 	/* An object smaller than a small alignment takes the padding with
@@ -240,24 +296,31 @@ void *arena_alloc(size_t size, size_t align)
 	 * aligned requests scan every fragment. */
 	if (align <= 2 * BITMAP_GRANULE)
 		bits = (bits + abits - 1) & ~(abits - 1);
+	cls = slab_class(bits, abits);
 
 	arena_lock();
-	for (uint32_t mask = arena.slot_mask >> slot_of(bits) << slot_of(bits); off < 0 && mask;
-	     mask &= mask - 1)
-		for (c = arena.slots[__builtin_ctz(mask)]; c; c = c->next)
-			if ((off = bitmap_alloc(&c->map, bits, abits)) >= 0)
-				break;
-	if (off < 0) {
+	if (cls)
+		s = slab_get(cls);
+	if (!s && (off = find_room(bits, abits, &c)) < 0) {
 		c = grow();
 		if (!c) {
 			arena_unlock();
 			errno = ENOMEM;
 			return NULL;
 		}
-		off = bitmap_alloc(&c->map, bits, abits);
+		if (!cls || !(s = slab_make(c, cls))) {
+			off = bitmap_alloc(&c->map, bits, abits);
+			relocate(c);
+		}
 	}
-	relocate(c);
-	dirty = chunk_claim(c, (uint32_t)off, bits);
+	if (s) {
+		c = s->chunk;
+		off = slab_take(s, &zero);
+		dirty = zero ? bits : 0;
+		arena.slab_free_bytes -= (uint64_t)bits * BITMAP_GRANULE;
+	} else {
+		dirty = chunk_claim(c, (uint32_t)off, bits);
+	}
 	arena.st.nr_alloc++;
 	arena.st.nr_alloc_total++;
 	if (arena.st.nr_alloc > arena.st.nr_max_alloc)
@@ -282,10 +345,31 @@ static _Noreturn void bad_free(void *p, const char *why)
 	diag_die("pcpu_free", p, "%s", why);
 }
 
+/* Free the slot at granule g of s; its size in bits. */
+static uint32_t slab_free(void *p, struct slab *s, uint32_t g, unsigned bytes)
+{
+	uint32_t bits = s->size;
+
+	switch (slab_put(s, g, bytes)) {
+	case SLAB_PUT:
+		break;
+	case SLAB_PUT_EMPTY:
+		slab_release(s);
+		break;
+	case SLAB_PUT_INTERIOR:
+		bad_free(p, "interior pointer, not the start of a live object");
+	case SLAB_PUT_NOT_LIVE:
+		bad_free(p, "not a live per-CPU object (never allocated or already freed)");
+	}
+	arena.slab_free_bytes += (uint64_t)bits * BITMAP_GRANULE;
+	return bits;
+}
+
 void arena_free(void *p)
 {
 	struct chunk *c, *drop = NULL;
-	uint32_t bits = 0;
+	struct slab *s;
+	uint32_t bits = 0, g;
 	size_t off;
 
 	leaks_on_free(p);
@@ -294,16 +378,21 @@ void arena_free(void *p)
 	if (!c)
 		bad_free(p, "not a live per-CPU object (never allocated or already freed)");
 	off = (size_t)((char *)p - c->base);
-	switch (off % BITMAP_GRANULE ? BITMAP_INTERIOR :
-				       bitmap_free(&c->map, (uint32_t)(off / BITMAP_GRANULE), &bits)) {
-	case BITMAP_FREED:
-		break;
-	case BITMAP_INTERIOR:
-		bad_free(p, "interior pointer, not the start of a live object");
-	case BITMAP_NOT_LIVE:
-		bad_free(p, "not a live per-CPU object (never allocated or already freed)");
-	}
+	g = (uint32_t)(off / BITMAP_GRANULE);
 	arena.last_freed = c;
+	s = c->slabs[g / SLAB_BITS];
+	if (s) {
+		bits = slab_free(p, s, g, off % BITMAP_GRANULE);
+	} else {
+		switch (off % BITMAP_GRANULE ? BITMAP_INTERIOR : bitmap_free(&c->map, g, &bits)) {
+		case BITMAP_FREED:
+			break;
+		case BITMAP_INTERIOR:
+			bad_free(p, "interior pointer, not the start of a live object");
+		case BITMAP_NOT_LIVE:
+			bad_free(p, "not a live per-CPU object (never allocated or already freed)");
+		}
+	}
 	arena.st.nr_alloc--;
 	arena.st.nr_free_total++;
 	arena.st.bytes_used -= (uint64_t)bits * BITMAP_GRANULE;
@@ -316,7 +405,8 @@ void arena_free(void *p)
 		} else {
 			arena.spare = c;
 		}
-	} else {
+	} else if (!s || !c->slabs[g / SLAB_BITS]) {
+		/* the bitmap changed: a free, or a slab given back */
 		relocate(c);
 	}
 	arena_unlock();
@@ -334,7 +424,8 @@ void arena_stats(struct pcpu_stats *st)
 	arena_lock();
 	*st = arena.st;
 	st->nr_chunks = arena.nr_chunks;
-	st->bytes_metadata = sorted_bytes();
+	st->bytes_metadata = sorted_bytes() + arena.slab_meta;
+	st->bytes_free = arena.slab_free_bytes;
 	for (uint32_t i = 0; i < arena.nr_chunks; i++) {
 		const struct chunk *c = arena.sorted[i];
 		uint64_t largest = (uint64_t)c->map.hint.contig * BITMAP_GRANULE;
@@ -357,9 +448,32 @@ struct chunk_report {
 	uint64_t nr_objects, size_min, size_median, size_max;
 };
 
+/* A walk over a chunk's objects, in address order. */
+struct report_walk {
+	uint32_t *histogram;
+	uint32_t end, lo, hi; /* end of the last object; least and largest bits */
+};
+
+static void report_object(struct chunk_report *r, struct report_walk *w, uint32_t pos,
+			  uint32_t bits)
+{
+	/* a gap before an object is a hole */
+	uint64_t hole = (uint64_t)(pos - w->end) * BITMAP_GRANULE;
+
+	r->hole_bytes += hole;
+	if (hole > r->hole_max)
+		r->hole_max = hole;
+	r->nr_objects++;
+	w->histogram[bits]++;
+	w->lo = bits < w->lo ? bits : w->lo;
+	w->hi = bits > w->hi ? bits : w->hi;
+	w->end = pos + bits;
+}
+
 static void chunk_report(const struct chunk *c, uint32_t *histogram, struct chunk_report *r)
 {
-	uint32_t pos = 0, end = 0, bits, lo = ARENA_MAX_BITS, hi = 0;
+	struct report_walk w = { .histogram = histogram, .lo = ARENA_MAX_BITS };
+	uint32_t pos = 0, bits;
 	uint64_t seen = 0;
 
 	*r = (struct chunk_report){ .base = c->base,
@@ -367,23 +481,23 @@ static void chunk_report(const struct chunk *c, uint32_t *histogram, struct chun
 				    .largest = (uint64_t)c->map.hint.contig * BITMAP_GRANULE,
 				    .nr_runs = c->map.nr_runs };
 	while (bitmap_next_alloc(&c->map, &pos, &bits)) {
-		/* Objects are visited in order: a gap before one is a hole. */
-		uint64_t hole = (uint64_t)(pos - end) * BITMAP_GRANULE;
+		const struct slab *s = c->slabs[pos / SLAB_BITS];
 
-		r->hole_bytes += hole;
-		if (hole > r->hole_max)
-			r->hole_max = hole;
-		r->nr_objects++;
-		histogram[bits]++;
-		lo = bits < lo ? bits : lo;
-		hi = bits > hi ? bits : hi;
-		end = pos += bits;
+		/* a slab's live slots are the objects, its free slots free */
+		for (uint32_t i = 0; s && i < s->nr_slots; i++)
+			if (s->used[i / 64] >> (i % 64) & 1)
+				report_object(r, &w, s->base + i * s->size, s->size);
+			else
+				r->free_bytes += (uint64_t)s->size * BITMAP_GRANULE;
+		if (!s)
+			report_object(r, &w, pos, bits);
+		pos += bits;
 	}
 	if (!r->nr_objects)
 		return;
-	r->size_min = (uint64_t)lo * BITMAP_GRANULE;
-	r->size_max = (uint64_t)hi * BITMAP_GRANULE;
-	for (uint32_t b = lo; b <= hi; b++) {
+	r->size_min = (uint64_t)w.lo * BITMAP_GRANULE;
+	r->size_max = (uint64_t)w.hi * BITMAP_GRANULE;
+	for (uint32_t b = w.lo; b <= w.hi; b++) {
 		seen += histogram[b];
 		if (!r->size_median && 2 * seen >= r->nr_objects)
 			r->size_median = (uint64_t)b * BITMAP_GRANULE;

@@ -18,7 +18,8 @@
 #include <pcpu.h>
 #include <stddef.h>
 
-/* Bytes between two CPUs' copies; fixed by arena_init(). */
+/* Bytes between two CPUs' copies (CHUNK_UNIT_STRIDE); fixed by
+ * arena_init(), one constant for every object of the process. */
 extern size_t arena_unit_size;
 
 /* Set up for nr_units copies; 0 or -errno. */

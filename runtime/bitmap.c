@@ -456,12 +456,9 @@ static bool run_fit(uint32_t rs, uint32_t re, uint32_t bits, uint32_t align, uin
 	return a < re && re - a >= bits;
 }
 
-bool bitmap_fits(const struct bitmap *m, uint32_t bits, uint32_t align)
+bool bitmap_fits(const struct bitmap *m, uint32_t bits)
 {
-	uint32_t at;
-
-	return run_fit(m->hint.contig_start, m->hint.contig_start + m->hint.contig, bits, align,
-		       &at);
+	return m->hint.contig >= bits;
 }
 
 /* The full extent of a free run found at a, whose block part ends at z. */
@@ -493,12 +490,10 @@ static bool find_fit(const struct bitmap *m, uint32_t bits, uint32_t align, uint
 
 		if (!blk->nr_free)
 			continue;
-		/* The block holding the map's contig run is always read: its
-		 * own contig run may be another, equally long, that the
-		 * alignment does not suit. */
-		inside = b == m->hint.contig_start / BB ||
-			 run_fit(bs + blk->contig_start, bs + blk->contig_start + blk->contig,
-				 bits, align, at);
+		/* Any run of the block at least as long as the request may
+		 * suit the alignment, not only its contig run: a block is read
+		 * whenever its contig run is long enough. */
+		inside = blk->contig >= bits;
 		if (!inside && blk->right_free) {
 			run_extent(m, be - blk->right_free, be, rs, re);
 			tail = run_fit(*rs, *re, bits, align, at);
@@ -526,15 +521,16 @@ int64_t bitmap_alloc(struct bitmap *m, uint32_t bits, uint32_t align)
 	struct region whole = { .m = m, .size = m->nr_bits, .whole = true };
 	uint32_t at, rs, re, e;
 
-	if (!bitmap_fits(m, bits, align))
+	if (!bitmap_fits(m, bits))
 		return -1;
-	if (bits > h->scan && scan_known(h)) {
-		rs = h->contig_start;
-		re = rs + h->contig;
-		run_fit(rs, re, bits, align, &at);
-	} else if (!find_fit(m, bits, align, &at, &rs, &re)) {
+	rs = h->contig_start;
+	re = rs + h->contig;
+	/* Every run before the contig run is shorter than the request, and
+	 * the contig run takes it at its alignment: it is the first fit.
+	 * Otherwise a later, shorter run may still be aligned: search. */
+	if (!(bits > h->scan && scan_known(h) && run_fit(rs, re, bits, align, &at)) &&
+	    !find_fit(m, bits, align, &at, &rs, &re))
 		return -1;
-	}
 	e = at + bits;
 	assign_range(m->alloc_map, at, e, true);
 	m->bound_map[at / 64] |= UINT64_C(1) << (at % 64);

@@ -97,12 +97,14 @@ static inline uint64_t bitmap_blocks_bytes(uint32_t nr_bits)
 void bitmap_init(struct bitmap *m, uint32_t nr_bits, uint64_t *maps,
 		 struct bitmap_block *blocks);
 
-/* Whether the contig run can hold bits bits aligned to align bits: a map
- * that says no is never searched. */
-bool bitmap_fits(const struct bitmap *m, uint32_t bits, uint32_t align);
+/* Whether the map's longest free run is at least bits long, the test
+ * that lets a map that cannot hold bits bits at any alignment be skipped
+ * without a search; bitmap_alloc() then says for certain whether a run
+ * takes them at the alignment. */
+bool bitmap_fits(const struct bitmap *m, uint32_t bits);
 
-/* Allocate bits bits at a multiple of align (a power of two) by first fit;
- * the offset, or -1 if no free run fits. */
+/* Allocate bits bits at a multiple of align (a power of two) by first fit:
+ * the lowest such offset whose bits are all free, or -1 if there is none. */
 int64_t bitmap_alloc(struct bitmap *m, uint32_t bits, uint32_t align);
 
 enum bitmap_free_error {

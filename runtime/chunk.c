@@ -58,6 +58,7 @@ struct chunk *chunk_create(void)
 		return NULL;
 	}
 	c->base = base;
+	memset(c->slabs, 0, sizeof(c->slabs));
 	bitmap_init(&c->map, CHUNK_UNIT_BITS, maps, c->blocks);
 	c->pristine = 0;
 	c->slot = -1;
@@ -112,7 +113,7 @@ void chunk_zero(const struct chunk *c, uint32_t off, uint32_t bits)
 	size_t len = (size_t)bits * BITMAP_GRANULE;
 	char *p = c->base + (size_t)off * BITMAP_GRANULE;
 
-	for (int u = 0; u < chunk_nr_units; u++, p += CHUNK_UNIT_SIZE)
+	for (int u = 0; u < chunk_nr_units; u++, p += CHUNK_UNIT_STRIDE)
 		if (!chunk_is_zero(p, len))
 			memset(p, 0, len);
 }

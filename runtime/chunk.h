@@ -2,11 +2,12 @@
 /*
  * chunk - one slab of per-CPU memory and its allocation map.
  *
- * A chunk is chunk_nr_units units of CHUNK_UNIT_SIZE bytes, contiguous,
+ * A chunk is chunk_nr_units units of CHUNK_UNIT_SIZE bytes, CHUNK_UNIT_STRIDE
+ * apart,
  * carved from a jemalloc arena private to the library (jemalloc itself is
  * linked privately into libpcpu.so).  Unit u holds CPU u's copy of every
  * object of the chunk, so the copy of the object at base + off is at
- * base + u * CHUNK_UNIT_SIZE + off.  The map (runtime/bitmap.h) describes
+ * base + u * CHUNK_UNIT_STRIDE + off.  The map (runtime/bitmap.h) describes
  * the units' common layout.
  *
  * Memory is committed lazily: the chunk comes from jemalloc zeroed without
@@ -23,6 +24,7 @@
 #ifndef PCPU_CHUNK_H
 #define PCPU_CHUNK_H
 
+#include <pcpu.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,9 +34,29 @@
  * every page size Linux uses (4, 16, 64 KiB). */
 #define CHUNK_UNIT_SIZE ((size_t)256 * 1024)
 #define CHUNK_UNIT_BITS ((uint32_t)(CHUNK_UNIT_SIZE / BITMAP_GRANULE))
+/*
+ * Bytes from one unit to the next: a unit and one page of colour.  At a
+ * stride of exactly 256 KiB every CPU's copy of an object has the same
+ * address bits up to bit 17, and with transparent huge pages the same
+ * physical ones: a sum over many CPUs then reads lines that all fall in
+ * one L2 set (and one L1 set) and evict each other.  A page more per unit
+ * spreads them over the L2 sets while every copy keeps the alignment
+ * pcpu_alloc() promises (up to PCPU_ALIGN_MAX, a page), which a sub-page
+ * offset would break.  The gap after each unit is never touched.
+ */
+#define CHUNK_UNIT_STRIDE (CHUNK_UNIT_SIZE + PCPU_ALIGN_MAX)
+
+/* Granules per slab of small objects (runtime/slab.h): 1 KiB, at a
+ * multiple of itself. */
+#define SLAB_BITS ((uint32_t)256)
+
+struct slab;
 
 struct chunk {
 	char *base; /* unit 0 */
+	/* the slab whose bitmap allocation starts at each SLAB_BITS
+	 * boundary, or NULL */
+	struct slab *slabs[CHUNK_UNIT_BITS / SLAB_BITS];
 	struct bitmap map;
 	uint32_t pristine;
 	int slot;
@@ -56,7 +78,7 @@ void chunk_destroy(struct chunk *c);
 /* Backing bytes a chunk reserves for all its units. */
 static inline uint64_t chunk_reserved_bytes(void)
 {
-	return (uint64_t)chunk_nr_units * CHUNK_UNIT_SIZE;
+	return (uint64_t)chunk_nr_units * CHUNK_UNIT_STRIDE;
 }
 
 /* [off, off + bits) was just allocated: move the pristine mark past it and

@@ -13,6 +13,13 @@
  * the thread runs next: after every add, its delta is inside that add's
  * batch, and with the default batch read() is within batch * nr_cpus of
  * the exact value, as the header promises and compare relies on.
+ *
+ * batch records the largest batch any add used (at least the default), so
+ * |delta| < batch on every CPU after every add: the exact value is within
+ * batch * nr_units of the count, proven rather than assumed.  Limited adds
+ * and compare decide on the count alone when that bound settles the
+ * outcome.  gate counts the limited adds deciding on the sum: while it is
+ * not zero, fast limited adds stand aside (see below).
  */
 #include <errno.h>
 #include <pcpu.h>
@@ -24,6 +31,7 @@
 #include "counter_rules.h"
 #include "counter_slots.h"
 #include "cpu.h"
+#include "cpu_gate.h"
 #include "diag.h"
 #include "runtime.h"
 
@@ -38,13 +46,25 @@ struct counter {
 	int32_t batch;   /* the largest batch an add has used */
 	uint32_t magic;
 	uint32_t group; /* counter_group() */
+	uint32_t reserved;
+	uint32_t gate; /* limited adds summing now, and GATE_CLOSED */
 };
 ABI_FIELD_AT(struct counter, deltas, struct percpu_counter, __pcpu);
 ABI_FIELD_AT(struct counter, count, struct percpu_counter, __count);
 ABI_FIELD_AT(struct counter, batch, struct percpu_counter, __batch);
 ABI_FIELD_AT(struct counter, magic, struct percpu_counter, __magic);
+ABI_FIELD_AT(struct counter, gate, struct percpu_counter, __private);
 _Static_assert(sizeof(struct counter) <= sizeof(struct percpu_counter),
 	       "struct counter outgrew the ABI");
+
+/*
+ * In gate: set by a slow path that found the counter near its limit, and
+ * cleared by one that finds it far again.  While it is set the gate stays
+ * raised with no slow path running, so the fast path stands aside all
+ * along and no slow path needs to wait for it: near the limit, where
+ * every limited add is exact, none pays for the wait.
+ */
+#define GATE_CLOSED 0x80000000u
 
 static struct counter *counter_of(struct percpu_counter *c, const char *fn)
 {
@@ -100,6 +120,7 @@ int percpu_counter_init_many(struct percpu_counter *c, int64_t value, unsigned n
 		counts[i] = value;
 		ct->count = &counts[i];
 		ct->batch = percpu_counter_batch();
+		ct->gate = 0;
 		ct->group = counter_group(i, n);
 		ct->magic = DIAG_MAGIC_COUNTER;
 	}
@@ -139,19 +160,28 @@ static void counter_note_batch(struct counter *ct, int32_t batch)
 		;
 }
 
-void percpu_counter_add_batch(struct percpu_counter *c, int64_t amount,
-			      int32_t batch)
+/* The add of add_batch and of a fast limited add, at a recorded batch.
+ * Both are flattened: with two callers the compiler left the this-CPU
+ * add-take out of line, a call more on every add. */
+static inline void counter_add(struct counter *ct, int64_t amount, int32_t batch)
 {
-	struct counter *ct = counter_of(c, "percpu_counter_add_batch");
 	int64_t fold = amount;
 
-	/* Record the batch before adding with it: read()'s bound, and the
-	 * fast decisions of compare and limited_add, rest on it. */
-	counter_note_batch(ct, batch);
 	if (__builtin_expect(batch > 0, 1))
 		fold = cpu_this_add_take64(ct->deltas, amount, batch);
 	if (__builtin_expect(fold != 0, 0))
 		__atomic_fetch_add(ct->count, fold, __ATOMIC_RELAXED);
+}
+
+__attribute__((flatten)) void percpu_counter_add_batch(struct percpu_counter *c,
+							int64_t amount, int32_t batch)
+{
+	struct counter *ct = counter_of(c, "percpu_counter_add_batch");
+
+	/* Record the batch before adding with it: read()'s bound, and the
+	 * fast decisions of compare and limited_add, rest on it. */
+	counter_note_batch(ct, batch);
+	counter_add(ct, amount, batch);
 }
 
 int64_t percpu_counter_read(struct percpu_counter *c)
@@ -192,29 +222,135 @@ bool percpu_counter_initialized(struct percpu_counter *c)
 }
 
 /*
- * Limited adds change only the shared count, by compare-and-swap, after
- * summing the deltas: as long as no plain add is in flight the deltas do
- * not move, so every successful swap checked the exact value the counter
- * had at that instant, and concurrent limited adds can never pass the
- * limit together.  There is no fast path that skips the sum: it would need
- * a bound on the deltas, and add_batch() lets every add pick its own batch.
+ * Whether count settles a limited add of amount toward limit: every value
+ * within slack (batch * nr_units) of count is at least |amount| inside the
+ * limit, and none wraps around the int64_t range (then exact + amount
+ * could overflow, which is past any limit).
  */
+static bool limited_far(int64_t count, int64_t limit, int64_t amount, int32_t batch)
+{
+	__int128 slack = (__int128)batch * cpu_nr_units;
+	__int128 room = amount > 0 ? (__int128)limit - count : (__int128)count - limit;
+	__int128 need = slack + (amount > 0 ? (__int128)amount : -(__int128)amount);
+
+	return room >= need && count - slack >= INT64_MIN && count + slack <= INT64_MAX;
+}
+
+/*
+ * The fast path: far from the limit, the add goes to the CPU's delta like
+ * a plain add, with no sum and no write to the shared count (but a fold).
+ * It runs as a gate reader (runtime/cpu_gate.h): a slow path raises gate,
+ * then waits for every reader inside, so a fast add either saw the gate
+ * raised and stood aside, or finished before the slow path sums; and no
+ * slow path can change the count between a fast add's test and its add.
+ * Folds move value from a delta to the count and keep the exact value.
+ */
+static __attribute__((flatten)) bool limited_fast(struct counter *ct, int64_t limit,
+						  int64_t amount)
+{
+	struct cpu_gate_reader *r;
+	uint64_t entered;
+	int32_t batch;
+	bool far;
+
+	/* Closed near the limit: no reader section to enter and leave. */
+	if (__atomic_load_n(&ct->gate, __ATOMIC_RELAXED))
+		return false;
+	r = cpu_gate_reader();
+	entered = cpu_gate_enter(r);
+	batch = __atomic_load_n(&ct->batch, __ATOMIC_RELAXED);
+	far = !__atomic_load_n(&ct->gate, __ATOMIC_RELAXED) &&
+		   limited_far(__atomic_load_n(ct->count, __ATOMIC_RELAXED), limit, amount,
+			       batch);
+
+	if (far)
+		counter_add(ct, amount, batch);
+	cpu_gate_exit(r, entered);
+	return far;
+}
+
+/* Wait for the fast limited adds in flight on every thread. */
+static void gate_wait_fast_paths(void)
+{
+	struct cpu_gate_reader *self = cpu_gate_self;
+	uint64_t mine = self ? __atomic_load_n(&self->ctr, __ATOMIC_RELAXED) : 0;
+
+	/* A signal handler that interrupted this thread's own gated section
+	 * must not wait for it: it would never finish. */
+	if (mine & CPU_GATE_NEST_MASK)
+		__atomic_store_n(&self->ctr, mine & ~CPU_GATE_NEST_MASK, __ATOMIC_RELAXED);
+	cpu_gate_wait_readers(false);
+	if (mine & CPU_GATE_NEST_MASK)
+		__atomic_store_n(&self->ctr, mine, __ATOMIC_RELAXED);
+}
+
+/*
+ * Near the limit, limited adds change only the shared count, by
+ * compare-and-swap, after summing the deltas with the fast path shut: as
+ * long as no plain add is in flight the deltas do not move, so every
+ * successful swap checked the exact value the counter had at that
+ * instant, and concurrent limited adds can never pass the limit together.
+ * Slow paths run side by side; the gate is a count of them.  A fork child
+ * that inherits a raised gate (a slow path was running in another thread)
+ * keeps taking the slow path on that counter, exactly.
+ */
+static __attribute__((noinline)) bool limited_slow(struct counter *ct, int64_t limit,
+						   int64_t amount)
+{
+	int64_t count;
+	bool added = true;
+
+	if (!(__atomic_fetch_add(&ct->gate, 1, __ATOMIC_SEQ_CST) & GATE_CLOSED))
+		gate_wait_fast_paths();
+	count = __atomic_load_n(ct->count, __ATOMIC_RELAXED);
+	do {
+		int64_t exact = (int64_t)((uint64_t)count + deltas_sum(ct));
+
+		if (!counter_within_limit(exact, amount, limit)) {
+			added = false;
+			break;
+		}
+	} while (!__atomic_compare_exchange_n(ct->count, &count,
+					      (int64_t)((uint64_t)count + (uint64_t)amount),
+					      false, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	/* Still inside the gate (our count holds it up): close it near the
+	 * limit, open it far from it. */
+	if (limited_far(count, limit, amount, __atomic_load_n(&ct->batch, __ATOMIC_RELAXED)))
+		__atomic_fetch_and(&ct->gate, ~GATE_CLOSED, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_or(&ct->gate, GATE_CLOSED, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&ct->gate, 1, __ATOMIC_RELEASE);
+	return added;
+}
+
+/*
+ * Whether the exact value leaves room for amount.  A refusal needs no gate:
+ * like a failed swap it only reads, and is exact at the sum.  At a full
+ * limit, where most limited adds are refused, this keeps them a sum.  Out
+ * of line, like the slow path, to keep the fast path short.
+ */
+static __attribute__((noinline)) bool limited_fits(const struct counter *ct, int64_t limit,
+						   int64_t amount)
+{
+	uint64_t count = (uint64_t)__atomic_load_n(ct->count, __ATOMIC_RELAXED);
+
+	return counter_within_limit((int64_t)(count + deltas_sum(ct)), amount, limit);
+}
+
 bool percpu_counter_limited_add(struct percpu_counter *c, int64_t limit,
 				int64_t amount)
 {
 	struct counter *ct = counter_of(c, "percpu_counter_limited_add");
-	int64_t count = __atomic_load_n(ct->count, __ATOMIC_RELAXED);
 
 	if (amount == 0)
 		return true;
-	do {
-		int64_t exact = (int64_t)((uint64_t)count + deltas_sum(ct));
+	return limited_fast(ct, limit, amount) ||
+	       (limited_fits(ct, limit, amount) && limited_slow(ct, limit, amount));
+}
 
-		if (!counter_within_limit(exact, amount, limit))
-			return false;
-	} while (!__atomic_compare_exchange_n(ct->count, &count,
-					      (int64_t)((uint64_t)count + (uint64_t)amount),
-					      false, __ATOMIC_RELAXED,
-					      __ATOMIC_RELAXED));
-	return true;
+int64_t counter_read_slack(struct percpu_counter *c)
+{
+	struct counter *ct = counter_of(c, "percpu_counter_compare");
+
+	return (int64_t)__atomic_load_n(&ct->batch, __ATOMIC_RELAXED) * cpu_nr_units;
 }

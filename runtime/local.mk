@@ -17,6 +17,7 @@ runtime_sources = \
 	runtime/memory.c \
 	runtime/ref.c \
 	runtime/runtime.c runtime/runtime.h \
+	runtime/slab.c runtime/slab.h \
 	runtime/stack.c runtime/stack.h \
 	runtime/symbolize.c runtime/symbolize.h \
 	runtime/tree_items.c runtime/tree_items.h \

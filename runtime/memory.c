@@ -31,14 +31,6 @@ void pcpu_free(void *p)
 		arena_free(p);
 }
 
-/* NULL is the one bad pointer the runtime can tell for free (the portable
- * library looks every pointer up). */
-static void memory_check_ptr(const char *fn, const void *p)
-{
-	if (__builtin_expect(!p, 0))
-		diag_die(fn, p, "not a per-CPU pointer");
-}
-
 void *pcpu_ptr(void *p, int cpu)
 {
 	runtime_init();

@@ -19,6 +19,7 @@ libcommon_la_SOURCES = \
 	shim/common/counter_tree_ops.c \
 	shim/common/cpus.c shim/common/cpus.h \
 	shim/common/diag.c shim/common/diag.h \
+	shim/common/futex_lock.h \
 	shim/common/memory_ops.c shim/common/memory_ops.h \
 	shim/common/ref_state.c shim/common/ref_state.h \
 	shim/common/static_vars.c

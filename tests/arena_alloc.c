@@ -146,6 +146,72 @@ static void test_reclaim(void)
 	   nr_cpus, "peak and reservation follow");
 }
 
+/* Whether objs[i..i+n) are n consecutive 4-byte objects. */
+static bool consecutive(void **objs, size_t i, size_t n)
+{
+	for (size_t k = 1; k < n; k++)
+		if ((char *)objs[i + k] != (char *)objs[i] + 4 * k)
+			return false;
+	return true;
+}
+
+/* Free n consecutive objects of the last fill whose first is at an address
+ * that is off modulo 32, at or after index from; the index, or 0. */
+static size_t free_hole(void **objs, size_t nr, size_t from, size_t n, uintptr_t off)
+{
+	for (size_t i = from; i + n <= nr; i++) {
+		if ((uintptr_t)objs[i] % 32 != off || !consecutive(objs, i, n))
+			continue;
+		for (size_t k = 0; k < n; k++)
+			pcpu_free(objs[i + k]);
+		return i;
+	}
+	return 0;
+}
+
+/*
+ * Issue 15: with every chunk full of 4-byte objects but for an 11-granule
+ * hole that cannot take 32 bytes at 32 (the longest free run) and an
+ * 8-granule hole that can, pcpu_alloc(32, 32) takes the second hole
+ * rather than a new chunk.  In a child, so the fill leaves nothing behind.
+ */
+static void test_aligned_hole(void)
+{
+	pid_t pid = fork();
+	int status = -1;
+
+	if (!pid) {
+		size_t cap = 1 << 20, nr = 0, eleven, eight;
+		void **objs = malloc(cap * sizeof(*objs)), *p;
+		struct pcpu_stats st;
+		uint64_t chunks;
+
+		do {
+			for (int k = 0; k < 256 && objs && nr < cap; k++)
+				if (!(objs[nr++] = pcpu_alloc(4, 4)))
+					_exit(2);
+			pcpu_stats(&st, sizeof(st));
+		} while (objs && nr < cap && st.bytes_free);
+		if (!objs || st.bytes_free)
+			_exit(3);
+		eleven = free_hole(objs, nr, nr / 2, 11, 4);
+		eight = free_hole(objs, nr, eleven + 64, 8, 0);
+		if (!eleven || !eight)
+			_exit(4);
+		pcpu_stats(&st, sizeof(st));
+		chunks = st.nr_chunks;
+		p = pcpu_alloc(32, 32);
+		pcpu_stats(&st, sizeof(st));
+		_exit(p != objs[eight] ? 5 : st.nr_chunks != chunks ? 6 : 0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		status = -1;
+	ok(status == 0,
+	   "full chunks with an 11-granule misaligned hole and an 8-granule aligned one: "
+	   "pcpu_alloc(32, 32) takes the aligned hole, no new chunk (child status %#x)",
+	   status);
+}
+
 static void test_stats(void)
 {
 	struct pcpu_stats a, b;
@@ -185,6 +251,7 @@ static void test_stats(void)
 		ok(chunk_line, "it describes each chunk");
 		pcpu_free(p);
 		test_reclaim();
+		test_aligned_hole();
 	}
 	if (f)
 		fclose(f);
@@ -208,6 +275,24 @@ static void double_free(void *arg)
 	pcpu_free(p);
 }
 
+/* Small objects (the runtime's slabs): every misuse still named. */
+static void test_small_misuse(void)
+{
+	char *a = pcpu_alloc(12, 4), *b = pcpu_alloc(12, 4), *c = pcpu_alloc(12, 4);
+
+	bad_p = a + 4;
+	tap_aborts(free_bad, NULL, "interior pointer", "12-byte object: interior granule aborts");
+	bad_p = a + 1;
+	tap_aborts(free_bad, NULL, "interior pointer", "12-byte object: interior byte aborts");
+	pcpu_free(b);
+	bad_p = b;
+	tap_aborts(free_bad, NULL, "not a live", "12-byte object freed twice aborts");
+	bad_p = b + 4;
+	tap_aborts(free_bad, NULL, "not a live", "inside a freed 12-byte object aborts");
+	pcpu_free(a);
+	pcpu_free(c);
+}
+
 static void test_misuse(void)
 {
 	char *p = pcpu_alloc(64, 0);
@@ -223,6 +308,7 @@ static void test_misuse(void)
 		tap_aborts(free_bad, NULL, "pcpu_free(", "freeing a CPU's copy aborts");
 	}
 	pcpu_free(p);
+	test_small_misuse();
 }
 
 static void test_fork(void)

@@ -8,6 +8,7 @@ tests_libtap_a_SOURCES = tests/tap.c tests/tap.h
 tap_tests = \
 	tests/counter \
 	tests/counter_tree \
+	tests/counter_limited \
 	tests/identity \
 	tests/arena_alloc \
 	tests/arena_lazy \
@@ -20,6 +21,7 @@ tap_tests = \
 tests_arena_alloc_SOURCES = tests/arena_alloc.c
 tests_arena_lazy_SOURCES = tests/arena_lazy.c
 tests_counter_SOURCES = tests/counter.c
+tests_counter_limited_SOURCES = tests/counter_limited.c
 tests_counter_tree_SOURCES = tests/counter_tree.c
 tests_identity_SOURCES = tests/identity.c
 # Internal unit test: the shape code compiled in.
@@ -235,7 +237,13 @@ tests_example_wordfreq_LDADD = libpcpu-api.la
 shim_tests += tests/examples.sh
 # Privilege, the statistics file and start-up without memory (issue 15).
 shim_tests += tests/privileged.sh
-EXTRA_DIST += tests/wrk-service.sh
+EXTRA_DIST += tests/wrk-service.sh tests/speed.sh
+
+# example_wordfreq plain and preloaded, alternating: the speed-up in one line.
+.PHONY: wordfreq-speed
+wordfreq-speed: tests/example_wordfreq$(EXEEXT) libpcpu.la
+	@$(SHELL) $(srcdir)/tests/speed.sh run $(abs_top_builddir)/.libs/libpcpu.so 5 \
+		./tests/example_wordfreq$(EXEEXT)
 
 # The inline fast paths (issue 13): tests/inline counts the calls the
 # program's inline code makes, through its own definitions of the exported

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Throughput of tests/example_service under wrk on loopback, linked with
 # libpcpu-api (plain) and with libpcpu.so preloaded, alternating rounds in
-# one run; prints requests/s of each round and the ratio preloaded / plain.
+# one run; prints requests/s of each round and the ratio of the medians in
+# the line tests/speed.sh words for every comparison.
 #
 #   tests/wrk-service.sh [SECONDS-PER-ROUND] [ROUNDS] [CONNECTIONS] [PATH]
 #
@@ -38,16 +39,15 @@ round() {
 }
 
 echo "example_service under wrk -t2 -c$conns -d${secs}s http://127.0.0.1:PORT$path"
-plain=0
-pre=0
+plain=
+pre=
 for i in $(seq "$rounds"); do
 	a=$(round plain)
 	b=$(round preloaded)
 	echo "round $i: plain $a req/s, preloaded $b req/s"
-	plain=$(awk "BEGIN { print $plain + $a }")
-	pre=$(awk "BEGIN { print $pre + $b }")
+	plain="$plain $a"
+	pre="$pre $b"
 done
-awk "BEGIN { printf \"mean: plain %.0f req/s, preloaded %.0f req/s, ratio preloaded/plain %.3f\\n\", \
-	$plain / $rounds, $pre / $rounds, $pre / $plain }"
+sh "$(dirname "$0")/speed.sh" line req/s higher "$plain" "$pre"
 echo "last preloaded run's /stats:"
 cat "$tmp/stats.preloaded"

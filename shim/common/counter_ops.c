@@ -62,7 +62,8 @@ int64_t percpu_counter_sum_positive(struct percpu_counter *c)
 }
 
 /*
- * The exact value is the read plus the deltas, modulo 2^64.  So the read
+ * The exact value is the read plus the deltas, modulo 2^64, and the deltas
+ * reach at most counter_read_slack().  So the read
  * decides only when it is further than the deltas can reach both from rhs
  * and from the ends of the int64_t range: next to an end, the exact value
  * may have wrapped to the other one (after set(INT64_MIN), say).
@@ -70,7 +71,13 @@ int64_t percpu_counter_sum_positive(struct percpu_counter *c)
 int percpu_counter_compare_batch(struct percpu_counter *c, int64_t rhs,
 				 int32_t batch)
 {
-	__int128 slack = (__int128)(batch > 0 ? batch : 0) * pcpu_nr_cpus();
+	/* The library's proven bound (the largest batch any add used), or the
+	 * caller's word for it, whichever is wider. */
+	__int128 slack = counter_read_slack(c), said =
+		(__int128)(batch > 0 ? batch : 0) * pcpu_nr_cpus();
+
+	if (said > slack)
+		slack = said;
 	__int128 read = percpu_counter_read(c), d = read - rhs;
 
 	if ((d > slack || d < -slack) && read - slack >= INT64_MIN &&

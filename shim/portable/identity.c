@@ -4,17 +4,45 @@
 #include <pcpu.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <sys/rseq.h>
 
+#include "abi.h"
+#include "counter_rules.h"
 #include "cpus.h"
 
 static int nr_cpus;
 static char runtime_name[64];
 static pthread_once_t identity_once = PTHREAD_ONCE_INIT;
 
+/*
+ * The portable library's inline path (pcpu/abi.h): this-CPU updates are
+ * an atomic on the copy of the CPU that glibc's rseq area names, the same
+ * CPU sched_getcpu() gives portable_this_cpu(), with no call.  Without an
+ * area (glibc.pthread.rseq=0, qemu-user, valgrind) every update calls.
+ * Counters, tree counters and refs keep their fields such that their
+ * inline adds call here.
+ */
+static void identity_publish(void)
+{
+	long index = 0;
+
+	if (__rseq_size)
+		index = (long)__rseq_offset + (long)offsetof(struct rseq, cpu_id);
+	abi_publish(&(struct pcpu_abi_process){
+	    .mode = PCPU_ABI_ATOMIC,
+	    .nr_units = (uint32_t)nr_cpus,
+	    .stride = portable_stride,
+	    .rseq_index = index,
+	    .batch = counter_default_batch(nr_cpus),
+	});
+}
+
 static void identity_init(void)
 {
 	nr_cpus = cpus_possible();
+	identity_publish();
 	snprintf(runtime_name, sizeof(runtime_name),
 		 "libpcpu-api %s (portable, cpus=%d)", PCPU_VERSION, nr_cpus);
 }
