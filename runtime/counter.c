@@ -167,7 +167,9 @@ static inline void counter_add(struct counter *ct, int64_t amount, int32_t batch
 {
 	int64_t fold = amount;
 
-	if (__builtin_expect(batch > 0, 1))
+	/* An amount that alone leaves the batch goes to the count directly
+	 * (it would fold at once); the delta stays inside the batch. */
+	if (__builtin_expect(batch > 0 && pcpu_abi_within(amount, (uint64_t)batch - 1), 1))
 		fold = cpu_this_add_take64(ct->deltas, amount, batch);
 	if (__builtin_expect(fold != 0, 0))
 		__atomic_fetch_add(ct->count, fold, __ATOMIC_RELAXED);

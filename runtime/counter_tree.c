@@ -166,9 +166,15 @@ static void __attribute__((noinline)) tree_add_carry(struct tree *t, long carry)
 void percpu_counter_tree_add(struct percpu_counter_tree *c, long inc)
 {
 	struct tree *t = tree_of(c, "percpu_counter_tree_add");
-	uint32_t res = cpu_this_add_return32(t->level0, (uint32_t)inc);
-	long carry = pcpu_abi_tree_leaf_carry(res, (unsigned long)inc, t->leaf_shift);
+	uint32_t res;
+	long carry;
 
+	if (__builtin_expect(pcpu_abi_tree_to_root(inc, t->leaf_shift), 0)) {
+		__atomic_fetch_add(t->root, inc, __ATOMIC_RELAXED);
+		return;
+	}
+	res = cpu_this_add_return32(t->level0, (uint32_t)inc);
+	carry = pcpu_abi_tree_leaf_carry(res, (unsigned long)inc, t->leaf_shift);
 	if (__builtin_expect(carry != 0, 0))
 		tree_add_carry(t, carry);
 }

@@ -105,6 +105,14 @@ static void test_fold_at_batch(void)
 			percpu_counter_add_batch(&c, sign, b);
 			is(percpu_counter_read(&c), sign * b,
 			   "batch %d: the add that makes it %d folds it", b, sign * b);
+			/* An amount of a batch or more goes to the count and
+			 * leaves the delta as it was. */
+			percpu_counter_add_batch(&c, sign, b);
+			percpu_counter_add_batch(&c, sign * 3 * b, b);
+			is(percpu_counter_read(&c),
+			   sign * 4 * b + (exact || b == 1 ? sign : 0),
+			   "batch %d: an add of %d reaches the count alone", b, sign * 3 * b);
+			is(percpu_counter_sum(&c), sign * (4 * b + 1), "and the sum is exact");
 			percpu_counter_destroy(&c);
 		}
 	}

@@ -184,6 +184,30 @@ static void scramble(struct percpu_counter_tree *c, uint64_t *seed)
 		percpu_counter_tree_add(c, (long)(tap_rand(seed) % 2001) - 1000);
 }
 
+/* An add that spans a leaf's batch goes to the root whole: the leaf
+ * keeps its residual, the approximate sum moves by exactly the add. */
+static void test_add_to_root(void)
+{
+	bool portable = !strncmp(pcpu_runtime(), "libpcpu-api", 11);
+	struct percpu_counter_tree c;
+	unsigned long under = 0, over = 0;
+
+	is(percpu_counter_tree_init(&c, 32), 0, "init with batch 32");
+	percpu_counter_tree_add(&c, 5);
+	long before = percpu_counter_tree_approximate_sum(&c);
+	percpu_counter_tree_add(&c, 1000);
+	percpu_counter_tree_add(&c, -40);
+	is(percpu_counter_tree_approximate_sum(&c) - before, 960,
+	   "adds of a batch or more move the approximate sum by exactly themselves");
+	is(before, portable ? 5 : 0, "the small add stayed in its leaf");
+	is(percpu_counter_tree_precise_sum(&c), 965, "the precise sum is exact");
+	percpu_counter_tree_approximate_accuracy_range(&c, &under, &over);
+	ok(percpu_counter_tree_approximate_sum(&c) - (long)over <= 965 &&
+	       965 <= percpu_counter_tree_approximate_sum(&c) + (long)under,
+	   "and within the accuracy range");
+	percpu_counter_tree_destroy(&c);
+}
+
 static void test_compare_value(void)
 {
 	struct percpu_counter_tree c;
@@ -484,6 +508,7 @@ int main(void)
 {
 	tap_start();
 	test_init();
+	test_add_to_root();
 	test_compare_value();
 	test_compare_two();
 	test_set();

@@ -269,6 +269,18 @@ PCPU_ARCH_INLINE long pcpu_abi_tree_leaf_carry(uint32_t res, unsigned long inc,
 }
 
 /*
+ * Whether a tree counter's add of inc goes straight to the root: when inc
+ * alone spans a leaf's batch (2^shift), nearly all of it would carry, and
+ * the precise sum (root plus every level's residual) and the accuracy
+ * range hold whatever the root receives, so one add there replaces the
+ * leaf's add and the climb.
+ */
+PCPU_ARCH_INLINE int pcpu_abi_tree_to_root(long inc, unsigned shift)
+{
+	return !pcpu_abi_within((int64_t)inc, ((uint64_t)1 << shift) - 1);
+}
+
+/*
  * percpu_ref in atomic mode: a copy closed by the switch to the shared
  * count holds about INT64_MIN / 2, an open one far more, so an add knows
  * from the value it made whether it counted.

@@ -79,6 +79,12 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_add(struct percpu_counter *c, int64_t amo
 	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER ||
 			      (uint32_t)batch - 1 >= (uint32_t)c->__batch))
 		return 1;
+	/* An amount that alone leaves the batch would fold at once: it goes
+	 * to the count directly, and the delta stays as it was. */
+	if (PCPU_ABI_UNLIKELY(!pcpu_abi_within(amount, (uint64_t)batch - 1))) {
+		__atomic_fetch_add(c->__count, amount, __ATOMIC_RELAXED);
+		return 0;
+	}
 	if (PCPU_ABI_UNLIKELY(pcpu_abi_this_add_take(c->__pcpu, amount,
 						     (uint64_t)batch - 1, &taken)))
 		return 1;
@@ -130,8 +136,15 @@ PCPU_INLINE void percpu_counter_tree_add(struct percpu_counter_tree *c, long inc
 	uint32_t res;
 	long carry;
 
-	if (PCPU_ABI_UNLIKELY(!c->__pcpu || c->__magic != PCPU_ABI_MAGIC_TREE ||
-			      pcpu_abi_this_add_return32(c->__pcpu, (uint32_t)inc, &res))) {
+	if (PCPU_ABI_UNLIKELY(!c->__pcpu || c->__magic != PCPU_ABI_MAGIC_TREE)) {
+		pcpu_call_percpu_counter_tree_add(c, inc);
+		return;
+	}
+	if (PCPU_ABI_UNLIKELY(pcpu_abi_tree_to_root(inc, c->__leaf_shift))) {
+		__atomic_fetch_add(c->__root, inc, __ATOMIC_RELAXED);
+		return;
+	}
+	if (PCPU_ABI_UNLIKELY(pcpu_abi_this_add_return32(c->__pcpu, (uint32_t)inc, &res))) {
 		pcpu_call_percpu_counter_tree_add(c, inc);
 		return;
 	}
