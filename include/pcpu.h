@@ -292,16 +292,19 @@ PCPU_API int64_t percpu_counter_sum_positive(struct percpu_counter *c);
 
 /*
  * Sign of (counter - rhs): -1, 0 or 1.  Decided from the fast read when
- * it is further than percpu_counter_batch() * pcpu_nr_cpus() from rhs,
- * from the exact sum otherwise.  Like the kernel's, the fast decision
- * assumes the updates used at most the default batch.
+ * it is further from rhs than the deltas can reach, from the exact sum
+ * otherwise.  Unlike the kernel's, the fast decision assumes nothing about
+ * the batches the adds used: libpcpu.so records the largest one each
+ * counter has seen (an add with a larger batch records it before adding),
+ * so the bound is batch * pcpu_nr_cpus() for that batch, proven rather
+ * than assumed.
  */
 PCPU_API int percpu_counter_compare(struct percpu_counter *c, int64_t rhs);
 /*
- * The same for a counter whose adds used batches up to batch (the kernel's
- * __percpu_counter_compare()): the fast read decides only when it is
- * further than batch * pcpu_nr_cpus() from rhs.  A batch of 0 or less
- * (every add folded) lets the read decide whenever it differs from rhs.
+ * The same, with the caller's word that the adds used batches up to batch
+ * (the kernel's __percpu_counter_compare()): the fast read decides only
+ * when it is further than the wider of batch * pcpu_nr_cpus() and the
+ * recorded bound from rhs.
  */
 PCPU_API int percpu_counter_compare_batch(struct percpu_counter *c, int64_t rhs,
 					  int32_t batch);
@@ -310,6 +313,9 @@ PCPU_API int percpu_counter_compare_batch(struct percpu_counter *c, int64_t rhs,
  * Add amount only if the exact result stays <= limit (amount > 0) or
  * >= limit (amount < 0); returns whether it added.  Concurrent limited adds
  * never take the counter past the limit together.  amount 0 returns true.
+ * Further from the limit than the deltas can reach (see compare), it is a
+ * this-CPU add; nearer, it sums every CPU's delta (as the kernel's does),
+ * which a limit that stays full pays on every call.
  */
 PCPU_API bool percpu_counter_limited_add(struct percpu_counter *c, int64_t limit,
 					 int64_t amount);
