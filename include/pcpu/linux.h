@@ -48,11 +48,14 @@
  * this_cpu_*(var) translate its address (pcpu_static_ptr()) to a per-CPU
  * object whose copies start as the template, made on first use.  They are
  * usable at file scope, from any module (executable or shared library),
- * across LD_PRELOAD, from the first constructor of the module that defines
- * them (each module registers its section with a constructor of priority
- * 101, before its own other constructors; a constructor of priority 101 or
- * less, or one in a library the defining module depends on, must not use
- * them).  Rules: never assign the variable directly (the template is only
+ * across LD_PRELOAD, from the first constructor that runs: every
+ * translation unit that includes this header registers its module's
+ * section from a constructor of priority 101 defined before any of its own
+ * (priorities below 101 are the implementation's), so any constructor of
+ * the module finds it registered (tests/linux/percpu.c checks one of
+ * priority 101).  The one exception is a variable of another module used
+ * before that module's constructors ran: a library's constructor using a
+ * variable its executable defines (ELF runs the library's first).  Rules: never assign the variable directly (the template is only
  * an initial image); alignment up to 64 bytes; at most PCPU_ALLOC_MAX bytes
  * of them per module.  DECLARE_PER_CPU makes the declaration weak, so that
  * a position-independent executable reaches a library's variable through

@@ -28,8 +28,15 @@ DECLARE_PER_CPU(int, v32);
 DECLARE_PER_CPU_ALIGNED(uint64_t, v64);
 DECLARE_PER_CPU_READ_MOSTLY(void *, vptr);
 
-/* In this module's constructor: the earliest this module can use them. */
-static int64_t exe_ctor_read;
+/* In this module's constructors: at the earliest priority a program may
+ * use (101, which pcpu/linux.h's registration shares, in either order), and
+ * at the default one. */
+static int64_t exe_ctor_read, exe_early_read;
+
+__attribute__((constructor(101))) static void exe_early(void)
+{
+	exe_early_read = this_cpu_read(v32);
+}
 
 __attribute__((constructor)) static void exe_start(void)
 {
@@ -111,6 +118,7 @@ static void test_static(void)
 	int cpu, n = 0, inits = 0;
 
 	is(exe_ctor_read, 3, "this_cpu_read() from this module's constructor sees the initial value");
+	is(exe_early_read, 3, "and from a constructor of priority 101");
 	for_each_possible_cpu(cpu) {
 		n++;
 		inits += per_cpu(v32, cpu) == 3;
