@@ -142,7 +142,7 @@ typedef unsigned int gfp_t;
 
 /* A pointer as per-CPU pointer: a static variable's template address
  * becomes its per-CPU object's, anything else is left as it is. */
-#define __pcpu_linux_pcpu(p) ((__typeof__(p))pcpu_static_ptr((void *)(p)))
+#define __pcpu_linux_pcpu(p) ((__typeof__(p))pcpu_linux_static_ptr((void *)(p)))
 
 #define per_cpu_ptr(p, cpu) ((__typeof__(p))pcpu_ptr(__pcpu_linux_pcpu(p), (cpu)))
 #define this_cpu_ptr(p) ((__typeof__(p))pcpu_this_ptr(__pcpu_linux_pcpu(p)))
@@ -194,6 +194,31 @@ __attribute__((constructor(101))) static void pcpu_linux_register(void)
 			(void *)__start_pcpu_static, err);
 		abort();
 	}
+}
+
+/*
+ * pcpu_static_ptr(), with the module's own variables translated inline:
+ * the per-CPU pointer that stands for the section's first byte is asked
+ * once per translation unit and kept, so this_cpu_*(var) and per_cpu() on
+ * a variable the module defines make no call beyond the operation's own.
+ * Other addresses (another module's variables, alloc_percpu() memory) are
+ * the library's to translate.
+ */
+static char *pcpu_linux_base;
+
+static inline void *pcpu_linux_static_ptr(void *p)
+{
+	uintptr_t off = (uintptr_t)p - (uintptr_t)__start_pcpu_static;
+	char *base;
+
+	if (off >= (uintptr_t)__stop_pcpu_static - (uintptr_t)__start_pcpu_static)
+		return pcpu_static_ptr(p);
+	base = __atomic_load_n(&pcpu_linux_base, __ATOMIC_ACQUIRE);
+	if (__builtin_expect(!base, 0)) {
+		base = (char *)pcpu_static_ptr(__start_pcpu_static);
+		__atomic_store_n(&pcpu_linux_base, base, __ATOMIC_RELEASE);
+	}
+	return base + off;
 }
 
 /* ------------------------------------------------------------------------
