@@ -252,7 +252,11 @@ struct percpu_counter {
 	uint32_t __magic;
 	uint32_t __group;
 	uint32_t __reserved;
-	int64_t __private[2]; /* the library's own */
+	union {
+		uint32_t __gate;      /* libpcpu.so: limited adds' gate */
+		int64_t __own;        /* libpcpu-api: the count */
+	};
+	int64_t __private;            /* the library's own */
 };
 
 /* Initialise to value.  -ENOMEM. */

@@ -53,7 +53,7 @@ ABI_FIELD_AT(struct counter, deltas, struct percpu_counter, __pcpu);
 ABI_FIELD_AT(struct counter, count, struct percpu_counter, __count);
 ABI_FIELD_AT(struct counter, batch, struct percpu_counter, __batch);
 ABI_FIELD_AT(struct counter, magic, struct percpu_counter, __magic);
-ABI_FIELD_AT(struct counter, gate, struct percpu_counter, __private);
+ABI_FIELD_AT(struct counter, gate, struct percpu_counter, __gate);
 _Static_assert(sizeof(struct counter) <= sizeof(struct percpu_counter),
 	       "struct counter outgrew the ABI");
 
@@ -282,6 +282,9 @@ static void gate_wait_fast_paths(void)
 	if (mine & CPU_GATE_NEST_MASK)
 		__atomic_store_n(&self->ctr, mine & ~CPU_GATE_NEST_MASK, __ATOMIC_RELAXED);
 	cpu_gate_wait_readers(false);
+	/* And the inline fast path's restartable sequences (pcpu/inline.h). */
+	if (cpu_local_rseq)
+		cpu_rseq_sync();
 	if (mine & CPU_GATE_NEST_MASK)
 		__atomic_store_n(&self->ctr, mine, __ATOMIC_RELAXED);
 }

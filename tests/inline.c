@@ -49,6 +49,16 @@ static bool ref_inline(void)
 	       (d->flags & PCPU_ABI_LOCAL_RSEQ);
 }
 
+/* Whether a limited add far from its limit is inline: one restartable
+ * sequence on the thread's owned slot (x86-64 local mode, rseq areas). */
+static bool limited_inline(void)
+{
+	const struct pcpu_abi_process *d = &pcpu_abi_process;
+
+	return runtime() && PCPU_ARCH_RSEQ && d->mode == PCPU_ABI_LOCAL &&
+	       (d->flags & PCPU_ABI_LOCAL_RSEQ);
+}
+
 /* Whether it has one for the this-CPU adds of per-CPU memory. */
 static bool add_inline(void)
 {
@@ -84,7 +94,8 @@ static void hot_calls(void)
 	struct percpu_counter c;
 	struct percpu_counter_tree t;
 	struct percpu_ref r;
-	unsigned long before, this_cpu, adds, reads, refs;
+	unsigned long before, this_cpu, adds, reads, refs, limits;
+	bool limited = true;
 	bool mine = true;
 
 	if (!p || percpu_counter_init(&c, 0) || percpu_counter_tree_init(&t, 32) ||
@@ -119,6 +130,10 @@ static void hot_calls(void)
 		percpu_ref_put(&r);
 	}
 	refs = inline_calls - before;
+	before = inline_calls;
+	for (int i = 0; i < N; i++)
+		limited &= percpu_counter_limited_add(&c, INT64_MAX / 2, 1);
+	limits = inline_calls - before;
 
 	if (add_inline())
 		is(this_cpu, 0, "%d pcpu_this_add and pcpu_this_ptr made no call", N);
@@ -135,8 +150,13 @@ static void hot_calls(void)
 		is(refs, 0, "%d ref get+put pairs made no call", N);
 	else
 		is(refs, 2 * N, "without an inline path every get and put is a call");
+	ok(limited, "limited adds far from the limit all added");
+	if (limited_inline())
+		is(limits, 0, "%d limited adds far from the limit made no call", N);
+	else
+		is(limits, N, "elsewhere every limited add is a call");
 	is(pcpu_sum(p), N + 1, "the this-CPU adds all counted");
-	is(percpu_counter_sum(&c), N, "the counter adds all counted");
+	is(percpu_counter_sum(&c), 2 * N, "the counter and limited adds all counted");
 	is(percpu_counter_tree_precise_sum(&t), N, "the tree adds all counted");
 	percpu_ref_kill(&r);
 	ok(percpu_ref_is_zero(&r), "the gets and puts balanced");

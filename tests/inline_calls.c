@@ -37,6 +37,8 @@ FORWARD_VOID(percpu_counter_add, (struct percpu_counter *c, int64_t v), (c, v))
 FORWARD_VOID(percpu_counter_add_batch,
 	(struct percpu_counter *c, int64_t v, int32_t batch), (c, v, batch))
 FORWARD(int64_t, percpu_counter_read, (struct percpu_counter *c), (c))
+FORWARD(bool, percpu_counter_limited_add,
+	(struct percpu_counter *c, int64_t limit, int64_t v), (c, limit, v))
 FORWARD_VOID(percpu_counter_tree_add, (struct percpu_counter_tree *c, long v), (c, v))
 FORWARD(long, percpu_counter_tree_approximate_sum, (struct percpu_counter_tree *c),
 	(c))

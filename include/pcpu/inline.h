@@ -36,6 +36,7 @@ PCPU_CALL(void *, pcpu_this_ptr, (void *));
 PCPU_CALL(void, percpu_counter_add_batch, (struct percpu_counter *, int64_t, int32_t));
 PCPU_CALL(void, percpu_counter_add, (struct percpu_counter *, int64_t));
 PCPU_CALL(int64_t, percpu_counter_read, (struct percpu_counter *));
+PCPU_CALL(bool, percpu_counter_limited_add, (struct percpu_counter *, int64_t, int64_t));
 PCPU_CALL(void, percpu_counter_tree_add, (struct percpu_counter_tree *, long));
 PCPU_CALL(long, percpu_counter_tree_approximate_sum, (struct percpu_counter_tree *));
 PCPU_CALL(void, percpu_ref_get, (struct percpu_ref *));
@@ -127,6 +128,68 @@ PCPU_INLINE int64_t percpu_counter_read(struct percpu_counter *c)
 	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER))
 		return pcpu_call_percpu_counter_read(c);
 	return __atomic_load_n(c->__count, __ATOMIC_RELAXED);
+}
+
+/*
+ * The limited add's fast path, where it is one restartable sequence (local
+ * mode on a thread's owned slot, with rseq areas): far from the limit,
+ * further than the deltas can reach (->__batch, the largest batch any add
+ * used, times the units), the add goes to the thread's delta and the
+ * count is only read, inside the sequence with the gate, so the library's
+ * slow path can shut it (pcpu/arch/x86_64.h).  0 added, else take the
+ * call, which decides everything again.
+ */
+PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t limit,
+						int64_t amount)
+{
+#if PCPU_ARCH_RSEQ
+	const struct pcpu_abi_process *d = &pcpu_abi_process;
+	uintptr_t w = pcpu_abi_thread.slot;
+	int64_t slack, lo, hi, *at, n, taken;
+	int32_t batch = c->__batch;
+
+	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER || batch <= 0 ||
+			      (w & 1) || !(d->flags & PCPU_ABI_LOCAL_RSEQ) || !amount ||
+			      !pcpu_abi_within(amount, (uint64_t)batch - 1)))
+		return 1;
+	/* The window of counts that settle it, and none wraps (the library's
+	 * limited_far()); no window, or one that overflows: call. */
+	slack = (int64_t)batch * (int64_t)d->nr_units;
+	if (amount > 0) {
+		lo = INT64_MIN + slack;
+		if (__builtin_sub_overflow(limit, slack, &hi) ||
+		    __builtin_sub_overflow(hi, amount, &hi))
+			return 1;
+	} else {
+		hi = INT64_MAX - slack;
+		if (__builtin_add_overflow(limit, slack, &lo) ||
+		    __builtin_sub_overflow(lo, amount, &lo))
+			return 1;
+	}
+	if (hi < lo)
+		return 1;
+	at = (int64_t *)((char *)c->__pcpu + w);
+	if (pcpu_arch_rseq_window_add_at(at, amount, &c->__gate, c->__count,
+					 (uint64_t)lo, (uint64_t)hi - (uint64_t)lo, d->rseq_cs))
+		return 1;
+	/* The fold, on the thread's own slot (see pcpu_abi_this_add_take()). */
+	n = __atomic_load_n(at, __ATOMIC_RELAXED);
+	if (PCPU_ABI_UNLIKELY(!pcpu_abi_within(n, (uint64_t)batch - 1))) {
+		taken = __atomic_exchange_n(at, 0, __ATOMIC_RELAXED);
+		__atomic_fetch_add(c->__count, taken, __ATOMIC_RELAXED);
+	}
+	return 0;
+#else
+	(void)c, (void)limit, (void)amount;
+	return 1;
+#endif
+}
+
+PCPU_INLINE bool percpu_counter_limited_add(struct percpu_counter *c, int64_t limit,
+					    int64_t amount)
+{
+	return !pcpu_counter_fast_limited(c, limit, amount) ||
+	       pcpu_call_percpu_counter_limited_add(c, limit, amount);
 }
 
 /* ---- percpu_counter_tree ---- */

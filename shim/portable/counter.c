@@ -25,7 +25,7 @@ struct counter {
 ABI_FIELD_AT(struct counter, count, struct percpu_counter, __count);
 ABI_FIELD_AT(struct counter, batch, struct percpu_counter, __batch);
 ABI_FIELD_AT(struct counter, magic, struct percpu_counter, __magic);
-ABI_FIELD_AT(struct counter, own, struct percpu_counter, __private);
+ABI_FIELD_AT(struct counter, own, struct percpu_counter, __own);
 _Static_assert(sizeof(struct counter) <= sizeof(struct percpu_counter),
 	       "struct counter outgrew the ABI");
 

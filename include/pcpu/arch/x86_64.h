@@ -284,6 +284,40 @@ PCPU_ARCH_DEFINE_RSEQ_GATED_ADD_AT(pcpu_arch_rseq_gated_add_at, "")
 PCPU_ARCH_DEFINE_RSEQ_GATED_ADD_AT(pcpu_arch_rseq_gated_add_locked_at, "lock ")
 
 /*
+ * A limited add's fast path on an owned copy at: add v there only if the
+ * 32-bit gate is 0 and the shared count lies in [lo, lo + span] (a window
+ * far enough from the limit), in one restartable sequence, so that a slow
+ * path that raises the gate and then waits out the sequences in flight (a
+ * membarrier) sees every add that decided on the count it changes.  0
+ * added, 2 not (gate raised or count outside the window).
+ */
+PCPU_ARCH_INLINE int pcpu_arch_rseq_window_add_at(int64_t *at, int64_t v,
+						  const uint32_t *gate,
+						  const int64_t *count, uint64_t lo,
+						  uint64_t span, long pcpu_cs)
+{
+	__asm__ __volatile__ goto(PCPU_RSEQ_ARM
+		"cmpl $0, (%[gate])\n\t"
+		"jne %l[closed]\n\t"
+		"movq (%[count]), %%rax\n\t"
+		"subq %[lo], %%rax\n\t"
+		"cmpq %[span], %%rax\n\t"
+		"ja %l[closed]\n\t"
+		"addq %[v], (%[at])\n\t"
+		PCPU_RSEQ_END
+		:
+		: [cs] "r"(pcpu_cs), [at] "r"(at), [v] "er"(v), [gate] "r"(gate),
+		  [count] "r"(count), [lo] "rm"(lo), [span] "rm"(span)
+		: "rax", "memory", "cc"
+		: closed);
+	PCPU_RSEQ_LEAVE(pcpu_cs);
+	return 0;
+closed:
+	PCPU_RSEQ_LEAVE(pcpu_cs);
+	return 2;
+}
+
+/*
  * Add-return on an owned copy at, as a restartable sequence: a load, an
  * add and a store that a signal handler cannot split (it restarts them),
  * cheaper than an xadd where that costs a locked instruction.
