@@ -38,10 +38,18 @@
 #define CPU_GATE_OUTER	   (UINT64_C(1) << 32)
 #define CPU_GATE_NEST_MASK (CPU_GATE_OUTER - 1)
 
+/*
+ * One cache line each, by size, not by alignment: the blocks of records
+ * are page-aligned mappings, so the lines do not share; and a thread's
+ * spare record lives in initial-exec TLS, where an alignment above the
+ * static TLS block's (16 on aarch64) makes dlopen() of the library fail.
+ */
 struct cpu_gate_reader {
 	uint64_t ctr;
 	int in_use;
-} __attribute__((aligned(64)));
+	char pad[64 - sizeof(uint64_t) - sizeof(int)];
+};
+_Static_assert(sizeof(struct cpu_gate_reader) == 64, "a reader is a cache line");
 
 extern __thread struct cpu_gate_reader *cpu_gate_self
     __attribute__((tls_model("initial-exec")));
