@@ -48,12 +48,15 @@ struct counter {
 	uint32_t group; /* counter_group() */
 	uint32_t reserved;
 	uint32_t gate; /* limited adds summing now, and GATE_CLOSED */
+	uint32_t pad;
+	struct counter *self; /* this struct, as init made it */
 };
 ABI_FIELD_AT(struct counter, deltas, struct percpu_counter, __pcpu);
 ABI_FIELD_AT(struct counter, count, struct percpu_counter, __count);
 ABI_FIELD_AT(struct counter, batch, struct percpu_counter, __batch);
 ABI_FIELD_AT(struct counter, magic, struct percpu_counter, __magic);
 ABI_FIELD_AT(struct counter, gate, struct percpu_counter, __gate);
+ABI_FIELD_AT(struct counter, self, struct percpu_counter, __private);
 _Static_assert(sizeof(struct counter) <= sizeof(struct percpu_counter),
 	       "struct counter outgrew the ABI");
 
@@ -121,6 +124,7 @@ int percpu_counter_init_many(struct percpu_counter *c, int64_t value, unsigned n
 		ct->count = &counts[i];
 		ct->batch = percpu_counter_batch();
 		ct->gate = 0;
+		ct->self = ct;
 		ct->group = counter_group(i, n);
 		ct->magic = DIAG_MAGIC_COUNTER;
 	}
@@ -138,8 +142,12 @@ void percpu_counter_destroy_many(struct percpu_counter *c, unsigned n)
 
 	if (n == 0)
 		return;
-	for (unsigned i = 0; i < n; i++)
-		counter_check_group(fn, &c[i], counter_of(&c[i], fn)->group, i, n);
+	for (unsigned i = 0; i < n; i++) {
+		struct counter *ct = counter_of(&c[i], fn);
+
+		counter_check_self(fn, &c[i], ct->self == ct);
+		counter_check_group(fn, &c[i], ct->group, i, n);
+	}
 	counter_slots_free(c, sizeof(*c), offsetof(struct counter, deltas), n,
 			   sizeof(int64_t));
 	free(((struct counter *)c)->count);

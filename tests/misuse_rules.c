@@ -63,6 +63,20 @@ static void counter_destroy_many_of_singles(void *arg)
 	percpu_counter_destroy_many(counters, 2);
 }
 
+/* A copy of a counter, then both destroyed: the copy first (arg 0) or
+ * the original first (arg 1). */
+static void counter_destroy_copy(void *original_first)
+{
+	static struct percpu_counter original;
+	struct percpu_counter copy;
+
+	if (percpu_counter_init(&original, 0))
+		abort();
+	copy = original;
+	percpu_counter_destroy(*(int *)original_first ? &original : &copy);
+	percpu_counter_destroy(*(int *)original_first ? &copy : &original);
+}
+
 static void tree_destroy_member(void *i)
 {
 	trees_make();
@@ -177,6 +191,12 @@ int main(void)
 		   "percpu_counter_destroy_many of the last 2 of an init_many of 3 aborts");
 	tap_aborts(counter_destroy_many_of_singles, NULL, NOT_MADE,
 		   "percpu_counter_destroy_many of 2 counters made one by one aborts");
+	tap_aborts(counter_destroy_copy, &first,
+		   "libpcpu: percpu_counter_destroy(0x*): a copy of a counter",
+		   "destroying a copy of a counter aborts");
+	tap_aborts(counter_destroy_copy, &middle,
+		   "libpcpu: percpu_counter_destroy(0x*): a copy of a counter",
+		   "destroying a counter and then a copy of it aborts");
 	tap_aborts(tree_destroy_member, &middle,
 		   "libpcpu: percpu_counter_tree_destroy(0x*): " NOT_MADE,
 		   "percpu_counter_tree_destroy of a member of an init_many aborts");

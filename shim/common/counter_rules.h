@@ -33,6 +33,19 @@ static inline void counter_check_group(const char *fn, const void *obj, unsigned
 			 n == 1 ? "" : "_many", n);
 }
 
+/*
+ * Abort with a message naming obj, as fn got it, unless it is the struct
+ * that init made (self): a counter's struct points at state of its own
+ * (the portable count, the runtime's record of itself), so a moved or
+ * copied struct is told apart, and destroying both the original and a copy
+ * aborts in both libraries instead of freeing twice in one.
+ */
+static inline void counter_check_self(const char *fn, const void *obj, bool self)
+{
+	if (__builtin_expect(!self, 0))
+		diag_die(fn, obj, "a copy of a counter (a counter cannot be moved or copied)");
+}
+
 /* percpu_counter's default batch for nr_cpus copies: max(32, 2 nr_cpus). */
 static inline int32_t counter_default_batch(int nr_cpus)
 {

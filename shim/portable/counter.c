@@ -66,8 +66,12 @@ void percpu_counter_destroy_many(struct percpu_counter *c, unsigned n)
 {
 	const char *fn = n == 1 ? "percpu_counter_destroy" : "percpu_counter_destroy_many";
 
-	for (unsigned i = 0; i < n; i++)
-		counter_check_group(fn, &c[i], counter_of(&c[i], fn)->group, i, n);
+	for (unsigned i = 0; i < n; i++) {
+		struct counter *ct = counter_of(&c[i], fn);
+
+		counter_check_self(fn, &c[i], ct->count == &ct->own);
+		counter_check_group(fn, &c[i], ct->group, i, n);
+	}
 	for (unsigned i = 0; i < n; i++)
 		*(struct counter *)&c[i] = (struct counter){ 0 };
 }
