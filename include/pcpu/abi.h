@@ -19,7 +19,10 @@
  * Invariants:
  *   - mode is PCPU_ABI_CALL until the library has set up everything else
  *     in the descriptor; it changes once, with release order, and the
- *     other fields never change afterwards;
+ *     other fields never change afterwards.  Inline code reads them with
+ *     plain loads: an object it updates came from the library after that
+ *     set-up (init or pcpu_alloc()), and whatever handed the object to the
+ *     thread ordered the set-up before;
  *   - a thread's slot word is even only while the thread owns that slot:
  *     the slot's copies are then written by that thread (and its signal
  *     handlers) alone;
