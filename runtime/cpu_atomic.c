@@ -79,7 +79,7 @@ int64_t cpu_atomic_add_take(int64_t *p, int64_t v, uint64_t bm1)
 {
 	int64_t *u = cpu_atomic_unit(p);
 
-	return cpu_take_after_add(u, __atomic_add_fetch(u, v, __ATOMIC_RELAXED), bm1);
+	return pcpu_abi_take_after_add(u, __atomic_add_fetch(u, v, __ATOMIC_RELAXED), bm1);
 }
 
 /* Also rseq's gated add when it cannot run as a sequence. */

@@ -59,29 +59,6 @@ bool cpu_atomic_gated_add(int64_t *p, int64_t v, const int *gate);
  * fold paths) go to now. */
 void *cpu_atomic_this(void *p);
 
-/*
- * The add-take of every mode (cpu_this_add_take64() in cpu.h): whether n
- * stays strictly inside (-batch, batch), with bm1 = batch - 1, in one
- * unsigned comparison.
- */
-static inline bool cpu_take_within(int64_t n, uint64_t bm1)
-{
-	return (uint64_t)n + bm1 <= 2 * bm1;
-}
-
-/*
- * The end of an add-take whose add made the copy at u n: if n left the
- * batch, take the whole copy (an exchange, so adds that landed since go
- * with it and none is lost).  Copies that other threads update atomically
- * (atomic mode, local mode's shared slot) and owned slots alike.
- */
-static inline int64_t cpu_take_after_add(int64_t *u, int64_t n, uint64_t bm1)
-{
-	if (__builtin_expect(cpu_take_within(n, bm1), 1))
-		return 0;
-	return __atomic_exchange_n(u, 0, __ATOMIC_RELAXED);
-}
-
 #pragma GCC visibility pop
 
 #endif

@@ -145,7 +145,7 @@ int64_t cpu_local_add_take_slow(int64_t *p, int64_t v, uint64_t bm1)
 	if (w == CPU_LOCAL_UNCLAIMED)
 		w = cpu_local_claim();
 	if (w & CPU_LOCAL_SHARED)
-		return cpu_take_after_add(cpu_local_at(p, w),
+		return pcpu_abi_take_after_add(cpu_local_at(p, w),
 					  __atomic_add_fetch(cpu_local_at(p, w), v,
 							     __ATOMIC_RELAXED),
 					  bm1);

@@ -172,7 +172,7 @@ static inline int64_t cpu_local_add_take(int64_t *p, int64_t v, uint64_t bm1)
 
 	if (__builtin_expect(w & CPU_LOCAL_SHARED, 0))
 		return cpu_local_add_take_slow(p, v, bm1);
-	return cpu_take_after_add(u, pcpu_arch_add_load_owned64(u, v), bm1);
+	return pcpu_abi_take_after_add(u, pcpu_arch_add_load_owned64(u, v), bm1);
 }
 
 #pragma GCC visibility pop

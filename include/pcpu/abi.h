@@ -206,6 +206,19 @@ PCPU_ARCH_INLINE int pcpu_abi_within(int64_t n, uint64_t bm1)
 }
 
 /*
+ * The end of an add-take whose add made the copy at u n: if n left the
+ * batch, take the whole copy and return what it held, else 0.  An
+ * exchange, so adds that landed since go with it and none is lost; right
+ * for copies that others update atomically and for owned slots alike.
+ */
+PCPU_ARCH_INLINE int64_t pcpu_abi_take_after_add(int64_t *u, int64_t n, uint64_t bm1)
+{
+	if (PCPU_ABI_LIKELY(pcpu_abi_within(n, bm1)))
+		return 0;
+	return __atomic_exchange_n(u, 0, __ATOMIC_RELAXED);
+}
+
+/*
  * Add-take: add v to the calling thread's copy of p; if the copy's new
  * value n leaves (-batch, batch), empty the copy and set *taken to what it
  * held, else *taken = 0.  The add and the take are one this-CPU operation
@@ -233,10 +246,7 @@ PCPU_ARCH_INLINE int pcpu_abi_this_add_take(int64_t *p, int64_t v, uint64_t bm1,
 			return 1;
 		n = __atomic_add_fetch(u, v, __ATOMIC_RELAXED);
 	}
-	/* An exchange, so the adds that landed since go with it. */
-	*taken = PCPU_ABI_LIKELY(pcpu_abi_within(n, bm1))
-		     ? 0
-		     : __atomic_exchange_n(u, 0, __ATOMIC_RELAXED);
+	*taken = pcpu_abi_take_after_add(u, n, bm1);
 	return 0;
 }
 

@@ -145,7 +145,7 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t
 #if PCPU_ARCH_RSEQ
 	const struct pcpu_abi_process *d = &pcpu_abi_process;
 	uintptr_t w = pcpu_abi_thread.slot;
-	int64_t slack, lo, hi, *at, n, taken;
+	int64_t slack, lo, hi, *at, taken;
 	int32_t batch = c->__batch;
 
 	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER || batch <= 0 ||
@@ -173,11 +173,10 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t
 					 (uint64_t)lo, (uint64_t)hi - (uint64_t)lo, d->rseq_cs))
 		return 1;
 	/* The fold, on the thread's own slot (see pcpu_abi_this_add_take()). */
-	n = __atomic_load_n(at, __ATOMIC_RELAXED);
-	if (PCPU_ABI_UNLIKELY(!pcpu_abi_within(n, (uint64_t)batch - 1))) {
-		taken = __atomic_exchange_n(at, 0, __ATOMIC_RELAXED);
+	taken = pcpu_abi_take_after_add(at, __atomic_load_n(at, __ATOMIC_RELAXED),
+					(uint64_t)batch - 1);
+	if (PCPU_ABI_UNLIKELY(taken))
 		__atomic_fetch_add(c->__count, taken, __ATOMIC_RELAXED);
-	}
 	return 0;
 #else
 	(void)c, (void)limit, (void)amount;
