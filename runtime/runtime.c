@@ -8,13 +8,13 @@
 #include <stdlib.h>
 
 #include "abi.h"
-#include "arena.h"
-#include "config.h"
+#include "arena/arena.h"
+#include "debug/config.h"
 #include "counter_rules.h"
-#include "cpu.h"
+#include "cpu/cpu.h"
 #include "diag.h"
-#include "exit_stats.h"
-#include "leaks.h"
+#include "debug/exit_stats.h"
+#include "debug/leaks.h"
 
 /*
  * The private jemalloc's options, which it reads in its own constructor

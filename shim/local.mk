@@ -45,7 +45,8 @@ libpcpu_api_la_LDFLAGS = $(SHIM_LDFLAGS) -version-info 0:0:0
 EXTRA_libpcpu_api_la_DEPENDENCIES = shim/pcpu.map
 
 lib_LTLIBRARIES += libpcpu.la
-libpcpu_la_SOURCES = $(runtime_sources)
+libpcpu_la_SOURCES = $(runtime_sources) \
+	shim/preload/memory.c
 libpcpu_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 libpcpu_la_CPPFLAGS = $(LIB_CPPFLAGS)
 libpcpu_la_LIBADD = libcommon.la $(runtime_libadd)

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bitmap.h"
+#include "arena/bitmap.h"
 #include "tap.h"
 
 #define NR_BLOCKS 4

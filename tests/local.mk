@@ -25,8 +25,8 @@ tests_counter_limited_SOURCES = tests/counter_limited.c
 tests_counter_tree_SOURCES = tests/counter_tree.c
 tests_identity_SOURCES = tests/identity.c
 # Internal unit test: the shape code compiled in.
-tests_tree_shape_SOURCES = tests/tree_shape.c runtime/tree_shape.c \
-	runtime/tree_shape.h
+tests_tree_shape_SOURCES = tests/tree_shape.c runtime/counter/tree_shape.c \
+	runtime/counter/tree_shape.h
 tests_tree_shape_LDADD = tests/libtap.a libpcpu-api.la
 
 tap_tests += tests/ref_state tests/ref_misuse tests/ref_kill tests/ref_switch
@@ -64,9 +64,9 @@ tests_cpu_stress_SOURCES = tests/cpu_stress.c $(cpu_test_sources)
 mode_tests = tests/cpu_internal
 check_PROGRAMS += $(mode_tests)
 tests_cpu_internal_SOURCES = tests/cpu_internal.c $(cpu_test_sources) \
-	runtime/cpu.c runtime/cpu_atomic.c runtime/cpu_gate.c runtime/cpu_local.c \
-	runtime/cpu_rseq.c \
-	runtime/config.c shim/common/cpus.c shim/common/diag.c
+	runtime/cpu/cpu.c runtime/cpu/mode_atomic.c runtime/cpu/gate.c runtime/cpu/mode_local.c \
+	runtime/cpu/mode_rseq.c \
+	runtime/debug/config.c shim/common/cpus.c shim/common/diag.c
 tests_cpu_internal_LDADD = tests/libtap.a libpcpu-api.la
 # The same, behaving as with a glibc that registers no rseq area (the
 # runtime registers its own); run by tests/cpu_tunable.sh.
@@ -169,7 +169,7 @@ demo: tests/demo$(EXEEXT) libpcpu.la
 # internal ones compile the runtime sources they test into the program;
 # the others probe the built libpcpu.so itself.
 once_tests = tests/arena_bitmap tests/arena_dlopen
-tests_arena_bitmap_SOURCES = tests/arena_bitmap.c runtime/bitmap.c runtime/bitmap.h
+tests_arena_bitmap_SOURCES = tests/arena_bitmap.c runtime/arena/bitmap.c runtime/arena/bitmap.h
 tests_arena_bitmap_LDADD = tests/libtap.a libpcpu-api.la
 tests_arena_dlopen_SOURCES = tests/arena_dlopen.c
 tests_arena_dlopen_LDADD = tests/libtap.a libpcpu-api.la

@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "chunk.h"
+#include "arena/chunk.h"
 
 /* Largest class in granules (64 bytes); class 1 (4-byte objects) stays in
  * the bitmap, so that its holes serve requests of any size. */

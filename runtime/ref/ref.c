@@ -43,8 +43,8 @@
 #include <errno.h>
 #include <pcpu.h>
 
-#include "arena.h"
-#include "cpu.h"
+#include "arena/arena.h"
+#include "cpu/cpu.h"
 #include "ref_state.h"
 #include "runtime.h"
 

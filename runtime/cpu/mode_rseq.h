@@ -42,8 +42,8 @@
 
 #include <pcpu.h>
 
-#include "arena.h"
-#include "cpu_atomic.h"
+#include "arena/arena.h"
+#include "cpu/mode_atomic.h"
 
 
 /* Internal: reached directly, never through the GOT. */

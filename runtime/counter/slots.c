@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-#include "counter_slots.h"
+#include "counter/slots.h"
 
 #include <errno.h>
 
-#include "arena.h"
+#include "arena/arena.h"
 
 static char **slot_field(void *objs, size_t size, size_t offset, unsigned i)
 {

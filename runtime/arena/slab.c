@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "slab.h"
+#include "arena/slab.h"
 
 #include <errno.h>
 #include <jemalloc/jemalloc.h>

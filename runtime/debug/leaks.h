@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "config.h"
+#include "debug/config.h"
 
 /* Set up the table and the unwinder; called by runtime_init() when
  * config.debug_leaks is set. */

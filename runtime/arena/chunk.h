@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bitmap.h"
+#include "arena/bitmap.h"
 
 /* Bytes per unit: holds PCPU_ALLOC_MAX eight times over, a multiple of
  * every page size Linux uses (4, 16, 64 KiB). */

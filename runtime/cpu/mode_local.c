@@ -8,7 +8,7 @@
  * hands its slot to the next one.  Claims run with signals blocked: a
  * handler of the same thread cannot claim a second slot half-way through.
  */
-#include "cpu_local.h"
+#include "cpu/mode_local.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -16,8 +16,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "cpu.h"
+#include "arena/arena.h"
+#include "cpu/cpu.h"
 
 bool cpu_local_rseq;
 

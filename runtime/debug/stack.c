@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "stack.h"
+#include "debug/stack.h"
 
 #include <dlfcn.h>
 #include <execinfo.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "bitmap.h"
+#include "arena/bitmap.h"
 
 #define BB BITMAP_BLOCK_BITS
 /* A stretch of runs that were not enumerated and whose longest is unknown. */

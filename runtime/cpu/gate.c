@@ -16,7 +16,7 @@
  * spin lock: in a fork child it is a word to reset).  Whoever holds it has
  * signals blocked, so a handler cannot claim a spare under its own lock.
  */
-#include "cpu_gate.h"
+#include "cpu/gate.h"
 
 #include <linux/membarrier.h>
 #include <pthread.h>
@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cpu.h"
+#include "cpu/cpu.h"
 #include "diag.h"
 
 #define CPU_GATE_BLOCK 63

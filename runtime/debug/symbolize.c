@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "symbolize.h"
+#include "debug/symbolize.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>

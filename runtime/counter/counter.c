@@ -27,11 +27,11 @@
 #include <stdlib.h>
 
 #include "abi.h"
-#include "arena.h"
+#include "arena/arena.h"
 #include "counter_rules.h"
-#include "counter_slots.h"
-#include "cpu.h"
-#include "cpu_gate.h"
+#include "counter/slots.h"
+#include "cpu/cpu.h"
+#include "cpu/gate.h"
 #include "diag.h"
 #include "runtime.h"
 

@@ -20,7 +20,7 @@
  * (glibc frees a thread's static TLS only after it died).  A fork child
  * inherits the registration of the forking thread.
  */
-#include "cpu_rseq.h"
+#include "cpu/mode_rseq.h"
 
 #include <errno.h>
 #include <linux/membarrier.h>
@@ -29,7 +29,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "cpu.h"
+#include "cpu/cpu.h"
 #include "diag.h"
 
 #ifndef AT_RSEQ_FEATURE_SIZE

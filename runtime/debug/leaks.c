@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "leaks.h"
+#include "debug/leaks.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -12,10 +12,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "cpu.h"
+#include "cpu/cpu.h"
 #include "diag.h"
-#include "stack.h"
-#include "symbolize.h"
+#include "debug/stack.h"
+#include "debug/symbolize.h"
 
 #define LEAK_DEPTH 32
 #define LEAK_BUCKET_BITS 16

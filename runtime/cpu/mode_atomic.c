@@ -2,12 +2,12 @@
 /*
  * cpu_atomic - the atomic access mode's operations (see cpu_atomic.h).
  */
-#include "cpu_atomic.h"
+#include "cpu/mode_atomic.h"
 
 #include <sched.h>
 
-#include "arena.h"
-#include "cpu.h"
+#include "arena/arena.h"
+#include "cpu/cpu.h"
 
 /*
  * Without an rseq area the CPU number costs a sched_getcpu() call (a vDSO

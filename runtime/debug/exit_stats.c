@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "exit_stats.h"
+#include "debug/exit_stats.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "debug/config.h"
 #include "diag.h"
 #include "runtime.h"
 

@@ -22,14 +22,14 @@
 #include <stddef.h>
 
 #include "abi.h"
-#include "arena.h"
-#include "counter_slots.h"
-#include "cpu.h"
+#include "arena/arena.h"
+#include "counter/slots.h"
+#include "cpu/cpu.h"
 #include "counter_rules.h"
 #include "diag.h"
 #include "runtime.h"
-#include "tree_items.h"
-#include "tree_shape.h"
+#include "counter/tree_items.h"
+#include "counter/tree_shape.h"
 
 _Static_assert(sizeof(long) == sizeof(int64_t), "items and sums are 64-bit");
 

@@ -18,7 +18,7 @@
  * new slab, else from the bitmap directly (a hole too small for a slab),
  * and only then from a new chunk.
  */
-#include "arena.h"
+#include "arena/arena.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -27,12 +27,12 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "bitmap.h"
-#include "chunk.h"
+#include "arena/bitmap.h"
+#include "arena/chunk.h"
 #include "diag.h"
 #include "futex_lock.h"
-#include "leaks.h"
-#include "slab.h"
+#include "debug/leaks.h"
+#include "arena/slab.h"
 
 #define ARENA_NR_SLOTS 18 /* fls(CHUNK_UNIT_BITS) + 1 */
 /* Largest object in bits, alignment padding included. */

@@ -13,12 +13,12 @@
  * it first takes state (a local slot, a gate reader); fork runs one child
  * handler that releases what the child's missing threads held.
  */
-#include "cpu.h"
+#include "cpu/cpu.h"
 
 #include <errno.h>
 #include <pthread.h>
 
-#include "config.h"
+#include "debug/config.h"
 #include "cpus.h"
 
 enum cpu_mode cpu_mode = CPU_MODE_ATOMIC;

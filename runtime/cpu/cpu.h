@@ -27,10 +27,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cpu_atomic.h"
-#include "cpu_gate.h"
-#include "cpu_local.h"
-#include "cpu_rseq.h"
+#include "cpu/mode_atomic.h"
+#include "cpu/gate.h"
+#include "cpu/mode_local.h"
+#include "cpu/mode_rseq.h"
 
 /* Internal: reached directly, never through the GOT. */
 #pragma GCC visibility push(hidden)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "tree_items.h"
+#include "counter/tree_items.h"
 
 #include <errno.h>
 #include <pthread.h>

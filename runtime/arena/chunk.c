@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "chunk.h"
+#include "arena/chunk.h"
 
 #include <errno.h>
 #include <jemalloc/jemalloc.h>

@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <pcpu.h>
 
-#include "arena.h"
-#include "cpu.h"
+#include "arena/arena.h"
+#include "cpu/cpu.h"
 #include "diag.h"
 #include "memory_ops.h"
 #include "runtime.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "tree_shape.h"
+#include "counter/tree_shape.h"
 
 void tree_shape_init(struct tree_shape *s, unsigned nr_leaves)
 {

@@ -34,9 +34,9 @@
 
 #include <pcpu.h>
 
-#include "cpu_atomic.h"
-#include "cpu_gate.h"
-#include "cpu_rseq.h"
+#include "cpu/mode_atomic.h"
+#include "cpu/gate.h"
+#include "cpu/mode_rseq.h"
 
 /* Internal: reached directly, never through the GOT. */
 #pragma GCC visibility push(hidden)
