@@ -10,9 +10,9 @@ runtime_sources = \
 	runtime/arena/bitmap.c runtime/arena/bitmap.h \
 	runtime/arena/chunk.c runtime/arena/chunk.h \
 	runtime/arena/slab.c runtime/arena/slab.h \
-	runtime/counter/counter.c \
+	runtime/counter/counter.c runtime/counter/counter.h \
 	runtime/counter/slots.c runtime/counter/slots.h \
-	runtime/counter/tree.c \
+	runtime/counter/tree.c runtime/counter/tree.h \
 	runtime/counter/tree_items.c runtime/counter/tree_items.h \
 	runtime/counter/tree_shape.c runtime/counter/tree_shape.h \
 	runtime/ref/ref.c \

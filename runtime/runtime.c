@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* runtime - start-up and exit of the engine (see runtime.h). */
 #include "runtime.h"
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include "diag.h"
 #include "debug/exit_stats.h"
 #include "debug/leaks.h"
+#include "memory_ops.h"
 
 /*
  * The private jemalloc's options, which it reads in its own constructor
@@ -108,14 +110,18 @@ __attribute__((destructor)) static void runtime_destructor(void)
 		leaks_report(stderr);
 }
 
-const char *pcpu_runtime(void)
+const char *runtime_describe(void)
 {
 	runtime_init();
 	return runtime_name;
 }
 
-int pcpu_nr_cpus(void)
+int runtime_stats_print(FILE *f)
 {
-	runtime_init();
-	return cpu_nr_units;
+	struct pcpu_stats now;
+	int err;
+
+	arena_stats(&now);
+	err = memory_stats_print_summary(f, runtime_name, &now);
+	return err ? err : arena_stats_print(f);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * counter - percpu_counter in libpcpu.so: the kernel's scheme.
+ * counter - the batch counter of libpcpu.so: the kernel's scheme
+ * (shim/preload/counter.c puts it under the percpu_counter API).
  *
  * A shared 64-bit count plus one int64_t delta per CPU (counter_slots).
  * An add goes to the calling CPU's delta; when the delta reaches the batch
@@ -21,44 +22,20 @@
  * outcome.  gate counts the limited adds deciding on the sum: while it is
  * not zero, fast limited adds stand aside (see below).
  */
+#include "counter/counter.h"
+
 #include <errno.h>
-#include <pcpu.h>
 #include <stddef.h>
 #include <stdlib.h>
 
-#include "abi.h"
 #include "arena/arena.h"
-#include "counter_rules.h"
 #include "counter/slots.h"
+#include "counter_rules.h"
 #include "cpu/cpu.h"
 #include "cpu/gate.h"
-#include "diag.h"
-#include "runtime.h"
 
 /* A cache line: the unit the counts are aligned and padded to. */
 #define COUNTER_LINE 64
-
-/* The layout of struct percpu_counter (pcpu.h), which the inline add and
- * read use too. */
-struct counter {
-	int64_t *deltas; /* per-CPU */
-	int64_t *count;  /* in a block of the group's counts, own cache lines */
-	int32_t batch;   /* the largest batch an add has used */
-	uint32_t magic;
-	uint32_t group; /* counter_group() */
-	uint32_t reserved;
-	uint32_t gate; /* limited adds summing now, and GATE_CLOSED */
-	uint32_t pad;
-	struct counter *self; /* this struct, as init made it */
-};
-ABI_FIELD_AT(struct counter, deltas, struct percpu_counter, __pcpu);
-ABI_FIELD_AT(struct counter, count, struct percpu_counter, __count);
-ABI_FIELD_AT(struct counter, batch, struct percpu_counter, __batch);
-ABI_FIELD_AT(struct counter, magic, struct percpu_counter, __magic);
-ABI_FIELD_AT(struct counter, gate, struct percpu_counter, __gate);
-ABI_FIELD_AT(struct counter, self, struct percpu_counter, __private);
-_Static_assert(sizeof(struct counter) <= sizeof(struct percpu_counter),
-	       "struct counter outgrew the ABI");
 
 /*
  * In gate: set by a slow path that found the counter near its limit, and
@@ -68,14 +45,6 @@ _Static_assert(sizeof(struct counter) <= sizeof(struct percpu_counter),
  * every limited add is exact, none pays for the wait.
  */
 #define GATE_CLOSED 0x80000000u
-
-static struct counter *counter_of(struct percpu_counter *c, const char *fn)
-{
-	struct counter *ct = (struct counter *)c;
-
-	diag_check(c ? ct->magic : 0, DIAG_MAGIC_COUNTER, fn, c, "percpu_counter");
-	return ct;
-}
 
 static uint64_t deltas_sum(const struct counter *ct)
 {
@@ -87,21 +56,11 @@ static uint64_t deltas_sum(const struct counter *ct)
 	return sum;
 }
 
-int percpu_counter_init(struct percpu_counter *c, int64_t value)
-{
-	return percpu_counter_init_many(c, value, 1);
-}
-
-int percpu_counter_init_many(struct percpu_counter *c, int64_t value, unsigned n)
+int counter_init_many(struct counter *c, int64_t value, unsigned n, int32_t batch)
 {
 	int64_t *counts;
 	int err;
 
-	if (n == 0)
-		return -EINVAL;
-	err = runtime_try_init();
-	if (err)
-		return err;
 	/*
 	 * The counts away from the structs: every add reads its struct's line,
 	 * and a fold writing the count there would take that line from every
@@ -118,42 +77,19 @@ int percpu_counter_init_many(struct percpu_counter *c, int64_t value, unsigned n
 		return err;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		struct counter *ct = (struct counter *)&c[i];
-
 		counts[i] = value;
-		ct->count = &counts[i];
-		ct->batch = percpu_counter_batch();
-		ct->gate = 0;
-		ct->self = ct;
-		ct->group = counter_group(i, n);
-		ct->magic = DIAG_MAGIC_COUNTER;
+		c[i].count = &counts[i];
+		c[i].batch = batch;
+		c[i].gate = 0;
 	}
 	return 0;
 }
 
-void percpu_counter_destroy(struct percpu_counter *c)
+void counter_destroy_many(struct counter *c, unsigned n)
 {
-	percpu_counter_destroy_many(c, 1);
-}
-
-void percpu_counter_destroy_many(struct percpu_counter *c, unsigned n)
-{
-	const char *fn = n == 1 ? "percpu_counter_destroy" : "percpu_counter_destroy_many";
-
-	if (n == 0)
-		return;
-	for (unsigned i = 0; i < n; i++) {
-		struct counter *ct = counter_of(&c[i], fn);
-
-		counter_check_self(fn, &c[i], ct->self == ct);
-		counter_check_group(fn, &c[i], ct->group, i, n);
-	}
 	counter_slots_free(c, sizeof(*c), offsetof(struct counter, deltas), n,
 			   sizeof(int64_t));
-	free(((struct counter *)c)->count);
-	/* Cleared pointers send the inline paths to calls that report misuse. */
-	for (unsigned i = 0; i < n; i++)
-		*(struct counter *)&c[i] = (struct counter){ 0 };
+	free(c->count);
 }
 
 /* The largest batch any add has used, kept in ->batch (an add with a
@@ -183,35 +119,24 @@ static inline void counter_add(struct counter *ct, int64_t amount, int32_t batch
 		__atomic_fetch_add(ct->count, fold, __ATOMIC_RELAXED);
 }
 
-__attribute__((flatten)) void percpu_counter_add_batch(struct percpu_counter *c,
-							int64_t amount, int32_t batch)
+__attribute__((flatten)) void counter_add_batch(struct counter *ct, int64_t amount,
+						 int32_t batch)
 {
-	struct counter *ct = counter_of(c, "percpu_counter_add_batch");
-
 	/* Record the batch before adding with it: read()'s bound, and the
 	 * fast decisions of compare and limited_add, rest on it. */
 	counter_note_batch(ct, batch);
 	counter_add(ct, amount, batch);
 }
 
-int64_t percpu_counter_read(struct percpu_counter *c)
+int64_t counter_sum(const struct counter *ct)
 {
-	return __atomic_load_n(counter_of(c, "percpu_counter_read")->count,
-			       __ATOMIC_RELAXED);
-}
-
-int64_t percpu_counter_sum(struct percpu_counter *c)
-{
-	struct counter *ct = counter_of(c, "percpu_counter_sum");
 	uint64_t count = (uint64_t)__atomic_load_n(ct->count, __ATOMIC_RELAXED);
 
 	return (int64_t)(count + deltas_sum(ct));
 }
 
-void percpu_counter_set(struct percpu_counter *c, int64_t value)
+void counter_set(struct counter *ct, int64_t value)
 {
-	struct counter *ct = counter_of(c, "percpu_counter_set");
-
 	/*
 	 * As the kernel does: empty every delta, then store the count, so
 	 * read() gives value too.  An exchange, not a store, so that an
@@ -224,11 +149,6 @@ void percpu_counter_set(struct percpu_counter *c, int64_t value)
 		__atomic_exchange_n((int64_t *)arena_ptr(ct->deltas, cpu), 0,
 				    __ATOMIC_RELAXED);
 	__atomic_store_n(ct->count, value, __ATOMIC_RELAXED);
-}
-
-bool percpu_counter_initialized(struct percpu_counter *c)
-{
-	return ((struct counter *)c)->magic == DIAG_MAGIC_COUNTER;
 }
 
 /*
@@ -350,20 +270,13 @@ static __attribute__((noinline)) bool limited_fits(const struct counter *ct, int
 	return counter_within_limit((int64_t)(count + deltas_sum(ct)), amount, limit);
 }
 
-bool percpu_counter_limited_add(struct percpu_counter *c, int64_t limit,
-				int64_t amount)
+bool counter_limited_add(struct counter *ct, int64_t limit, int64_t amount)
 {
-	struct counter *ct = counter_of(c, "percpu_counter_limited_add");
-
-	if (amount == 0)
-		return true;
 	return limited_fast(ct, limit, amount) ||
 	       (limited_fits(ct, limit, amount) && limited_slow(ct, limit, amount));
 }
 
-int64_t counter_read_slack(struct percpu_counter *c)
+int64_t counter_read_slack(const struct counter *ct)
 {
-	struct counter *ct = counter_of(c, "percpu_counter_compare");
-
 	return (int64_t)__atomic_load_n(&ct->batch, __ATOMIC_RELAXED) * cpu_nr_units;
 }

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arena/arena.h"
 #include "debug/config.h"
 #include "diag.h"
 #include "runtime.h"
@@ -111,11 +112,11 @@ void exit_stats_print(void)
 	 * runtime; those that never allocated get one line, not a page (and
 	 * those that never called the API do not set it up for it). */
 	if (__atomic_load_n(&runtime_ready, __ATOMIC_ACQUIRE))
-		pcpu_stats(&st, sizeof(st));
+		arena_stats(&st);
 	else
 		st.nr_alloc_total = 0;
 	if (st.nr_alloc_total)
-		err = fputc('\n', f) == EOF ? -EIO : pcpu_stats_print(f);
+		err = fputc('\n', f) == EOF ? -EIO : runtime_stats_print(f);
 	else
 		err = fputs(": no per-CPU allocations\n", f) == EOF ? -EIO : 0;
 	if (fclose(f) || err)

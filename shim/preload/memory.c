@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* The per-CPU memory API of libpcpu.so: argument checks, then the arena
- * and the CPU access mode. */
+/*
+ * memory - per-CPU memory's backend in libpcpu.so: the arena (runtime/arena)
+ * behind shim/common/memory.c, and the this-CPU operations, which are the
+ * access mode's (runtime/cpu).  The runtime sets itself up on the first
+ * allocation; the this-CPU operations take a pointer that one returned.
+ */
 #include <errno.h>
 #include <pcpu.h>
 
 #include "arena/arena.h"
 #include "cpu/cpu.h"
-#include "diag.h"
-#include "memory_ops.h"
+#include "memory_backend.h"
 #include "runtime.h"
 
-void *pcpu_alloc(size_t size, size_t align)
+void *memory_backend_alloc(size_t size, size_t align)
 {
 	int err = runtime_try_init();
 
@@ -18,26 +21,37 @@ void *pcpu_alloc(size_t size, size_t align)
 		errno = -err;
 		return NULL;
 	}
-	if (memory_check_request(size, &align)) {
-		errno = EINVAL;
-		return NULL;
-	}
 	return arena_alloc(size, align);
 }
 
-void pcpu_free(void *p)
+void memory_backend_free(void *p)
 {
-	if (p)
-		arena_free(p);
+	arena_free(p);
 }
 
-void *pcpu_ptr(void *p, int cpu)
+int memory_backend_units(void)
 {
 	runtime_init();
-	if (cpu < 0 || cpu >= cpu_nr_units)
-		return NULL;
-	memory_check_ptr("pcpu_ptr", p);
+	return cpu_nr_units;
+}
+
+void *memory_backend_ptr(void *p, int cpu)
+{
 	return arena_ptr(p, cpu);
+}
+
+int memory_backend_stats(struct pcpu_stats *st)
+{
+	int err = runtime_try_init();
+
+	if (!err)
+		arena_stats(st);
+	return err;
+}
+
+int memory_backend_stats_detail(FILE *f)
+{
+	return arena_stats_print(f);
 }
 
 void pcpu_this_add(int64_t *p, int64_t v)
@@ -66,41 +80,4 @@ void *pcpu_this_ptr(void *p)
 	if (w == CPU_LOCAL_UNCLAIMED)
 		w = cpu_local_claim();
 	return cpu_local_at(p, w);
-}
-
-int64_t pcpu_sum(int64_t *p)
-{
-	uint64_t sum = 0;
-
-	memory_check_ptr("pcpu_sum", p);
-	for (int cpu = 0; cpu < cpu_nr_units; cpu++)
-		sum += (uint64_t)__atomic_load_n((int64_t *)arena_ptr(p, cpu),
-						 __ATOMIC_RELAXED);
-	return (int64_t)sum;
-}
-
-int pcpu_stats(struct pcpu_stats *st, size_t size)
-{
-	struct pcpu_stats now;
-	int err = runtime_try_init();
-
-	if (err)
-		return err;
-	arena_stats(&now);
-	return memory_stats_copy(st, size, &now);
-}
-
-int pcpu_stats_print(FILE *f)
-{
-	struct pcpu_stats now;
-	int err;
-
-	if (!f)
-		return -EINVAL;
-	err = runtime_try_init();
-	if (err)
-		return err;
-	arena_stats(&now);
-	err = memory_stats_print_summary(f, pcpu_runtime(), &now);
-	return err ? err : arena_stats_print(f);
 }

@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * counter_tree_ops - the percpu_counter_tree functions that every
- * implementation derives the same way from its three primitives:
- * approximate_sum, precise_sum and approximate_accuracy_range.
+ * counter_tree - the percpu_counter_tree API, for both libraries: the
+ * argument and identity rules, then the library's backend
+ * (counter_backend.h), and the functions every backend's primitives give
+ * the same way (approximate_sum, precise_sum and the accuracy range).
+ *
+ * Identity: a live tree has its magic and its place in the init call that
+ * made it (counter_group()), checked by destroy; destroy clears the
+ * struct, so the inline paths call and the call reports the misuse.
  *
  * Bounds are computed in 128-bit arithmetic so that approx + under and
  * approx - over compare exactly, even next to LONG_MAX and LONG_MIN.  A
@@ -10,8 +15,97 @@
  * may have wrapped to the other end), so it counts as the whole long range:
  * such a counter is never certainly above or below anything.
  */
+#include <errno.h>
 #include <limits.h>
 #include <pcpu.h>
+
+#include "counter_backend.h"
+#include "counter_rules.h"
+
+static struct percpu_counter_tree *tree_of(struct percpu_counter_tree *c, const char *fn)
+{
+	diag_check(c ? c->__magic : 0, DIAG_MAGIC_TREE, fn, c, "percpu_counter_tree");
+	return c;
+}
+
+int percpu_counter_tree_init(struct percpu_counter_tree *c, unsigned long batch_size)
+{
+	return percpu_counter_tree_init_many(c, 1, batch_size);
+}
+
+int percpu_counter_tree_init_many(struct percpu_counter_tree *c, unsigned n,
+				  unsigned long batch_size)
+{
+	int err;
+
+	if (!counter_tree_args_valid(n, batch_size))
+		return -EINVAL;
+	err = tree_backend_init(c, n, batch_size);
+	if (err)
+		return err;
+	for (unsigned i = 0; i < n; i++) {
+		c[i].__group = (uint8_t)counter_group(i, n);
+		c[i].__magic = DIAG_MAGIC_TREE;
+	}
+	return 0;
+}
+
+void percpu_counter_tree_destroy(struct percpu_counter_tree *c)
+{
+	percpu_counter_tree_destroy_many(c, 1);
+}
+
+void percpu_counter_tree_destroy_many(struct percpu_counter_tree *c, unsigned n)
+{
+	const char *fn = n == 1 ? "percpu_counter_tree_destroy" :
+				  "percpu_counter_tree_destroy_many";
+
+	if (n == 0)
+		return;
+	for (unsigned i = 0; i < n; i++)
+		counter_check_group(fn, &c[i], tree_of(&c[i], fn)->__group, i, n);
+	tree_backend_destroy(c, n);
+	for (unsigned i = 0; i < n; i++)
+		c[i] = (struct percpu_counter_tree){ 0 };
+}
+
+void percpu_counter_tree_add(struct percpu_counter_tree *c, long inc)
+{
+	tree_backend_add(tree_of(c, "percpu_counter_tree_add"), inc);
+}
+
+void pcpu_abi_tree_carry(struct percpu_counter_tree *c, long carry)
+{
+	tree_backend_carry(tree_of(c, "percpu_counter_tree_add"), carry);
+}
+
+long percpu_counter_tree_approximate_sum(struct percpu_counter_tree *c)
+{
+	tree_of(c, "percpu_counter_tree_approximate_sum");
+	return (long)((unsigned long)__atomic_load_n(c->__root, __ATOMIC_RELAXED) +
+		      (unsigned long)__atomic_load_n(&c->__bias, __ATOMIC_RELAXED));
+}
+
+long percpu_counter_tree_precise_sum(struct percpu_counter_tree *c)
+{
+	return tree_backend_precise_sum(tree_of(c, "percpu_counter_tree_precise_sum"));
+}
+
+void percpu_counter_tree_set(struct percpu_counter_tree *c, long v)
+{
+	tree_backend_set(tree_of(c, "percpu_counter_tree_set"), v);
+}
+
+void percpu_counter_tree_approximate_accuracy_range(struct percpu_counter_tree *c,
+						    unsigned long *under,
+						    unsigned long *over)
+{
+	tree_of(c, "percpu_counter_tree_approximate_accuracy_range");
+	if (under)
+		*under = tree_backend_under(c);
+	if (over)
+		*over = 0;
+}
 
 typedef __int128 wide_t;
 
