@@ -24,7 +24,7 @@ bench_pcpu_bench_LDFLAGS = -no-install
 bench_scripts = bench/run-bench.sh bench/report.sh bench/csv.awk \
 	bench/merge.awk bench/json.awk bench/table.awk bench/markdown.awk \
 	bench/plots.awk
-EXTRA_DIST += $(bench_scripts)
+EXTRA_DIST += $(bench_scripts) doc/performance.md doc/plots
 
 BENCH_RESULTS = bench-results
 
