@@ -56,7 +56,7 @@ function histogram(name, title, ylabel,    width, r, c) {
 	if (!nr)
 		return
 	width = 420 + 36 * nr * (nc + 1)
-	chart(name, title, width > 2400 ? 2400 : width, 640)
+	chart(name, title, width > 2400 ? 2400 : width, 780)
 	printf "label" > dat
 	for (c = 1; c <= nc; c++)
 		printf " \"%s\"", col[c] > dat
@@ -70,7 +70,7 @@ function histogram(name, title, ylabel,    width, r, c) {
 	printf "set style data histograms\nset style histogram clustered gap 1\n" > gp
 	printf "set style fill solid 0.85 border -1\nset key outside right top\n" > gp
 	printf "set logscale y\nset ylabel \"%s\"\n", ylabel > gp
-	printf "set xtics rotate by 35 right noenhanced\nset bmargin 12\nset lmargin 24\n" > gp
+	printf "set xtics rotate by 35 right noenhanced\nset bmargin 20\nset lmargin 30\n" > gp
 	printf "plot for [i=2:%d] \"%s.dat\" using i:xtic(1) title columnheader(i)\n",
 	    nc + 1, name > gp
 	chart_done(name)
