@@ -4,9 +4,10 @@
  * baseline a user would otherwise use, measured in the same process.
  *
  * The program links libpcpu-api; run it with LD_PRELOAD=libpcpu.so and
- * PCPU_MODE=<mode> to measure the per-CPU runtime.  Every report names the
- * machine and the runtime (pcpu_runtime()) that answered, whatever mode was
- * asked for.  --merge reads the CSV of several runs back into one report.
+ * PCPU_MODE=<mode> to measure the per-CPU runtime.  It writes data only:
+ * one CSV (report.h) that names the machine, the runtime (pcpu_runtime())
+ * that answered whatever mode was asked for, the command and the date.
+ * Tables, JSON and charts are made from it by bench/report.sh.
  */
 #include <getopt.h>
 #include <math.h>
@@ -15,20 +16,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
-#include "plot.h"
 #include "threads.h"
 
 #define ALL_SECTIONS "scale,read,ref-kill,alloc,memory"
 
-struct result *bench_record(struct bench *b, const char *section,
-			    const char *workload, const char *impl, int threads,
-			    const char *param, const char *unit, struct sample s,
+struct result *bench_record(struct bench *b, const char *section, const char *workload,
+			    const char *impl, int threads, const char *param,
+			    const char *unit, struct sample s,
 			    const struct result *baseline)
 {
-	struct result r = { .threads = threads, .s = s };
+	struct result r = {.threads = threads, .s = s};
 
 	snprintf(r.section, sizeof(r.section), "%s", section);
 	snprintf(r.workload, sizeof(r.workload), "%s", workload);
@@ -53,7 +54,7 @@ struct result *bench_record(struct bench *b, const char *section,
 
 struct sample bench_exact(double v)
 {
-	return (struct sample){ v, v, v, 1 };
+	return (struct sample){v, v, v, 1};
 }
 
 /* "api" for the portable library, else the mode= the runtime reports. */
@@ -94,7 +95,7 @@ static void machine_of(char *buf, size_t size)
 
 static void command_of(int argc, char **argv, char *buf, size_t size)
 {
-	static const char *const env[] = { "LD_PRELOAD", "PCPU_MODE", "PCPU_NR_CPUS" };
+	static const char *const env[] = {"LD_PRELOAD", "PCPU_MODE", "PCPU_NR_CPUS"};
 	size_t n = 0;
 
 	buf[0] = 0;
@@ -127,63 +128,53 @@ static bool has_section(const char *list, const char *name)
 
 static void usage(FILE *f)
 {
-	fputs("usage: pcpu-bench [options]\n"
-	      "       pcpu-bench --merge [options] FILE.csv...\n"
-	      "  --threads N     1..N threads (default: CPUs in the affinity mask)\n"
-	      "  --reps N        timed repetitions after the warm-up (default 5, min 5)\n"
-	      "  --time MS       length of one timed run of a loop (default 20)\n"
-	      "  --section LIST  of " ALL_SECTIONS " (default: all)\n"
-	      "  --objects N     allocator objects per size (default 1000000)\n"
-	      "  --counters N    tree counters for select_max and memory (default 10000)\n"
-	      "  --batch N       tree counters' batch size (default 32)\n"
-	      "  --ff-limit S    stop a quadratic first-fit pass after S s (default 5)\n"
-	      "  --beside LIB    alloc: also measure LIB's pcpu_alloc/pcpu_free (another\n"
-	      "                  libpcpu.so build, dlopen()ed) in the same process\n"
-	      "  --format F      table, csv, json or markdown (default table)\n"
-	      "  --output FILE   write the report there instead of stdout\n"
-	      "  --plot DIR      write PNG and SVG charts there (gnuplot; without it,\n"
-	      "                  only their data and scripts)\n"
-	      "  --merge         read CSV reports instead of measuring\n"
-	      "  --command TEXT  the command named in the report's header\n"
-	      "  --identify      print the runtime mode in force and exit\n",
-	      f);
+	fputs(
+	    "usage: pcpu-bench [options]\n"
+	    "  --threads N     1..N threads (default: CPUs in the affinity mask)\n"
+	    "  --reps N        timed repetitions after the warm-up (default 5, min 5)\n"
+	    "  --time MS       length of one timed run of a loop (default 20)\n"
+	    "  --section LIST  of " ALL_SECTIONS " (default: all)\n"
+	    "  --objects N     allocator objects per size (default 1000000)\n"
+	    "  --counters N    tree counters for select_max and memory (default 10000)\n"
+	    "  --batch N       tree counters' batch size (default 32)\n"
+	    "  --ff-limit S    stop a quadratic first-fit pass after S s (default 5)\n"
+	    "  --beside LIB    alloc: also measure LIB's pcpu_alloc/pcpu_free (another\n"
+	    "                  libpcpu.so build, dlopen()ed) in the same process\n"
+	    "  --output FILE   write the CSV there instead of stdout\n"
+	    "  --identify      print the runtime mode in force and exit\n",
+	    f);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "threads", required_argument, NULL, 't' },
-		{ "reps", required_argument, NULL, 'r' },
-		{ "time", required_argument, NULL, 'T' },
-		{ "section", required_argument, NULL, 's' },
-		{ "objects", required_argument, NULL, 'o' },
-		{ "counters", required_argument, NULL, 'c' },
-		{ "batch", required_argument, NULL, 'b' },
-		{ "ff-limit", required_argument, NULL, 'L' },
-		{ "beside", required_argument, NULL, 'B' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'O' },
-		{ "plot", required_argument, NULL, 'p' },
-		{ "merge", no_argument, NULL, 'm' },
-		{ "identify", no_argument, NULL, 'i' },
-		{ "command", required_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"threads", required_argument, NULL, 't'},
+	    {"reps", required_argument, NULL, 'r'},
+	    {"time", required_argument, NULL, 'T'},
+	    {"section", required_argument, NULL, 's'},
+	    {"objects", required_argument, NULL, 'o'},
+	    {"counters", required_argument, NULL, 'c'},
+	    {"batch", required_argument, NULL, 'b'},
+	    {"ff-limit", required_argument, NULL, 'L'},
+	    {"beside", required_argument, NULL, 'B'},
+	    {"output", required_argument, NULL, 'O'},
+	    {"identify", no_argument, NULL, 'i'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct bench b = {
-		.max_threads = threads_cpus(),
-		.reps = 5,
-		.target_ms = 20,
-		.objects = 1000000,
-		.counters = 10000,
-		.batch = 32,
-		.ff_limit_s = 5,
+	    .max_threads = threads_cpus(),
+	    .reps = 5,
+	    .target_ms = 20,
+	    .objects = 1000000,
+	    .counters = 10000,
+	    .batch = 32,
+	    .ff_limit_s = 5,
 	};
-	const char *sections = ALL_SECTIONS, *output = NULL, *plot_dir = NULL;
-	const char *command = NULL;
-	int format = REPORT_TABLE, c;
-	bool merge = false, identify = false;
+	const char *sections = ALL_SECTIONS, *output = NULL;
+	bool identify = false;
 	FILE *out = stdout;
+	int c;
 
 	command_of(argc, argv, b.rep.command, sizeof(b.rep.command));
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -215,23 +206,11 @@ int main(int argc, char **argv)
 		case 'B':
 			b.beside = optarg;
 			break;
-		case 'f':
-			format = report_format_parse(optarg);
-			break;
 		case 'O':
 			output = optarg;
 			break;
-		case 'p':
-			plot_dir = optarg;
-			break;
-		case 'm':
-			merge = true;
-			break;
 		case 'i':
 			identify = true;
-			break;
-		case 'C':
-			command = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -241,9 +220,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (format < 0 || b.max_threads < 1 || !b.objects || !b.counters ||
-	    b.target_ms <= 0 || (merge && optind == argc) ||
-	    (!merge && optind != argc)) {
+	if (b.max_threads < 1 || !b.objects || !b.counters || b.target_ms <= 0 ||
+	    optind != argc) {
 		usage(stderr);
 		return 2;
 	}
@@ -252,50 +230,35 @@ int main(int argc, char **argv)
 		printf("%s\n", b.mode);
 		return 0;
 	}
-	if (merge) {
-		b.rep.command[0] = 0;
-		for (int i = optind; i < argc; i++) {
-			FILE *f = fopen(argv[i], "r");
-
-			if (!f || report_read_csv(&b.rep, f)) {
-				perror(argv[i]);
-				return 1;
-			}
-			fclose(f);
-		}
-	} else {
-		const char *asked = getenv("PCPU_MODE");
-
-		machine_of(b.rep.machine, sizeof(b.rep.machine));
-		snprintf(b.rep.runtime, sizeof(b.rep.runtime), "%s", pcpu_runtime());
-		if (asked && *asked && strcmp(asked, b.mode) && strcmp(b.mode, "api"))
-			snprintf(b.rep.runtime + strlen(b.rep.runtime),
-				 sizeof(b.rep.runtime) - strlen(b.rep.runtime),
-				 " [PCPU_MODE=%s asked, %s in force]", asked, b.mode);
-		if (has_section(sections, "scale"))
-			bench_scale(&b);
-		if (has_section(sections, "read"))
-			bench_read(&b);
-		if (has_section(sections, "ref-kill"))
-			bench_ref_kill(&b);
-		if (has_section(sections, "alloc"))
-			bench_alloc(&b);
-		if (has_section(sections, "memory"))
-			bench_memory(&b);
-	}
-	if (command)
-		snprintf(b.rep.command, sizeof(b.rep.command), "%s", command);
+	/* before measuring: a bad path should not cost a run */
 	if (output && !(out = fopen(output, "w"))) {
 		perror(output);
 		return 1;
 	}
-	if (report_write(&b.rep, (enum report_format)format, out) ||
-	    (out != stdout && fclose(out))) {
+	const char *asked = getenv("PCPU_MODE");
+	time_t now = time(NULL);
+
+	strftime(b.rep.date, sizeof(b.rep.date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	machine_of(b.rep.machine, sizeof(b.rep.machine));
+	snprintf(b.rep.runtime, sizeof(b.rep.runtime), "%s", pcpu_runtime());
+	if (asked && *asked && strcmp(asked, b.mode) && strcmp(b.mode, "api"))
+		snprintf(b.rep.runtime + strlen(b.rep.runtime),
+			 sizeof(b.rep.runtime) - strlen(b.rep.runtime),
+			 " [PCPU_MODE=%s asked, %s in force]", asked, b.mode);
+	if (has_section(sections, "scale"))
+		bench_scale(&b);
+	if (has_section(sections, "read"))
+		bench_read(&b);
+	if (has_section(sections, "ref-kill"))
+		bench_ref_kill(&b);
+	if (has_section(sections, "alloc"))
+		bench_alloc(&b);
+	if (has_section(sections, "memory"))
+		bench_memory(&b);
+	if (report_write_csv(&b.rep, out) || (out != stdout && fclose(out))) {
 		perror(output ? output : "stdout");
 		return 1;
 	}
-	if (plot_dir && plot_write(&b.rep, plot_dir))
-		return 1;
 	report_free(&b.rep);
 	return 0;
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# make bench: the standard set of pcpu-bench runs, merged into one report.
+# make bench: the standard set of pcpu-bench runs, and what report.sh makes
+# of their CSV.
 #
 #   bench/run-bench.sh [RESULTS_DIR]      (top_builddir: the build tree)
 #
@@ -10,13 +11,15 @@
 # names: such a run is labelled with the mode in force, and skipped when
 # that mode was already measured.  The first preloaded mode that works also
 # runs the allocator table, the 256-leaf reads and select_max, and the
-# memory per counter for several CPU counts (PCPU_NR_CPUS).  Writes
-# RESULTS_DIR/{table.txt,results.csv,results.json,summary.md,plots/,raw/}
-# and RESULTS_DIR/README-performance.md.
+# memory per counter for several CPU counts (PCPU_NR_CPUS).  Each run's CSV
+# is RESULTS_DIR/raw/NAME.csv; bench/report.sh makes RESULTS_DIR/
+# {results.csv,results.json,table.txt,performance.md,plots/} from them, the
+# load average before and after the runs noted in performance.md.
 #
 # Environment: BENCH_THREADS (default: CPUs in the affinity mask),
 # BENCH_REPS (default 5), BENCH_OBJECTS (default 1000000),
-# BENCH_CPU_COUNTS (default "2 16 64 256 1024 4096").
+# BENCH_CPU_COUNTS (default "2 16 64 256 1024 4096"), BENCH_NOTE (more
+# words on the conditions, for performance.md).
 set -eu
 
 out=${1:-bench-results}
@@ -28,9 +31,10 @@ cpu_counts=${BENCH_CPU_COUNTS:-2 16 64 256 1024 4096}
 common="--reps ${BENCH_REPS:-5}"
 [ -n "${BENCH_THREADS:-}" ] && common="$common --threads $BENCH_THREADS"
 
-rm -rf "$out/raw" "$out/plots"
-mkdir -p "$out/raw" "$out/plots"
+rm -rf "$out/raw"
+mkdir -p "$out/raw"
 start=$(date +%s)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # pcpu_bench NAME [VAR=VALUE...] -- ARGS...: one run, its CSV in raw/NAME.csv
 pcpu_bench() {
@@ -45,7 +49,7 @@ pcpu_bench() {
 	echo "  [$(($(date +%s) - start))s] $name:$envs pcpu-bench $*" >&2
 	# shellcheck disable=SC2086 # envs and common are word lists
 	"$top/libtool" --mode=execute env $envs "$top/bench/pcpu-bench" $common "$@" \
-		--format csv --output "$out/raw/$name.csv"
+		--output "$out/raw/$name.csv"
 }
 
 identify() {
@@ -86,15 +90,10 @@ for n in $cpu_counts; do
 		PCPU_NR_CPUS="$n" -- --section memory
 done
 
-merge() {
-	"$top/libtool" --mode=execute "$top/bench/pcpu-bench" --merge \
-		--command "make bench (bench/run-bench.sh)" "$@" "$out"/raw/*.csv
-}
-merge --format csv --output "$out/results.csv"
-merge --format json --output "$out/results.json"
-merge --format markdown --output "$out/summary.md"
-merge --format table --output "$out/table.txt" --plot "$out/plots"
-"$srcdir/bench/readme-section.sh" "$out" >"$out/README-performance.md"
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+note="Load average (1, 5, 15 min) before the runs: $load_before; after: $load_after."
+sh "$srcdir/bench/report.sh" --command "make bench (bench/run-bench.sh)" \
+	--note "$note${BENCH_NOTE:+ $BENCH_NOTE}" "$out" "$out"/raw/*.csv
 
 cat "$out/table.txt"
-echo "pcpu-bench: $(($(date +%s) - start)) s; results in $out/ (plots, or their data and gnuplot scripts, in $out/plots/)" >&2
+echo "pcpu-bench: $(($(date +%s) - start)) s; results in $out/ (charts, or their data and gnuplot scripts, in $out/plots/)" >&2

@@ -177,20 +177,6 @@ tests_arena_dlopen_LDADD = tests/libtap.a libpcpu-api.la
 once_tests += tests/dlclose
 tests_dlclose_SOURCES = tests/dlclose.c
 tests_dlclose_LDADD = tests/libtap.a libpcpu-api.la -ldl
-# pcpu-bench's statistics, report writer and first-fit baseline allocator:
-# internal tests that compile the bench sources they test.
-once_tests += tests/bench-stats tests/bench-report tests/bench-firstfit
-bench_test_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/bench -I$(top_srcdir)/tests
-tests_bench_stats_SOURCES = tests/bench-stats.c bench/stats.c bench/stats.h
-tests_bench_stats_CPPFLAGS = $(bench_test_cppflags)
-tests_bench_stats_LDADD = tests/libtap.a libpcpu-api.la -lm
-tests_bench_report_SOURCES = tests/bench-report.c bench/report.c bench/report.h \
-	bench/stats.h
-tests_bench_report_CPPFLAGS = $(bench_test_cppflags)
-tests_bench_report_LDADD = tests/libtap.a libpcpu-api.la -lm
-tests_bench_firstfit_SOURCES = tests/bench-firstfit.c bench/firstfit.c bench/firstfit.h
-tests_bench_firstfit_CPPFLAGS = $(bench_test_cppflags)
-tests_bench_firstfit_LDADD = tests/libtap.a libpcpu-api.la
 check_PROGRAMS += $(once_tests)
 TESTS += $(once_tests) tests/arena_private.sh
 EXTRA_DIST += tests/arena_private.sh
