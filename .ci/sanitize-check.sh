@@ -2,7 +2,8 @@
 # The sanitizer legs: build this checkout with -fsanitize=KIND, libraries
 # and test programs alike, and run the whole test suite.
 #
-# usage: .ci/sanitize-check.sh KIND [BUILDDIR]    (KIND: undefined)
+# usage: .ci/sanitize-check.sh KIND [BUILDDIR]
+#        (KIND: undefined, address or thread)
 #
 #   BUILDDIR/src  a fresh copy of the checkout's files, tracked and
 #                 untracked but not ignored (the checkout may be configured
@@ -12,11 +13,21 @@
 # undefined: UBSan, every report fatal (-fno-sanitize-recover), so a test
 # that reaches undefined behaviour fails.  libpcpu.so then needs
 # libubsan.so, which any program can load: the preloaded variants work as
-# they are, and tests/hygiene.sh accepts the sanitizer's libraries
-# (PCPU_TEST_SANITIZER).  ASan and TSan are not offered: their runtimes
-# must come first in a process, which LD_PRELOAD=libpcpu.so into an
-# instrumented test program breaks (ASAN_OPTIONS=verify_asan_link_order=0
-# hides it, but the shell tests preload into uninstrumented programs too).
+# they are.
+#
+# address, thread: ASan and TSan want their runtime first in a process, so
+# that their malloc interposes libc's.  LD_PRELOAD=libpcpu.so puts the
+# runtime library before it, which they report and refuse
+# (verify_asan_link_order, and TSan's own check); both are told not to
+# check, which is sound here because libpcpu.so never calls libc's malloc
+# (its own allocations are its private jemalloc's), so nothing it allocates
+# crosses the sanitizer's heap.  The shell tests also preload the
+# instrumented library into uninstrumented programs, where the sanitizer is
+# loaded late and checks only libpcpu.so's own accesses.  LeakSanitizer
+# stays on: a test that leaks heap memory fails.
+#
+# tests/hygiene.sh accepts the sanitizers' libraries in the process
+# (PCPU_TEST_SANITIZER).
 # SANITIZE_JOBS (default 2) is make's -j.  Exits 0 when the suite passed.
 set -u
 
@@ -33,7 +44,15 @@ undefined)
 	flags="-fsanitize=undefined -fno-sanitize-recover=undefined"
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 	;;
-*) die "unknown kind (undefined)" ;;
+address)
+	flags="-fsanitize=address -fno-omit-frame-pointer"
+	export ASAN_OPTIONS=verify_asan_link_order=0:abort_on_error=1:detect_leaks=1
+	;;
+thread)
+	flags="-fsanitize=thread"
+	export TSAN_OPTIONS=verify_interceptors=0:halt_on_error=1:second_deadlock_stack=1
+	;;
+*) die "unknown kind (undefined, address, thread)" ;;
 esac
 
 # Our make is not the caller's: no jobserver to inherit.
@@ -54,5 +73,6 @@ make -j"$jobs" >build.out 2>&1 || { cat build.out; die "build failed"; }
 PCPU_TEST_SANITIZER=$kind make -j"$jobs" check
 status=$?
 # The reports, if any, for the summary.
-grep -l "runtime error:" tests/*.log tests/api/*.log 2>/dev/null | sed "s|^|sanitize-$kind: report in $B/obj/|"
+grep -rlE "runtime error:|ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer" \
+	--include='*.log' tests 2>/dev/null | sed "s|^|sanitize-$kind: report in $B/obj/|"
 exit $status

@@ -44,11 +44,16 @@ tests_misuse_rules_SOURCES = tests/misuse_rules.c
 # Gated adds that cannot map a gate reader (issue 15).
 tap_tests += tests/gate_nomem
 tests_gate_nomem_SOURCES = tests/gate_nomem.c
-# The whole suite under UBSan, in a build of its own (.ci/sanitize-check.sh).
+# The whole suite under a sanitizer, each in a build of its own
+# (.ci/sanitize-check.sh says how the preload and the sanitizers mix).
 EXTRA_DIST += .ci/sanitize-check.sh
 check-ubsan:
 	$(SHELL) $(srcdir)/.ci/sanitize-check.sh undefined $(abs_top_builddir)/build-ubsan
-.PHONY: check-ubsan
+check-asan:
+	$(SHELL) $(srcdir)/.ci/sanitize-check.sh address $(abs_top_builddir)/build-asan
+check-tsan:
+	$(SHELL) $(srcdir)/.ci/sanitize-check.sh thread $(abs_top_builddir)/build-tsan
+.PHONY: check-ubsan check-asan check-tsan
 # The issue 15 tests again in local mode without rseq.
 TESTS += tests/local_readers.sh
 EXTRA_DIST += tests/local_readers.sh
