@@ -1,9 +1,9 @@
 #!/bin/sh
-# The tree counters at every required shape: tests/counter_tree with
+# The tree counters at every required shape: tests/api/counter_tree with
 # libpcpu.so preloaded in atomic mode and PCPU_NR_CPUS leaves.  Leaf
 # counts below the machine's possible CPUs cannot be asked for; the
 # tree_shape unit test covers them.
-prog=$top_builddir/tests/counter_tree
+prog=$top_builddir/tests/api/counter_tree
 lib=$top_builddir/.libs/libpcpu.so
 possible=$($PCPU_EXEC PCPU_TEST_EXPECT=api "$top_builddir/tests/identity" |
 	sed -n 's/.*cpus=\([0-9]*\).*/\1/p' | head -n 1)

@@ -6,8 +6,6 @@ check_LIBRARIES += tests/libtap.a
 tests_libtap_a_SOURCES = tests/tap.c tests/tap.h
 
 tap_tests = \
-	tests/counter \
-	tests/counter_tree \
 	tests/counter_limited \
 	tests/identity \
 	tests/arena_alloc \
@@ -20,9 +18,7 @@ tap_tests = \
 
 tests_arena_alloc_SOURCES = tests/arena_alloc.c
 tests_arena_lazy_SOURCES = tests/arena_lazy.c
-tests_counter_SOURCES = tests/counter.c
 tests_counter_limited_SOURCES = tests/counter_limited.c
-tests_counter_tree_SOURCES = tests/counter_tree.c
 tests_identity_SOURCES = tests/identity.c
 # Internal unit test: the shape code compiled in.
 tests_tree_shape_SOURCES = tests/tree_shape.c runtime/tree_shape.c \
