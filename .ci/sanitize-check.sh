@@ -12,7 +12,7 @@
 # undefined: UBSan, every report fatal (-fno-sanitize-recover), so a test
 # that reaches undefined behaviour fails.  libpcpu.so then needs
 # libubsan.so, which any program can load: the preloaded variants work as
-# they are, and tests/hygiene.sh accepts the sanitizer's libraries
+# they are, and tests/process/hygiene.sh accepts the sanitizer's libraries
 # (PCPU_TEST_SANITIZER).  ASan and TSan are not offered: their runtimes
 # must come first in a process, which LD_PRELOAD=libpcpu.so into an
 # instrumented test program breaks (ASAN_OPTIONS=verify_asan_link_order=0
@@ -54,5 +54,5 @@ make -j"$jobs" >build.out 2>&1 || { cat build.out; die "build failed"; }
 PCPU_TEST_SANITIZER=$kind make -j"$jobs" check
 status=$?
 # The reports, if any, for the summary.
-grep -l "runtime error:" tests/*.log tests/api/*.log 2>/dev/null | sed "s|^|sanitize-$kind: report in $B/obj/|"
+grep -l "runtime error:" tests/*.log tests/*/*.log examples/*.log 2>/dev/null | sed "s|^|sanitize-$kind: report in $B/obj/|"
 exit $status

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../tap.h"
+#include "../utils/tap.h"
 
 static int nr;
 

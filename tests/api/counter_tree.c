@@ -11,7 +11,7 @@
  * from the precise one within the counter's accuracy range, so expected
  * comparison results are computed from the range read at the same moment.
  * One suite for both libraries (issue 17 merged tests/counter_tree.c into
- * it); tests/counter_tree_shapes.sh runs it again at every tree shape.
+ * it); tests/stress/counter_tree_shapes.sh runs it again at every tree shape.
  */
 #include <errno.h>
 #include <limits.h>
@@ -22,7 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../tap.h"
+#include "../utils/tap.h"
 
 typedef __int128 wide_t;
 

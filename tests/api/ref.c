@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../tap.h"
+#include "../utils/tap.h"
 
 /* A ref embedded in the object it counts, as in the kernel. */
 struct object {
