@@ -10,10 +10,7 @@ tap_tests += \
 	tests/api/c11 \
 	tests/api/cxx \
 	tests/api/identity \
-	tests/api/misuse_rules \
-	tests/api/arena_alloc \
-	tests/api/ref_state \
-	tests/api/ref_misuse
+	tests/api/misuse_rules
 tests_api_counter_SOURCES = tests/api/counter.c
 tests_api_counter_tree_SOURCES = tests/api/counter_tree.c
 tests_api_ref_SOURCES = tests/api/ref.c
@@ -29,10 +26,6 @@ tests_api_identity_SOURCES = tests/api/identity.c
 # Misuse both libraries must judge alike: destroy groups, get/put_many
 # counts, NULL objects (issue 15).
 tests_api_misuse_rules_SOURCES = tests/api/misuse_rules.c
-# Not merged yet into tests/api/memory.c and tests/api/ref.c (issue 17).
-tests_api_arena_alloc_SOURCES = tests/api/arena_alloc.c
-tests_api_ref_state_SOURCES = tests/api/ref_state.c
-tests_api_ref_misuse_SOURCES = tests/api/ref_misuse.c
 
 # The suites again, compiled with -DPCPU_NO_INLINE: every operation a
 # call, as such callers make them.
