@@ -1,27 +1,26 @@
 # The per-CPU engine, linked into libpcpu.so by shim/local.mk.
 runtime_sources = \
-	runtime/arena.c runtime/arena.h \
-	runtime/bitmap.c runtime/bitmap.h \
-	runtime/chunk.c runtime/chunk.h \
-	runtime/config.c runtime/config.h \
-	runtime/counter.c \
-	runtime/counter_slots.c runtime/counter_slots.h \
-	runtime/counter_tree.c \
-	runtime/cpu.c runtime/cpu.h \
-	runtime/cpu_atomic.c runtime/cpu_atomic.h \
-	runtime/cpu_gate.c runtime/cpu_gate.h \
-	runtime/cpu_local.c runtime/cpu_local.h \
-	runtime/cpu_rseq.c runtime/cpu_rseq.h \
-	runtime/exit_stats.c runtime/exit_stats.h \
-	runtime/leaks.c runtime/leaks.h \
-	runtime/memory.c \
-	runtime/ref.c \
 	runtime/runtime.c runtime/runtime.h \
-	runtime/slab.c runtime/slab.h \
-	runtime/stack.c runtime/stack.h \
-	runtime/symbolize.c runtime/symbolize.h \
-	runtime/tree_items.c runtime/tree_items.h \
-	runtime/tree_shape.c runtime/tree_shape.h
+	runtime/cpu/cpu.c runtime/cpu/cpu.h \
+	runtime/cpu/gate.c runtime/cpu/gate.h \
+	runtime/cpu/mode_atomic.c runtime/cpu/mode_atomic.h \
+	runtime/cpu/mode_local.c runtime/cpu/mode_local.h \
+	runtime/cpu/mode_rseq.c runtime/cpu/mode_rseq.h \
+	runtime/arena/arena.c runtime/arena/arena.h \
+	runtime/arena/bitmap.c runtime/arena/bitmap.h \
+	runtime/arena/chunk.c runtime/arena/chunk.h \
+	runtime/arena/slab.c runtime/arena/slab.h \
+	runtime/counter/counter.c runtime/counter/counter.h \
+	runtime/counter/slots.c runtime/counter/slots.h \
+	runtime/counter/tree.c runtime/counter/tree.h \
+	runtime/counter/tree_items.c runtime/counter/tree_items.h \
+	runtime/counter/tree_shape.c runtime/counter/tree_shape.h \
+	runtime/ref/ref.c \
+	runtime/debug/config.c runtime/debug/config.h \
+	runtime/debug/exit_stats.c runtime/debug/exit_stats.h \
+	runtime/debug/leaks.c runtime/debug/leaks.h \
+	runtime/debug/stack.c runtime/debug/stack.h \
+	runtime/debug/symbolize.c runtime/debug/symbolize.h
 # jemalloc serves the chunks, linked in from its PIC archive with every
 # symbol kept local: the library exports only the API and the process's
 # malloc stays the one it had.  Inside libpcpu.so, malloc() and free() are

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* runtime - start-up and exit of the engine (see runtime.h). */
 #include "runtime.h"
 
 #include <errno.h>
@@ -8,13 +9,14 @@
 #include <stdlib.h>
 
 #include "abi.h"
-#include "arena.h"
-#include "config.h"
+#include "arena/arena.h"
+#include "debug/config.h"
 #include "counter_rules.h"
-#include "cpu.h"
+#include "cpu/cpu.h"
 #include "diag.h"
-#include "exit_stats.h"
-#include "leaks.h"
+#include "debug/exit_stats.h"
+#include "debug/leaks.h"
+#include "memory_ops.h"
 
 /*
  * The private jemalloc's options, which it reads in its own constructor
@@ -108,14 +110,18 @@ __attribute__((destructor)) static void runtime_destructor(void)
 		leaks_report(stderr);
 }
 
-const char *pcpu_runtime(void)
+const char *runtime_describe(void)
 {
 	runtime_init();
 	return runtime_name;
 }
 
-int pcpu_nr_cpus(void)
+int runtime_stats_print(FILE *f)
 {
-	runtime_init();
-	return cpu_nr_units;
+	struct pcpu_stats now;
+	int err;
+
+	arena_stats(&now);
+	err = memory_stats_print_summary(f, runtime_name, &now);
+	return err ? err : arena_stats_print(f);
 }

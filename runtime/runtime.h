@@ -23,6 +23,8 @@
 #ifndef PCPU_RUNTIME_H
 #define PCPU_RUNTIME_H
 
+#include <stdio.h>
+
 extern int runtime_ready;
 
 int runtime_init_slow(void);
@@ -42,5 +44,11 @@ static inline void runtime_init(void)
 	if (__builtin_expect(!__atomic_load_n(&runtime_ready, __ATOMIC_ACQUIRE), 0))
 		runtime_init_or_die();
 }
+
+/* "libpcpu <version> (mode=..., cpus=...)", set up first. */
+const char *runtime_describe(void);
+
+/* The statistics report on f (set up already); 0 or -errno. */
+int runtime_stats_print(FILE *f);
 
 #endif

@@ -14,12 +14,12 @@ LIB_CPPFLAGS = $(AM_CPPFLAGS) -DPCPU_NO_INLINE -DPCPU_TLS_INITIAL_EXEC \
 noinst_LTLIBRARIES += libcommon.la
 libcommon_la_SOURCES = \
 	shim/common/abi.c shim/common/abi.h \
-	shim/common/counter_ops.c \
-	shim/common/counter_rules.h \
-	shim/common/counter_tree_ops.c \
+	shim/common/counter.c shim/common/counter_tree.c \
+	shim/common/counter_backend.h shim/common/counter_rules.h \
 	shim/common/cpus.c shim/common/cpus.h \
 	shim/common/diag.c shim/common/diag.h \
 	shim/common/futex_lock.h \
+	shim/common/memory.c shim/common/memory_backend.h \
 	shim/common/memory_ops.c shim/common/memory_ops.h \
 	shim/common/ref_state.c shim/common/ref_state.h \
 	shim/common/static_vars.c
@@ -45,7 +45,11 @@ libpcpu_api_la_LDFLAGS = $(SHIM_LDFLAGS) -version-info 0:0:0
 EXTRA_libpcpu_api_la_DEPENDENCIES = shim/pcpu.map
 
 lib_LTLIBRARIES += libpcpu.la
-libpcpu_la_SOURCES = $(runtime_sources)
+libpcpu_la_SOURCES = $(runtime_sources) \
+	shim/preload/counter.c \
+	shim/preload/counter_tree.c \
+	shim/preload/identity.c \
+	shim/preload/memory.c
 libpcpu_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 libpcpu_la_CPPFLAGS = $(LIB_CPPFLAGS)
 libpcpu_la_LIBADD = libcommon.la $(runtime_libadd)

@@ -70,10 +70,4 @@ static inline bool counter_within_limit(int64_t exact, int64_t amount, int64_t l
 	return amount > 0 ? next <= limit : next >= limit;
 }
 
-/* How far percpu_counter_read() may be from the exact value: the largest
- * batch the counter's adds used times the copies (0 where read is exact).
- * Aborts, naming percpu_counter_compare, on a counter not initialised. */
-struct percpu_counter;
-__attribute__((visibility("hidden"))) int64_t counter_read_slack(struct percpu_counter *c);
-
 #endif

@@ -5,22 +5,9 @@
 #include <inttypes.h>
 #include <string.h>
 
-int memory_check_request(size_t size, size_t *align)
-{
-	if (*align == 0)
-		*align = 8;
-	if (size == 0 || size > PCPU_ALLOC_MAX)
-		return EINVAL;
-	if (*align > PCPU_ALIGN_MAX || (*align & (*align - 1)))
-		return EINVAL;
-	return 0;
-}
-
 int memory_stats_copy(struct pcpu_stats *dst, size_t size,
 		      const struct pcpu_stats *st)
 {
-	if (!dst || size == 0)
-		return -EINVAL;
 	if (size <= sizeof(*st)) {
 		memcpy(dst, st, size);
 	} else {

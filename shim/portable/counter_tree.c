@@ -1,117 +1,54 @@
 /* SPDX-License-Identifier: MIT */
-/* percpu_counter_tree in the portable library: one shared atomic long, so
- * the approximate sum is exact and the accuracy range is 0.  ->__root
- * points at it, so the inline approximate sum reads it too; ->__pcpu stays
- * NULL, which sends every inline add here. */
-#include <errno.h>
+/*
+ * counter_tree - percpu_counter_tree's backend in the portable library:
+ * one shared atomic long, so the approximate sum is exact and the accuracy
+ * range is 0.  The count is the struct's __bias, and ->__root points at a
+ * constant 0, so the inline approximate sum (*__root + __bias) reads it
+ * too; ->__pcpu stays NULL, which sends every inline add here.
+ */
 #include <pcpu.h>
-#include <stddef.h>
 
-#include "abi.h"
-#include "counter_rules.h"
-#include "diag.h"
+#include "counter_backend.h"
 
-struct tree {
-	uint32_t *leaves; /* NULL: no per-CPU leaves */
-	long *root;       /* &count */
-	long bias;        /* 0 */
-	uint32_t magic;
-	uint32_t group; /* counter_group() */
-	long count;
-};
-ABI_FIELD_AT(struct tree, leaves, struct percpu_counter_tree, __pcpu);
-ABI_FIELD_AT(struct tree, root, struct percpu_counter_tree, __root);
-ABI_FIELD_AT(struct tree, bias, struct percpu_counter_tree, __bias);
-ABI_FIELD_AT(struct tree, magic, struct percpu_counter_tree, __magic);
-_Static_assert(sizeof(struct tree) <= sizeof(struct percpu_counter_tree),
-	       "struct tree outgrew the ABI");
+static long zero;
 
-static struct tree *tree_of(struct percpu_counter_tree *c, const char *fn)
+int tree_backend_init(struct percpu_counter_tree *c, unsigned n, unsigned long batch_size)
 {
-	struct tree *t = (struct tree *)c;
-
-	diag_check(c ? t->magic : 0, DIAG_MAGIC_TREE, fn, c, "percpu_counter_tree");
-	return t;
-}
-
-int percpu_counter_tree_init(struct percpu_counter_tree *c,
-			     unsigned long batch_size)
-{
-	return percpu_counter_tree_init_many(c, 1, batch_size);
-}
-
-int percpu_counter_tree_init_many(struct percpu_counter_tree *c, unsigned n,
-				  unsigned long batch_size)
-{
-	if (!counter_tree_args_valid(n, batch_size))
-		return -EINVAL;
-	for (unsigned i = 0; i < n; i++) {
-		struct tree *t = (struct tree *)&c[i];
-
-		*t = (struct tree){ .magic = DIAG_MAGIC_TREE,
-				     .group = counter_group(i, n) };
-		t->root = &t->count;
-	}
+	(void)batch_size;
+	for (unsigned i = 0; i < n; i++)
+		c[i] = (struct percpu_counter_tree){ .__root = &zero };
 	return 0;
 }
 
-void percpu_counter_tree_destroy(struct percpu_counter_tree *c)
+void tree_backend_destroy(struct percpu_counter_tree *c, unsigned n)
 {
-	percpu_counter_tree_destroy_many(c, 1);
+	(void)c, (void)n;
 }
 
-void percpu_counter_tree_destroy_many(struct percpu_counter_tree *c, unsigned n)
-{
-	const char *fn = n == 1 ? "percpu_counter_tree_destroy" :
-				  "percpu_counter_tree_destroy_many";
-
-	for (unsigned i = 0; i < n; i++)
-		counter_check_group(fn, &c[i], tree_of(&c[i], fn)->group, i, n);
-	for (unsigned i = 0; i < n; i++)
-		*(struct tree *)&c[i] = (struct tree){ 0 };
-}
-
-void percpu_counter_tree_add(struct percpu_counter_tree *c, long inc)
+void tree_backend_add(struct percpu_counter_tree *c, long inc)
 {
 	/* Atomic adds wrap in two's complement, like the kernel's sums. */
-	__atomic_fetch_add(&tree_of(c, "percpu_counter_tree_add")->count, inc,
-			   __ATOMIC_RELAXED);
+	__atomic_fetch_add(&c->__bias, inc, __ATOMIC_RELAXED);
 }
 
 /* Never reached from the inline add here (no leaves); a carry is an add. */
-void pcpu_abi_tree_carry(struct percpu_counter_tree *c, long carry)
+void tree_backend_carry(struct percpu_counter_tree *c, long carry)
 {
-	__atomic_fetch_add(&tree_of(c, "percpu_counter_tree_add")->count, carry,
-			   __ATOMIC_RELAXED);
+	tree_backend_add(c, carry);
 }
 
-long percpu_counter_tree_approximate_sum(struct percpu_counter_tree *c)
+long tree_backend_precise_sum(struct percpu_counter_tree *c)
 {
-	return __atomic_load_n(
-		&tree_of(c, "percpu_counter_tree_approximate_sum")->count,
-		__ATOMIC_RELAXED);
+	return __atomic_load_n(&c->__bias, __ATOMIC_RELAXED);
 }
 
-long percpu_counter_tree_precise_sum(struct percpu_counter_tree *c)
+void tree_backend_set(struct percpu_counter_tree *c, long v)
 {
-	return __atomic_load_n(&tree_of(c, "percpu_counter_tree_precise_sum")->count,
-			       __ATOMIC_RELAXED);
+	__atomic_store_n(&c->__bias, v, __ATOMIC_RELAXED);
 }
 
-void percpu_counter_tree_set(struct percpu_counter_tree *c, long v)
+unsigned long tree_backend_under(struct percpu_counter_tree *c)
 {
-	__atomic_store_n(&tree_of(c, "percpu_counter_tree_set")->count, v,
-			 __ATOMIC_RELAXED);
-}
-
-void percpu_counter_tree_approximate_accuracy_range(struct percpu_counter_tree *c,
-						    unsigned long *under,
-						    unsigned long *over)
-{
-	/* Exact: the range is empty. */
-	tree_of(c, "percpu_counter_tree_approximate_accuracy_range");
-	if (under)
-		*under = 0;
-	if (over)
-		*over = 0;
+	(void)c;
+	return 0;
 }

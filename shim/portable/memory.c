@@ -39,7 +39,7 @@
 
 #include "diag.h"
 #include "futex_lock.h"
-#include "memory_ops.h"
+#include "memory_backend.h"
 
 #define PORTABLE_UNIT ((size_t)1 << 20)
 #define BLOCK ((size_t)64 << 10)
@@ -236,7 +236,7 @@ static void zero_copies(char *p, size_t size)
 	}
 }
 
-void *pcpu_alloc(size_t size, size_t align)
+void *memory_backend_alloc(size_t size, size_t align)
 {
 	unsigned shift = MIN_SHIFT;
 	struct block *b;
@@ -244,10 +244,6 @@ void *pcpu_alloc(size_t size, size_t align)
 	uint32_t i;
 	char *p;
 
-	if (memory_check_request(size, &align)) {
-		errno = EINVAL;
-		return NULL;
-	}
 	while ((size_t)1 << shift < size || (size_t)1 << shift < align)
 		shift++;
 	futex_lock(&lock);
@@ -293,7 +289,7 @@ static _Noreturn void bad_free(void *p, const char *why, const char *start)
 	diag_die("pcpu_free", p, "%s", why);
 }
 
-void pcpu_free(void *p)
+void memory_backend_free(void *p)
 {
 	static const char not_live[] =
 		"not a live per-CPU object (never allocated or already freed)";
@@ -302,8 +298,6 @@ void pcpu_free(void *p)
 	uint32_t i;
 	size_t off;
 
-	if (!p)
-		return;
 	futex_lock(&lock);
 	c = chunk_of(p);
 	if (!c)
@@ -329,11 +323,15 @@ void pcpu_free(void *p)
 	futex_unlock(&lock);
 }
 
-void *pcpu_ptr(void *p, int cpu)
+/* pcpu_nr_cpus(), not portable_copies, which stays 0 until the first
+ * chunk: the units are a constant before the first allocation too. */
+int memory_backend_units(void)
 {
-	if (cpu < 0 || cpu >= portable_copies)
-		return NULL;
-	memory_check_ptr("pcpu_ptr", p);
+	return pcpu_nr_cpus();
+}
+
+void *memory_backend_ptr(void *p, int cpu)
+{
 	return (char *)p + (size_t)cpu * portable_stride;
 }
 
@@ -357,40 +355,23 @@ void *pcpu_this_ptr(void *p)
 	return pcpu_ptr(p, portable_this_cpu());
 }
 
-int64_t pcpu_sum(int64_t *p)
-{
-	uint64_t sum = 0;
-
-	memory_check_ptr("pcpu_sum", p);
-	for (int cpu = 0; cpu < portable_copies; cpu++)
-		sum += (uint64_t)__atomic_load_n((int64_t *)pcpu_ptr(p, cpu),
-						 __ATOMIC_RELAXED);
-	return (int64_t)sum;
-}
-
 static void stats_snapshot(struct pcpu_stats *st)
 {
 	futex_lock(&lock);
 	*st = stats;
 	futex_unlock(&lock);
-	st->nr_cpus = (uint32_t)portable_copies;
+	st->nr_cpus = (uint32_t)memory_backend_units();
 	st->unit_size = (uint32_t)portable_stride;
 }
 
-int pcpu_stats(struct pcpu_stats *st, size_t size)
+int memory_backend_stats(struct pcpu_stats *st)
 {
-	struct pcpu_stats now;
-
-	stats_snapshot(&now);
-	return memory_stats_copy(st, size, &now);
+	stats_snapshot(st);
+	return 0;
 }
 
-int pcpu_stats_print(FILE *f)
+int memory_backend_stats_detail(FILE *f)
 {
-	struct pcpu_stats now;
-
-	if (!f)
-		return -EINVAL;
-	stats_snapshot(&now);
-	return memory_stats_print_summary(f, pcpu_runtime(), &now);
+	(void)f;
+	return 0;
 }

@@ -138,6 +138,13 @@ static void test_pinned_lag(void)
 	bool lag = true;
 
 	is(percpu_counter_init(&c, 40), 0, "init");
+	is(percpu_counter_sum(&c), 40, "initial value");
+	percpu_counter_add(&c, 5);
+	percpu_counter_sub(&c, 7);
+	percpu_counter_inc(&c);
+	percpu_counter_dec(&c);
+	percpu_counter_dec(&c);
+	is(percpu_counter_sum(&c), 37, "add, sub, inc, dec");
 	pin_to_one_cpu(&old);
 	for (int i = 0; i < 10000; i++) {
 		percpu_counter_add(&c, (i % 7) - 2);

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bitmap.h"
 #include "../utils/tap.h"
+#include "arena/bitmap.h"
 
 #define NR_BLOCKS 4
 #define NR_BITS (NR_BLOCKS * BITMAP_BLOCK_BITS)

@@ -16,8 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../runtime/config.h" /* not the build's config.h */
-#include "cpu.h"
+#include "debug/config.h"
+#include "cpu/cpu.h"
 #include "../utils/cpu_test.h"
 #include "../utils/tap.h"
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "../utils/tap.h"
-#include "tree_shape.h"
+#include "counter/tree_shape.h"
 
 static unsigned ceil_div(unsigned long long a, unsigned long long b)
 {
