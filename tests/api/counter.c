@@ -57,7 +57,7 @@ static void test_basics(void)
 	   "percpu_counter_batch() is max(32, 2 * nr_cpus)");
 	is(percpu_counter_init(&c, 42), 0, "percpu_counter_init(42)");
 	is(percpu_counter_sum(&c), 42, "sum of a new counter is its initial value");
-	is(percpu_counter_read(&c), 42, "read of a new counter is its initial value");
+	is(percpu_counter_read(&c), 42, "read of the initial value");
 	ok(read_near(&c, batch), "read of a new counter is within the bound");
 	percpu_counter_add(&c, 10);
 	percpu_counter_sub(&c, 3);
@@ -214,13 +214,11 @@ static void test_compare(void)
 	is(percpu_counter_compare(&c, INT64_MAX), -1, "compare(INT64_MAX) is -1");
 	/* set() then compare at the boundaries, and just past the bound. */
 	percpu_counter_set(&c, 1000);
-	is(percpu_counter_compare(&c, 1000), 0, "set(1000): compare equal");
-	is(percpu_counter_compare(&c, 999), 1, "set(1000): compare above by one");
-	is(percpu_counter_compare(&c, 1001), -1, "set(1000): compare below by one");
-	is(percpu_counter_compare(&c, 1000 + 3 * slack), -1,
-	   "set(1000): compare far below");
-	is(percpu_counter_compare(&c, 1000 - 3 * slack), 1,
-	   "set(1000): compare far above");
+	is(percpu_counter_compare(&c, 1000), 0, "compare equal");
+	is(percpu_counter_compare(&c, 999), 1, "compare above by one");
+	is(percpu_counter_compare(&c, 1001), -1, "compare below by one");
+	is(percpu_counter_compare(&c, 1000 + 3 * slack), -1, "compare far below");
+	is(percpu_counter_compare(&c, 1000 - 3 * slack), 1, "compare far above");
 	percpu_counter_set(&c, INT64_MIN);
 	is(percpu_counter_compare(&c, INT64_MAX), -1,
 	   "INT64_MIN compared with INT64_MAX is -1");

@@ -861,7 +861,7 @@ static void test_misuse(void)
 		tap_aborts(uses[i].fn, &victim, want,
 			   "%s of a destroyed tree counter aborts", uses[i].name);
 	tap_aborts(use_add, &victim, "percpu_counter_tree_add",
-		   "add on a destroyed counter names percpu_counter_tree_add");
+		   "add on a destroyed counter aborts");
 	tap_aborts(use_destroy, &victim, "percpu_counter_tree",
 		   "destroying twice aborts");
 
