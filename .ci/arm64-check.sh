@@ -67,8 +67,8 @@ for cpu in $cpus; do
 	say "make check, qemu-aarch64 -cpu $cpu"
 	if QEMU_CPU=$cpu make -j"$jobs" check; then
 		# The suite must have run emulated, not natively or not at all.
-		grep -q '^# machine: aarch64' tests/identity.api.log ||
-			{ say "tests/identity.api.log does not say aarch64"; failed=1; }
+		grep -q '^# machine: aarch64' tests/api/identity.api.log ||
+			{ say "tests/api/identity.api.log does not say aarch64"; failed=1; }
 	else
 		# The failed tests' own logs; test-suite.log would repeat the
 		# summary that .ci/run counts.

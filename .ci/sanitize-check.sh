@@ -26,7 +26,7 @@
 # loaded late and checks only libpcpu.so's own accesses.  LeakSanitizer
 # stays on: a test that leaks heap memory fails.
 #
-# tests/hygiene.sh accepts the sanitizers' libraries in the process
+# tests/process/hygiene.sh accepts the sanitizers' libraries in the process
 # (PCPU_TEST_SANITIZER).
 # SANITIZE_JOBS (default 2) is make's -j.  Exits 0 when the suite passed.
 set -u

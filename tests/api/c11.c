@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <pcpu.h>
 
-#include "../tap.h"
+#include "../utils/tap.h"
 
 int main(void)
 {

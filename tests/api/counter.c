@@ -1,18 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * percpu_counter: every function, its bounds and its misuse, then threads
- * updating counters and racing limited adds against shared-atomic models.
+ * percpu_counter: every function, its bounds and its misuse, where a delta
+ * folds on one CPU, init_many beyond one allocation's worth of counters,
+ * destroy and destroy_many given other than what one init made, then
+ * threads updating counters and racing limited adds against shared-atomic
+ * models.
  *
  * Written against the contract of pcpu.h, not one implementation: read()
- * may lag the exact value by less than batch * pcpu_nr_cpus().
+ * may lag the exact value by less than batch * pcpu_nr_cpus().  One
+ * suite for both libraries (issue 17 merged tests/counter.c into it).
  */
 #include <errno.h>
 #include <pcpu.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../tap.h"
+#include "../utils/tap.h"
 
 static int nr;
 
@@ -26,6 +31,23 @@ static bool read_near(struct percpu_counter *c, int64_t batch)
 	return d < (__int128)batch * nr && d > -(__int128)batch * nr;
 }
 
+/* Pin the calling thread to one CPU it may run on, so that every add and
+ * fold lands on one delta; *old gets the mask to restore. */
+static void pin_to_one_cpu(cpu_set_t *old)
+{
+	cpu_set_t one;
+
+	sched_getaffinity(0, sizeof(*old), old);
+	CPU_ZERO(&one);
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (CPU_ISSET(cpu, old)) {
+			CPU_SET(cpu, &one);
+			break;
+		}
+	}
+	sched_setaffinity(0, sizeof(one), &one);
+}
+
 static void test_basics(void)
 {
 	struct percpu_counter c;
@@ -35,6 +57,7 @@ static void test_basics(void)
 	   "percpu_counter_batch() is max(32, 2 * nr_cpus)");
 	is(percpu_counter_init(&c, 42), 0, "percpu_counter_init(42)");
 	is(percpu_counter_sum(&c), 42, "sum of a new counter is its initial value");
+	is(percpu_counter_read(&c), 42, "read of the initial value");
 	ok(read_near(&c, batch), "read of a new counter is within the bound");
 	percpu_counter_add(&c, 10);
 	percpu_counter_sub(&c, 3);
@@ -43,6 +66,9 @@ static void test_basics(void)
 	percpu_counter_dec(&c);
 	is(percpu_counter_sum(&c), 48, "add 10, sub 3, inc, dec, dec: 48");
 	ok(read_near(&c, batch), "read is within batch * nr_cpus of sum");
+	percpu_counter_sub(&c, INT64_MIN);
+	percpu_counter_sub(&c, INT64_MIN);
+	is(percpu_counter_sum(&c), 48, "sub(INT64_MIN) twice wraps back");
 
 	int64_t want = 48;
 	for (int i = 0; i < 10000; i++) {
@@ -81,6 +107,14 @@ static void test_basics(void)
 	ok(percpu_counter_read_positive(&c) > 1000000 - (int64_t)972 * nr,
 	   "read_positive after set(1000000) is within the bound");
 
+	int64_t before = percpu_counter_read(&c);
+	percpu_counter_add_batch(&c, 3, 0);
+	is(percpu_counter_read(&c), before + 3, "batch 0 folds at once");
+	percpu_counter_set(&c, -12);
+	is(percpu_counter_sum(&c), -12, "set is exact");
+	is(percpu_counter_read_positive(&c) >= 0, 1, "read_positive is not negative");
+	is(percpu_counter_sum_positive(&c), 0, "sum_positive clamps");
+
 	percpu_counter_set(&c, INT64_MAX);
 	is(percpu_counter_sum(&c), INT64_MAX, "set(INT64_MAX)");
 	percpu_counter_sub(&c, INT64_MAX);
@@ -92,6 +126,75 @@ static void test_basics(void)
 	is(percpu_counter_sum(&c), INT64_MIN, "sum is INT64_MIN");
 	is(percpu_counter_sum_positive(&c), 0, "sum_positive of INT64_MIN is 0");
 	percpu_counter_destroy(&c);
+}
+
+/* Pinned, so every fold lands on the delta that triggered it and the read
+ * is within the documented distance after every add. */
+static void test_pinned_lag(void)
+{
+	struct percpu_counter c;
+	int64_t slack = (int64_t)percpu_counter_batch() * nr;
+	cpu_set_t old;
+	bool lag = true;
+
+	is(percpu_counter_init(&c, 40), 0, "init");
+	is(percpu_counter_sum(&c), 40, "initial value");
+	percpu_counter_add(&c, 5);
+	percpu_counter_sub(&c, 7);
+	percpu_counter_inc(&c);
+	percpu_counter_dec(&c);
+	percpu_counter_dec(&c);
+	is(percpu_counter_sum(&c), 37, "add, sub, inc, dec");
+	pin_to_one_cpu(&old);
+	for (int i = 0; i < 10000; i++) {
+		percpu_counter_add(&c, (i % 7) - 2);
+		int64_t d = percpu_counter_read(&c) - percpu_counter_sum(&c);
+		lag &= d < slack && d > -slack;
+	}
+	sched_setaffinity(0, sizeof(old), &old);
+	ok(lag, "read stays within batch * cpus of the sum");
+	percpu_counter_destroy(&c);
+}
+
+/*
+ * A delta folds into the count exactly when it reaches +-batch: one add
+ * short of it, the read has not moved (the portable library's read is
+ * always exact), and the add that reaches it moves the read by all of it.
+ */
+static void test_fold_at_batch(void)
+{
+	const int32_t batches[] = {1, 5, percpu_counter_batch()};
+	bool exact = !strncmp(pcpu_runtime(), "libpcpu-api", 11);
+	struct percpu_counter c;
+	cpu_set_t old;
+
+	pin_to_one_cpu(&old);
+	for (unsigned i = 0; i < sizeof(batches) / sizeof(batches[0]); i++) {
+		for (int sign = 1; sign >= -1; sign -= 2) {
+			int32_t b = batches[i];
+
+			is(percpu_counter_init(&c, 0), 0, "init");
+			for (int32_t n = 1; n < b; n++)
+				percpu_counter_add_batch(&c, sign, b);
+			is(percpu_counter_read(&c), exact ? sign * (b - 1) : 0,
+			   "batch %d: a delta of %d stays unfolded", b, sign * (b - 1));
+			percpu_counter_add_batch(&c, sign, b);
+			is(percpu_counter_read(&c), sign * b,
+			   "batch %d: the add that makes it %d folds it", b, sign * b);
+			/* An amount of a batch or more goes to the count and
+			 * leaves the delta as it was. */
+			percpu_counter_add_batch(&c, sign, b);
+			percpu_counter_add_batch(&c, sign * 3 * b, b);
+			is(percpu_counter_read(&c),
+			   sign * 4 * b + (exact || b == 1 ? sign : 0),
+			   "batch %d: an add of %d reaches the count alone", b,
+			   sign * 3 * b);
+			is(percpu_counter_sum(&c), sign * (4 * b + 1),
+			   "and the sum is exact");
+			percpu_counter_destroy(&c);
+		}
+	}
+	sched_setaffinity(0, sizeof(old), &old);
 }
 
 static void test_compare(void)
@@ -109,6 +212,13 @@ static void test_compare(void)
 	is(percpu_counter_compare(&c, 777 + 10 * slack), -1, "compare far above is -1");
 	is(percpu_counter_compare(&c, INT64_MIN), 1, "compare(INT64_MIN) is 1");
 	is(percpu_counter_compare(&c, INT64_MAX), -1, "compare(INT64_MAX) is -1");
+	/* set() then compare at the boundaries, and just past the bound. */
+	percpu_counter_set(&c, 1000);
+	is(percpu_counter_compare(&c, 1000), 0, "compare equal");
+	is(percpu_counter_compare(&c, 999), 1, "compare above by one");
+	is(percpu_counter_compare(&c, 1001), -1, "compare below by one");
+	is(percpu_counter_compare(&c, 1000 + 3 * slack), -1, "compare far below");
+	is(percpu_counter_compare(&c, 1000 - 3 * slack), 1, "compare far above");
 	percpu_counter_set(&c, INT64_MIN);
 	is(percpu_counter_compare(&c, INT64_MAX), -1,
 	   "INT64_MIN compared with INT64_MAX is -1");
@@ -167,6 +277,20 @@ static void test_limited_add(void)
 	   "INT64_MIN - 1 overflows: refused");
 	is(percpu_counter_sum(&c), INT64_MIN, "still INT64_MIN");
 	percpu_counter_destroy(&c);
+
+	percpu_counter_init(&c, 0);
+	ok(percpu_counter_limited_add(&c, 10, 5), "5 of 10");
+	ok(percpu_counter_limited_add(&c, 10, 5), "10 of 10");
+	ok(!percpu_counter_limited_add(&c, 10, 1), "11 of 10 refused");
+	ok(percpu_counter_limited_add(&c, 10, 0), "adding 0 succeeds");
+	ok(!percpu_counter_limited_add(&c, 0, -11), "-1 of floor 0 refused");
+	ok(percpu_counter_limited_add(&c, 0, -10), "0 of floor 0");
+	is(percpu_counter_sum(&c), 0, "sum after limited adds");
+	percpu_counter_set(&c, INT64_MAX - 1);
+	ok(!percpu_counter_limited_add(&c, INT64_MAX, 5),
+	   "an overflowing add is refused");
+	ok(percpu_counter_limited_add(&c, INT64_MAX, 1), "up to INT64_MAX");
+	percpu_counter_destroy(&c);
 }
 
 static void test_many(void)
@@ -204,6 +328,21 @@ static void test_many(void)
 	for (int i = 0; i < M; i++)
 		percpu_counter_destroy(&m[i]);
 	free(m);
+
+	/* More than one allocation's worth of slots in one init_many. */
+	enum { BIG = 5000 };
+	struct percpu_counter *big = calloc(BIG, sizeof(*big));
+
+	is(percpu_counter_init_many(big, 0, 0), -EINVAL, "init_many of 0 counters");
+	is(percpu_counter_init_many(big, 3, BIG), 0, "init_many of %d counters", BIG);
+	for (int i = 0; i < BIG; i++)
+		percpu_counter_add_batch(&big[i], i, 4);
+	right = true;
+	for (int i = 0; i < BIG; i++)
+		right &= percpu_counter_sum(&big[i]) == 3 + i;
+	ok(right, "counters made together stay independent");
+	percpu_counter_destroy_many(big, BIG);
+	free(big);
 }
 
 /* Misuse: uninitialised and destroyed counters abort with a message. */
@@ -244,16 +383,29 @@ static void use_compare(void *c)
 	percpu_counter_compare(c, 1);
 }
 
+static void destroy_member(void *arg)
+{
+	percpu_counter_destroy(&((struct percpu_counter *)arg)[1]);
+}
+
+static void destroy_two_of_three(void *arg)
+{
+	percpu_counter_destroy_many(arg, 2);
+}
+
 static void test_misuse(void)
 {
 	static const struct {
 		void (*fn)(void *);
 		const char *name;
 	} uses[] = {
-		{ use_add, "add" },	  { use_sum, "sum" },
-		{ use_read, "read" },	  { use_destroy, "destroy" },
-		{ use_limited, "limited_add" }, { use_set, "set" },
-		{ use_compare, "compare" },
+	    {use_add, "add"},
+	    {use_sum, "sum"},
+	    {use_read, "read"},
+	    {use_destroy, "destroy"},
+	    {use_limited, "limited_add"},
+	    {use_set, "set"},
+	    {use_compare, "compare"},
 	};
 	const char *want = tap_fmt("libpcpu: percpu_counter_*(%p): ", (void *)&victim);
 
@@ -269,6 +421,8 @@ static void test_misuse(void)
 	for (size_t i = 0; i < sizeof(uses) / sizeof(uses[0]); i++)
 		tap_aborts(uses[i].fn, &victim, want, "%s of a destroyed counter aborts",
 			   uses[i].name);
+	tap_aborts(use_read, &victim, "percpu_counter_read",
+		   "read of a destroyed counter names percpu_counter_read");
 
 	struct percpu_counter two[2];
 	memset(two, 0, sizeof(two));
@@ -276,6 +430,17 @@ static void test_misuse(void)
 	tap_aborts(use_add, &two[0],
 		   tap_fmt("libpcpu: percpu_counter_*(%p): ", (void *)&two[0]),
 		   "a failed init_many initialised nothing");
+
+	/* Counters made together are destroyed together, in both libraries
+	 * (the portable one accepted these until issue 17). */
+	struct percpu_counter three[3];
+	if (percpu_counter_init_many(three, 0, 3))
+		tap_bail("init_many failed");
+	tap_aborts(destroy_member, three, "not made by one init of 1",
+		   "destroying one counter of an init_many aborts");
+	tap_aborts(destroy_two_of_three, three, "not made by one init_many of 2",
+		   "destroy_many of fewer than init_many made aborts");
+	percpu_counter_destroy_many(three, 3);
 }
 
 /* Threads update counters; each keeps an exact model of what it added. */
@@ -315,7 +480,10 @@ static void *update_thread(void *arg)
 				/* at most the default batch: compare and the
 				 * read bound assume it */
 				percpu_counter_add_batch(
-					c, v, (int32_t)((r >> 32) % (uint64_t)percpu_counter_batch()) + 1);
+				    c, v,
+				    (int32_t)((r >> 32) %
+					      (uint64_t)percpu_counter_batch()) +
+					1);
 				break;
 			default:
 				percpu_counter_add(c, v);
@@ -338,7 +506,7 @@ static void test_threads(void)
 {
 	enum { COUNTERS = 3 };
 	struct percpu_counter c[COUNTERS];
-	int64_t model[COUNTERS] = { 0 };
+	int64_t model[COUNTERS] = {0};
 	struct worker w[THREADS];
 	pthread_t tid[THREADS];
 	double secs = tap_seconds(0.3);
@@ -350,8 +518,8 @@ static void test_threads(void)
 		for (int i = 0; i < THREADS; i++) {
 			uint64_t seed = (uint64_t)(i + 1) * 0x1234567 + (uint64_t)round;
 
-			w[i] = (struct worker){ c, COUNTERS, model, seed,
-						tap_now() + secs / 2 };
+			w[i] = (struct worker){c, COUNTERS, model, seed,
+					       tap_now() + secs / 2};
 			pthread_create(&tid[i], NULL, update_thread, &w[i]);
 		}
 		for (int i = 0; i < THREADS; i++)
@@ -375,6 +543,117 @@ static void test_threads(void)
 	   COUNTERS);
 	ok(near, "after the threads, read is within %d * nr_cpus of sum", batch);
 	percpu_counter_destroy_many(c, COUNTERS);
+}
+
+/* Threads adding with random batches, some below 1 (batch 1). */
+enum { ADDERS = 16 };
+
+struct adder {
+	pthread_t thread;
+	struct percpu_counter *c;
+	int64_t *model;
+	uint64_t seed;
+	double until;
+	int64_t limit, added; /* limited adds */
+};
+
+static void *adder_run(void *arg)
+{
+	struct adder *a = arg;
+
+	do {
+		for (int i = 0; i < 256; i++) {
+			uint64_t r = tap_rand(&a->seed);
+			int64_t v = (int64_t)(r % 50001);
+			int32_t batch = (int32_t)((r >> 32) % 600) - 50;
+
+			if (r & (1ULL << 31))
+				v = -v;
+			percpu_counter_add_batch(a->c, v, batch);
+			__atomic_fetch_add(a->model, v, __ATOMIC_RELAXED);
+		}
+	} while (tap_now() < a->until);
+	return NULL;
+}
+
+static void test_concurrent(void)
+{
+	struct percpu_counter c;
+	struct adder a[ADDERS];
+	int64_t model = 0;
+	uint64_t seed = 5;
+	double until = tap_now() + tap_seconds(0.3);
+
+	percpu_counter_init(&c, 0);
+	for (int t = 0; t < ADDERS; t++) {
+		a[t] = (struct adder){
+		    .c = &c, .model = &model, .seed = tap_rand(&seed), .until = until};
+		pthread_create(&a[t].thread, NULL, adder_run, &a[t]);
+	}
+	for (int t = 0; t < ADDERS; t++)
+		pthread_join(a[t].thread, NULL);
+	is(percpu_counter_sum(&c), model, "sum equals the model after %d threads",
+	   ADDERS);
+	percpu_counter_set(&c, 0);
+	is(percpu_counter_sum(&c), 0, "set after concurrent adds");
+	percpu_counter_destroy(&c);
+}
+
+/* Limited adds of 1..100 toward the limit until one is refused. */
+static void *limited_run(void *arg)
+{
+	struct adder *a = arg;
+	int64_t sign = a->limit < 0 ? -1 : 1;
+
+	for (;;) {
+		int64_t v = sign * (int64_t)(1 + tap_rand(&a->seed) % 100);
+
+		if (!percpu_counter_limited_add(a->c, a->limit, v))
+			return NULL;
+		a->added += v;
+	}
+}
+
+/* Plain adds from every thread first, so that the deltas the limited adds
+ * must account for are spread over the CPUs and far from zero. */
+static void *spread_run(void *arg)
+{
+	struct adder *a = arg;
+
+	for (int i = 0; i < 1000; i++)
+		percpu_counter_add_batch(a->c, a->limit < 0 ? -3 : 3, 1 << 30);
+	return NULL;
+}
+
+static void test_limited_concurrent(int64_t limit)
+{
+	struct percpu_counter c;
+	struct adder a[ADDERS];
+	int64_t added = 0, spread = (limit < 0 ? -3 : 3) * 1000 * ADDERS;
+	uint64_t seed = 77;
+
+	percpu_counter_init(&c, 0);
+	for (int t = 0; t < ADDERS; t++) {
+		a[t] = (struct adder){.c = &c, .seed = tap_rand(&seed), .limit = limit};
+		pthread_create(&a[t].thread, NULL, spread_run, &a[t]);
+	}
+	for (int t = 0; t < ADDERS; t++)
+		pthread_join(a[t].thread, NULL);
+	for (int t = 0; t < ADDERS; t++)
+		pthread_create(&a[t].thread, NULL, limited_run, &a[t]);
+	for (int t = 0; t < ADDERS; t++) {
+		pthread_join(a[t].thread, NULL);
+		added += a[t].added;
+	}
+
+	int64_t sum = percpu_counter_sum(&c);
+	is(sum, spread + added, "limit %lld: the sum is what the limited adds reported",
+	   (long long)limit);
+	ok(limit > 0 ? sum <= limit && sum > limit - 100
+		     : sum >= limit && sum < limit + 100,
+	   "limit %lld: %d threads stopped at %lld, never past the limit",
+	   (long long)limit, ADDERS, (long long)sum);
+	percpu_counter_destroy(&c);
 }
 
 /* Limited adds racing: the counter must never pass the limit. */
@@ -425,8 +704,8 @@ static void test_limited_threads(void)
 	 * counter ends exactly at the limit if no add ever overshot. */
 	percpu_counter_init(&c, 0);
 	for (int i = 0; i < THREADS; i++) {
-		l[i] = (struct limiter){ &c, limit, 0, &model, (uint64_t)i * 31 + 5,
-					 0, false };
+		l[i] = (struct limiter){&c, limit, 0, &model, (uint64_t)i * 31 + 5,
+					0,  false};
 		pthread_create(&tid[i], NULL, limited_thread, &l[i]);
 	}
 	for (int i = 0; i < THREADS; i++)
@@ -444,9 +723,13 @@ static void test_limited_threads(void)
 	percpu_counter_init(&c, 0);
 	for (int round = 0; round < 4; round++) {
 		for (int i = 0; i < THREADS; i++) {
-			l[i] = (struct limiter){ &c, top, floor, &model,
-						 (uint64_t)(i + 1) * 77 + (uint64_t)round,
-						 tap_now() + secs / 4, true };
+			l[i] = (struct limiter){&c,
+						top,
+						floor,
+						&model,
+						(uint64_t)(i + 1) * 77 + (uint64_t)round,
+						tap_now() + secs / 4,
+						true};
 			pthread_create(&tid[i], NULL, limited_thread, &l[i]);
 		}
 		for (int i = 0; i < THREADS; i++)
@@ -455,8 +738,8 @@ static void test_limited_threads(void)
 
 		inside &= s >= floor && s <= top && s == model;
 	}
-	ok(inside, "%d threads adding up and down: within [%lld, %lld], exact",
-	   THREADS, (long long)floor, (long long)top);
+	ok(inside, "%d threads adding up and down: within [%lld, %lld], exact", THREADS,
+	   (long long)floor, (long long)top);
 	percpu_counter_destroy(&c);
 }
 
@@ -538,8 +821,7 @@ static void test_limited_rounds(void)
 	}
 	percpu_counter_destroy(&rc.c);
 	is(over, 0, "%d rounds of %d threads racing to %lld: never above the limit",
-	   rounds,
-	   THREADS, (long long)rc.limit);
+	   rounds, THREADS, (long long)rc.limit);
 	is(exact, rounds, "every round ends exactly at the limit, equal to the model");
 }
 
@@ -548,12 +830,17 @@ int main(void)
 	tap_start();
 	nr = pcpu_nr_cpus();
 	test_basics();
+	test_pinned_lag();
+	test_fold_at_batch();
 	test_compare();
 	test_limited_add();
 	test_many();
 	test_misuse();
 	test_threads();
+	test_concurrent();
 	test_limited_threads();
+	test_limited_concurrent(200000);
+	test_limited_concurrent(-200000);
 	test_limited_rounds();
 	return tap_done();
 }

@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "../tap.h"
+#include "../utils/tap.h"
 
 namespace {
 

@@ -1,10 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Per-CPU memory: pcpu_alloc, pcpu_free, pcpu_ptr and the this-CPU
- * operations, including their bad inputs and misuse, and a multi-threaded
- * churn of allocations and this-CPU adds against a shared-atomic model.
+ * operations, including their bad inputs and misuse (interior pointers,
+ * double frees, a CPU's copy), zeroed copies also over reused memory, no
+ * overlap between objects or between the copies of one object, the
+ * allocator's statistics and its chunks, fork (also while another thread
+ * allocates), a multi-threaded churn of allocations and this-CPU adds
+ * against a shared-atomic model, and a stress in which every copy of every
+ * object carries a pattern that is checked before it is freed.  One suite
+ * for both libraries (issue 17 merged tests/arena_alloc.c into it).
  */
+#include <dlfcn.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pcpu.h>
 #include <pthread.h>
@@ -15,7 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../tap.h"
+#include "../utils/tap.h"
 
 static int nr;
 
@@ -35,17 +43,17 @@ static void test_bad_requests(void)
 		size_t size, align;
 		const char *what;
 	} bad[] = {
-		{ 0, 0, "size 0" },
-		{ 0, 64, "size 0, align 64" },
-		{ PCPU_ALLOC_MAX + 1, 0, "size PCPU_ALLOC_MAX + 1" },
-		{ SIZE_MAX, 0, "size SIZE_MAX" },
-		{ 8, 3, "align 3" },
-		{ 8, 12, "align 12" },
-		{ 8, 24, "align 24" },
-		{ 8, PCPU_ALIGN_MAX * 2, "align PCPU_ALIGN_MAX * 2" },
-		{ 8, PCPU_ALIGN_MAX + 8, "align PCPU_ALIGN_MAX + 8" },
-		{ 8, SIZE_MAX, "align SIZE_MAX" },
-		{ 8, (size_t)1 << 40, "align 2^40" },
+	    {0, 0, "size 0"},
+	    {0, 64, "size 0, align 64"},
+	    {PCPU_ALLOC_MAX + 1, 0, "size PCPU_ALLOC_MAX + 1"},
+	    {SIZE_MAX, 0, "size SIZE_MAX"},
+	    {8, 3, "align 3"},
+	    {8, 12, "align 12"},
+	    {8, 24, "align 24"},
+	    {8, PCPU_ALIGN_MAX * 2, "align PCPU_ALIGN_MAX * 2"},
+	    {8, PCPU_ALIGN_MAX + 8, "align PCPU_ALIGN_MAX + 8"},
+	    {8, SIZE_MAX, "align SIZE_MAX"},
+	    {8, (size_t)1 << 40, "align 2^40"},
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -73,9 +81,8 @@ static bool copies_disjoint(void *p, size_t size)
 
 static void test_sizes_and_alignment(void)
 {
-	static const size_t sizes[] = { 1, 2, 7, 8, 24, 100, 4096, 5000,
-					PCPU_ALLOC_MAX };
-	static const size_t aligns[] = { 0, 1, 2, 4, 8, 16, 64, 256, 4096 };
+	static const size_t sizes[] = {1, 2, 7, 8, 24, 100, 4096, 5000, PCPU_ALLOC_MAX};
+	static const size_t aligns[] = {0, 1, 2, 4, 8, 16, 64, 256, 4096};
 
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		for (size_t a = 0; a < sizeof(aligns) / sizeof(aligns[0]); a++) {
@@ -95,7 +102,8 @@ static void test_sizes_and_alignment(void)
 			disjoint = aligned && copies_disjoint(p, size);
 			ok(aligned && zeroed && disjoint,
 			   "size %zu align %zu: %d copies aligned to %zu, zeroed, "
-			   "disjoint", size, align, nr, want);
+			   "disjoint",
+			   size, align, nr, want);
 			pcpu_free(p);
 		}
 	}
@@ -146,7 +154,7 @@ static void test_objects_disjoint(void)
 		for (int cpu = 0; cpu < nr; cpu++)
 			for (size_t w = 0; w < words[i]; w++)
 				((uint32_t *)pcpu_ptr(p[i], cpu))[w] =
-					(uint32_t)i << 16 | (uint32_t)cpu;
+				    (uint32_t)i << 16 | (uint32_t)cpu;
 	for (int i = 0; i < N; i++)
 		for (int cpu = 0; cpu < nr; cpu++)
 			for (size_t w = 0; w < words[i]; w++)
@@ -173,10 +181,10 @@ static void test_ptr(void)
 	ok(pcpu_ptr(p, nr - 1) != NULL, "pcpu_ptr(p, nr_cpus - 1) is a copy");
 	for (size_t off = 0; off < size; off += 1 + off / 3)
 		for (int cpu = 0; cpu < nr; cpu++)
-			offsets &= pcpu_ptr(p + off, cpu) ==
-				   (char *)pcpu_ptr(p, cpu) + off;
-	offsets &= pcpu_ptr(p + size - 1, nr - 1) ==
-		   (char *)pcpu_ptr(p, nr - 1) + size - 1;
+			offsets &=
+			    pcpu_ptr(p + off, cpu) == (char *)pcpu_ptr(p, cpu) + off;
+	offsets &=
+	    pcpu_ptr(p + size - 1, nr - 1) == (char *)pcpu_ptr(p, nr - 1) + size - 1;
 	ok(offsets, "pcpu_ptr(p + off, cpu) == pcpu_ptr(p, cpu) + off for every field");
 
 	/* A field written through an interior pointer is that field. */
@@ -282,7 +290,7 @@ static void test_bad_free(void)
 /* In a child, since it exhausts the address space it is given. */
 static void exhaust(void *arg)
 {
-	struct rlimit rl = { 256ul << 20, 256ul << 20 };
+	struct rlimit rl = {256ul << 20, 256ul << 20};
 	double end = tap_now() + 5;
 	(void)arg;
 
@@ -302,7 +310,8 @@ static void test_enomem(void)
 	int status = 0;
 
 	if (tap_emulated()) {
-		tap_skip("qemu-user does not apply RLIMIT_AS", "pcpu_alloc runs out with ENOMEM");
+		tap_skip("qemu-user does not apply RLIMIT_AS",
+			 "pcpu_alloc runs out with ENOMEM");
 		return;
 	}
 	pid = fork();
@@ -315,7 +324,8 @@ static void test_enomem(void)
 	else
 		ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		   "pcpu_alloc under a 256 MiB address-space limit runs out with ENOMEM "
-		   "(status %#x)", status);
+		   "(status %#x)",
+		   status);
 }
 
 /* Threads add to one shared object and churn private ones. */
@@ -353,8 +363,8 @@ static void *churn_thread(void *arg)
 		}
 		t->ok &= pcpu_sum(mine + size / 8 - 1) == 100;
 		for (int cpu = 0; cpu < nr; cpu++)
-			t->ok &= all_bytes((int64_t *)pcpu_ptr(mine, cpu) + 1,
-					   size - 16, 0);
+			t->ok &=
+			    all_bytes((int64_t *)pcpu_ptr(mine, cpu) + 1, size - 16, 0);
 		pcpu_free(mine);
 	}
 	return NULL;
@@ -373,8 +383,9 @@ static void test_threads(void)
 	if (!ok(shared, "pcpu_alloc of the shared int64_t"))
 		return;
 	for (int i = 0; i < THREADS; i++) {
-		t[i] = (struct churn){ .shared = shared, .seed = (uint64_t)i * 7919 + 1,
-				       .end = tap_now() + secs };
+		t[i] = (struct churn){.shared = shared,
+				      .seed = (uint64_t)i * 7919 + 1,
+				      .end = tap_now() + secs};
 		pthread_create(&tid[i], NULL, churn_thread, &t[i]);
 	}
 	for (int i = 0; i < THREADS; i++) {
@@ -420,7 +431,7 @@ static void test_signals(void)
 {
 	enum { THREADS = 8 };
 	struct sig_worker w[THREADS];
-	struct sigaction sa = { .sa_handler = sig_add }, old;
+	struct sigaction sa = {.sa_handler = sig_add}, old;
 	int64_t sent = 0, loops = 0;
 	double end = tap_now() + tap_seconds(0.3);
 
@@ -431,7 +442,7 @@ static void test_signals(void)
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGUSR1, &sa, &old);
 	for (int i = 0; i < THREADS; i++) {
-		w[i] = (struct sig_worker){ 0 };
+		w[i] = (struct sig_worker){0};
 		pthread_create(&w[i].tid, NULL, sig_thread, &w[i]);
 	}
 	for (int round = 0; tap_now() < end || round < 200; round++) {
@@ -458,6 +469,465 @@ static void test_signals(void)
 	pcpu_free(sig_target);
 }
 
+/* As an application sees the allocator (issue 17 merged tests/arena_alloc.c
+ * here): patterns in every copy, statistics, misuse, fork. */
+static bool copies_are(void *p, size_t size, int byte)
+{
+	for (int cpu = 0; cpu < nr; cpu++) {
+		const unsigned char *c = pcpu_ptr(p, cpu);
+
+		for (size_t i = 0; i < size; i++)
+			if (c[i] != byte)
+				return false;
+	}
+	return true;
+}
+
+static void fill(void *p, size_t size, int byte)
+{
+	for (int cpu = 0; cpu < nr; cpu++)
+		memset(pcpu_ptr(p, cpu), byte, size);
+}
+
+static void test_bad_input(void)
+{
+	void *p;
+
+	errno = 0;
+	ok(!pcpu_alloc(0, 0) && errno == EINVAL, "size 0: EINVAL");
+	errno = 0;
+	ok(!pcpu_alloc(PCPU_ALLOC_MAX + 1, 0) && errno == EINVAL,
+	   "size above the maximum: EINVAL");
+	errno = 0;
+	ok(!pcpu_alloc(8, 24) && errno == EINVAL, "alignment not a power of two: EINVAL");
+	errno = 0;
+	ok(!pcpu_alloc(8, 2 * PCPU_ALIGN_MAX) && errno == EINVAL,
+	   "alignment too large: EINVAL");
+	p = pcpu_alloc(PCPU_ALLOC_MAX, PCPU_ALIGN_MAX);
+	ok(p && (uintptr_t)p % PCPU_ALIGN_MAX == 0,
+	   "largest object at largest alignment");
+	ok(p && copies_are(p, PCPU_ALLOC_MAX, 0), "its copies are zero");
+	pcpu_free(p);
+	pcpu_free(NULL);
+	ok(1, "pcpu_free(NULL) is a no-op");
+	p = pcpu_alloc(8, 0);
+	ok(p && (uintptr_t)p % 8 == 0, "alignment 0 means 8");
+	ok(!pcpu_ptr(p, -1) && !pcpu_ptr(p, nr), "pcpu_ptr outside [0, nr_cpus) is NULL");
+	pcpu_free(p);
+}
+
+static void test_pointers(void)
+{
+	size_t size = 200;
+	char *p = pcpu_alloc(size, 16);
+	bool interior = true, apart = true;
+
+	for (int cpu = 0; cpu < nr; cpu++) {
+		char *c = pcpu_ptr(p, cpu);
+
+		for (size_t off = 0; off < size; off += 13)
+			interior &= (char *)pcpu_ptr(p + off, cpu) == c + off;
+		interior &= (uintptr_t)c % 16 == 0;
+		for (int other = 0; other < cpu; other++) {
+			char *o = pcpu_ptr(p, other);
+			size_t d = (size_t)(c > o ? c - o : o - c);
+
+			/* Copies never share a cache line. */
+			apart &= d >= size && d >= 64;
+		}
+	}
+	ok(interior,
+	   "pcpu_ptr(p + off, cpu) == pcpu_ptr(p, cpu) + off, every copy aligned");
+	ok(apart, "copies of one object are disjoint and on different cache lines");
+	pcpu_free(p);
+}
+
+#define NR_OBJ 3000
+
+/* Fill many objects of random sizes and alignments, each with its own
+ * byte; any overlap shows as a wrong byte.  Then free and reallocate the
+ * same shapes: the new copies must be zero although the old were not. */
+static void test_overlap_and_zero(void)
+{
+	static void *obj[NR_OBJ];
+	static size_t size[NR_OBJ], align[NR_OBJ];
+	uint64_t rng = 42;
+	bool got = true, intact = true, zero = true, aligned = true;
+
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < NR_OBJ; i++) {
+			if (!round) {
+				size[i] =
+				    1 + tap_rand(&rng) % (tap_rand(&rng) % 8 ? 64 : 3000);
+				align[i] = (size_t)1 << (tap_rand(&rng) % 8);
+			}
+			obj[i] = pcpu_alloc(size[i], align[i]);
+			got &= obj[i] != NULL;
+			if (!obj[i])
+				continue;
+			aligned &= (uintptr_t)obj[i] % align[i] == 0;
+			zero &= copies_are(obj[i], size[i], 0);
+			fill(obj[i], size[i], 1 + i % 251);
+		}
+		for (int i = 0; i < NR_OBJ; i++)
+			intact &= !obj[i] || copies_are(obj[i], size[i], 1 + i % 251);
+		for (int i = 0; i < NR_OBJ; i++)
+			pcpu_free(obj[i]);
+	}
+	ok(got, "%d objects of random sizes and alignments, twice", NR_OBJ);
+	ok(aligned, "every object at its alignment");
+	ok(zero, "every copy zeroed at allocation, also over reused memory");
+	ok(intact, "no object overlaps another (patterns intact)");
+}
+
+/* Chunks that empty go back, all but one. */
+static void test_reclaim(void)
+{
+	struct pcpu_stats st;
+	size_t size = 1024, n = 4 * (256 << 10) / 1024;
+	void **big = calloc(n, sizeof(*big));
+	bool got = big != NULL;
+
+	for (size_t i = 0; got && i < n; i++)
+		got = (big[i] = pcpu_alloc(size, 0)) != NULL;
+	pcpu_stats(&st, sizeof(st));
+	ok(got && st.nr_chunks >= 3, "%zu objects of %zu bytes take %" PRIu64 " chunks",
+	   n, size, st.nr_chunks);
+	for (size_t i = 0; big && i < n; i++)
+		pcpu_free(big[i]);
+	free(big);
+	pcpu_stats(&st, sizeof(st));
+	is(st.nr_chunks, 1, "freed, they go back to jemalloc but one");
+	ok(st.nr_max_chunks >= 3 &&
+	       st.bytes_reserved == st.nr_chunks * (uint64_t)st.unit_size * nr,
+	   "peak and reservation follow");
+}
+
+/* Whether objs[i..i+n) are n consecutive 4-byte objects. */
+static bool consecutive(void **objs, size_t i, size_t n)
+{
+	for (size_t k = 1; k < n; k++)
+		if ((char *)objs[i + k] != (char *)objs[i] + 4 * k)
+			return false;
+	return true;
+}
+
+/* Free n consecutive objects of the last fill whose first is at an address
+ * that is off modulo 32, at or after index from; the index, or 0. */
+static size_t free_hole(void **objs, size_t nr_objs, size_t from, size_t n, uintptr_t off)
+{
+	for (size_t i = from; i + n <= nr_objs; i++) {
+		if ((uintptr_t)objs[i] % 32 != off || !consecutive(objs, i, n))
+			continue;
+		for (size_t k = 0; k < n; k++)
+			pcpu_free(objs[i + k]);
+		return i;
+	}
+	return 0;
+}
+
+/*
+ * Issue 15: with every chunk full of 4-byte objects but for an 11-granule
+ * hole that cannot take 32 bytes at 32 (the longest free run) and an
+ * 8-granule hole that can, pcpu_alloc(32, 32) takes the second hole
+ * rather than a new chunk.  In a child, so the fill leaves nothing behind.
+ */
+static void test_aligned_hole(void)
+{
+	pid_t pid = fork();
+	int status = -1;
+
+	if (!pid) {
+		size_t cap = 1 << 20, nr_objs = 0, eleven, eight;
+		void **objs = malloc(cap * sizeof(*objs)), *p;
+		struct pcpu_stats st;
+		uint64_t chunks;
+
+		do {
+			for (int k = 0; k < 256 && objs && nr_objs < cap; k++)
+				if (!(objs[nr_objs++] = pcpu_alloc(4, 4)))
+					_exit(2);
+			pcpu_stats(&st, sizeof(st));
+		} while (objs && nr_objs < cap && st.bytes_free);
+		if (!objs || st.bytes_free)
+			_exit(3);
+		eleven = free_hole(objs, nr_objs, nr_objs / 2, 11, 4);
+		eight = free_hole(objs, nr_objs, eleven + 64, 8, 0);
+		if (!eleven || !eight)
+			_exit(4);
+		pcpu_stats(&st, sizeof(st));
+		chunks = st.nr_chunks;
+		p = pcpu_alloc(32, 32);
+		pcpu_stats(&st, sizeof(st));
+		_exit(p != objs[eight] ? 5 : st.nr_chunks != chunks ? 6 : 0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		status = -1;
+	ok(status == 0,
+	   "full chunks with an 11-granule misaligned hole and an 8-granule aligned one: "
+	   "pcpu_alloc(32, 32) takes the aligned hole, no new chunk (child status %#x)",
+	   status);
+}
+
+static void test_stats(void)
+{
+	struct pcpu_stats a, b;
+	void *p;
+	FILE *f = tmpfile();
+	char line[512];
+	bool chunk_line = false;
+
+	is(pcpu_stats(NULL, sizeof(a)), -EINVAL, "pcpu_stats(NULL): -EINVAL");
+	pcpu_stats(&a, sizeof(a));
+	p = pcpu_alloc(100, 0);
+	pcpu_stats(&b, sizeof(b));
+	is(b.nr_alloc, a.nr_alloc + 1, "nr_alloc counts a live object");
+	is(b.nr_alloc_total, a.nr_alloc_total + 1, "nr_alloc_total counts allocations");
+	ok(b.max_alloc_size >= 100 && b.min_alloc_size && b.min_alloc_size <= 100,
+	   "min/max request sizes bracket it");
+	ok(b.bytes_used >= a.bytes_used + 100, "bytes_used grows by at least its size");
+	is(b.nr_cpus, nr, "nr_cpus");
+	pcpu_free(p);
+	pcpu_stats(&b, sizeof(b));
+	is(b.nr_alloc, a.nr_alloc, "nr_alloc back after free");
+	is(b.nr_free_total, a.nr_free_total + 1, "nr_free_total counts frees");
+	is(b.bytes_used, a.bytes_used, "bytes_used back after free");
+	if (strcmp(tap_variant(), "api")) {
+		p = pcpu_alloc(16, 0);
+		pcpu_stats(&b, sizeof(b));
+		ok(b.nr_chunks >= 1 && b.unit_size &&
+		       b.bytes_reserved >= b.nr_chunks * (uint64_t)b.unit_size * nr,
+		   "chunks reserve nr_cpus units each");
+		ok(b.bytes_free && b.largest_free && b.largest_free <= b.bytes_free &&
+		       b.nr_fragments >= 1,
+		   "free bytes, largest run and fragments of the chunks");
+		ok(b.bytes_metadata &&
+		       b.bytes_metadata < b.bytes_reserved / 16 / nr * 1.1 + 4096,
+		   "metadata within 10%% of the bitmaps' cost");
+		ok(f && pcpu_stats_print(f) == 0, "pcpu_stats_print");
+		rewind(f);
+		while (f && fgets(line, sizeof(line), f))
+			chunk_line |=
+			    strstr(line, "chunk 0 at") && strstr(line, "median");
+		ok(chunk_line, "it describes each chunk");
+		pcpu_free(p);
+		test_reclaim();
+		test_aligned_hole();
+	}
+	if (f)
+		fclose(f);
+	is(pcpu_stats_print(NULL), -EINVAL, "pcpu_stats_print(NULL): -EINVAL");
+}
+
+static void *bad_p;
+
+static void free_bad(void *arg)
+{
+	(void)arg;
+	pcpu_free(bad_p);
+}
+
+static void double_free(void *arg)
+{
+	void *p = pcpu_alloc(8, 0);
+
+	(void)arg;
+	pcpu_free(p);
+	pcpu_free(p);
+}
+
+/* Small objects (the runtime's slabs): every misuse still named. */
+static void test_small_misuse(void)
+{
+	char *a = pcpu_alloc(12, 4), *b = pcpu_alloc(12, 4), *c = pcpu_alloc(12, 4);
+
+	bad_p = a + 4;
+	tap_aborts(free_bad, NULL, "interior pointer",
+		   "12-byte object: interior granule aborts");
+	bad_p = a + 1;
+	tap_aborts(free_bad, NULL, "interior pointer",
+		   "12-byte object: interior byte aborts");
+	pcpu_free(b);
+	bad_p = b;
+	tap_aborts(free_bad, NULL, "not a live", "12-byte object freed twice aborts");
+	bad_p = b + 4;
+	tap_aborts(free_bad, NULL, "not a live", "inside a freed 12-byte object aborts");
+	pcpu_free(a);
+	pcpu_free(c);
+}
+
+static void test_misuse(void)
+{
+	char *p = pcpu_alloc(64, 0);
+	int local;
+
+	bad_p = p + 8;
+	tap_aborts(free_bad, NULL, "pcpu_free(", "freeing an interior pointer aborts");
+	bad_p = &local;
+	tap_aborts(free_bad, NULL, "not a live",
+		   "freeing a pointer never allocated aborts");
+	tap_aborts(double_free, NULL, "not a live", "a double free aborts");
+	if (nr > 1) {
+		bad_p = pcpu_ptr(p, 1);
+		tap_aborts(free_bad, NULL, "pcpu_free(", "freeing a CPU's copy aborts");
+	}
+	pcpu_free(p);
+	test_small_misuse();
+}
+
+static void test_fork(void)
+{
+	int64_t *p = pcpu_alloc(8, 0);
+	int status = -1;
+	pid_t pid;
+
+	*(int64_t *)pcpu_ptr(p, 0) = 7;
+	pid = fork();
+	if (pid == 0) {
+		bool good = *(int64_t *)pcpu_ptr(p, 0) == 7;
+
+		for (int i = 0; i < 1000 && good; i++) {
+			int64_t *q = pcpu_alloc(8 + i % 64, 0);
+
+			good = q && copies_are(q, 8, 0);
+			pcpu_free(q);
+		}
+		pcpu_free(p);
+		_exit(good ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	   "a child allocates, frees and keeps the parent's objects");
+	pcpu_free(p);
+}
+
+/* A thread that sits in pcpu_alloc while another forks must not leave the
+ * child with a held lock. */
+static int churn_stop;
+
+static void *churn(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&churn_stop, __ATOMIC_RELAXED))
+		pcpu_free(pcpu_alloc(32, 0));
+	return NULL;
+}
+
+static void test_fork_busy(void)
+{
+	pthread_t t;
+	bool good = true;
+
+	__atomic_store_n(&churn_stop, 0, __ATOMIC_RELAXED);
+	pthread_create(&t, NULL, churn, NULL);
+	for (int i = 0; i < 50 && good; i++) {
+		int status = -1;
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			void *q;
+
+			alarm(10); /* a lock held across fork hangs: fail instead */
+			q = pcpu_alloc(16, 0);
+
+			pcpu_free(q);
+			_exit(q ? 0 : 1);
+		}
+		waitpid(pid, &status, 0);
+		good = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	}
+	__atomic_store_n(&churn_stop, 1, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
+	ok(good, "children forked while another thread allocates can allocate");
+}
+
+#define NR_THREADS 4
+#define LIVE	   512
+
+struct worker {
+	int id;
+	double until;
+	unsigned long ops;
+	bool good;
+};
+
+static void *stress(void *arg)
+{
+	struct worker *w = arg;
+	void *obj[LIVE] = {0};
+	size_t size[LIVE];
+	unsigned char tag[LIVE];
+	uint64_t rng = 1234 + (uint64_t)w->id;
+
+	w->good = true;
+	while (tap_now() < w->until && w->good) {
+		for (int k = 0; k < 64; k++) {
+			int i = (int)(tap_rand(&rng) % LIVE);
+
+			if (obj[i]) {
+				w->good &= copies_are(obj[i], size[i], tag[i]);
+				pcpu_free(obj[i]);
+				obj[i] = NULL;
+				continue;
+			}
+			size[i] = 1 + tap_rand(&rng) % (tap_rand(&rng) % 16 ? 48 : 2048);
+			obj[i] = pcpu_alloc(size[i], (size_t)1 << (tap_rand(&rng) % 7));
+			if (!obj[i]) {
+				w->good = false;
+				break;
+			}
+			w->good &= copies_are(obj[i], size[i], 0);
+			tag[i] = (unsigned char)(1 + (w->id * 61 + i) % 255);
+			fill(obj[i], size[i], tag[i]);
+			w->ops++;
+		}
+	}
+	for (int i = 0; i < LIVE; i++) {
+		if (obj[i]) {
+			w->good &= copies_are(obj[i], size[i], tag[i]);
+			pcpu_free(obj[i]);
+		}
+	}
+	return NULL;
+}
+
+static void test_stress(void)
+{
+	struct worker w[NR_THREADS];
+	pthread_t t[NR_THREADS];
+	struct pcpu_stats before, after;
+	double until = tap_now() + tap_seconds(0.5);
+	unsigned long ops = 0;
+	bool good = true;
+
+	pcpu_stats(&before, sizeof(before));
+	for (int i = 0; i < NR_THREADS; i++) {
+		w[i] = (struct worker){.id = i, .until = until};
+		pthread_create(&t[i], NULL, stress, &w[i]);
+	}
+	for (int i = 0; i < NR_THREADS; i++) {
+		pthread_join(t[i], NULL);
+		good &= w[i].good;
+		ops += w[i].ops;
+	}
+	pcpu_stats(&after, sizeof(after));
+	ok(good,
+	   "%d threads, %lu allocations: every copy zeroed, then its pattern intact "
+	   "until "
+	   "freed",
+	   NR_THREADS, ops);
+	is(after.nr_alloc, before.nr_alloc, "no object leaked or lost");
+}
+
+static void test_malloc_untouched(void)
+{
+	Dl_info info = {0};
+	bool found = dladdr((void *)malloc, &info) && info.dli_fname;
+
+	ok(found && strstr(info.dli_fname, "libc.so"),
+	   "the process's malloc is still libc's (%s)", found ? info.dli_fname : "?");
+}
+
 int main(void)
 {
 	tap_start();
@@ -472,5 +942,14 @@ int main(void)
 	test_enomem();
 	test_threads();
 	test_signals();
+	test_bad_input();
+	test_pointers();
+	test_overlap_and_zero();
+	test_stats();
+	test_misuse();
+	test_fork();
+	test_fork_busy();
+	test_stress();
+	test_malloc_untouched();
 	return tap_done();
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../tap.h"
+#include "../utils/tap.h"
 
 static struct pcpu_stats now(void)
 {

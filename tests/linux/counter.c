@@ -10,7 +10,7 @@
 #include <sched.h>
 #include <string.h>
 
-#include "../tap.h"
+#include "../utils/tap.h"
 #include "pin.h"
 
 /* ---- the "filesystem", as it would read in the kernel */

@@ -13,7 +13,7 @@
 #include <pthread.h>
 #include <sched.h>
 
-#include "../tap.h"
+#include "../utils/tap.h"
 #include "pin.h"
 #include "vars.h"
 

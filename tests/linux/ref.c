@@ -11,7 +11,7 @@
 #include <pthread.h>
 #include <sched.h>
 
-#include "../tap.h"
+#include "../utils/tap.h"
 
 /* ---- the "queue", as it would read in the kernel */
 

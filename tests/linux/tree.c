@@ -13,7 +13,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "../tap.h"
+#include "../utils/tap.h"
 
 #define NR_COUNTERS 2
 
