@@ -46,15 +46,15 @@ bench_tests = bench/tests/stats bench/tests/firstfit bench/tests/csv
 check_PROGRAMS += $(bench_tests)
 TESTS += $(bench_tests) bench/tests/report.sh
 EXTRA_DIST += bench/tests/report.sh
-bench_test_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/bench -I$(top_srcdir)/tests
+bench_test_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/bench -I$(top_srcdir)/tests/utils
 bench_tests_stats_SOURCES = bench/tests/stats.c bench/stats.c bench/stats.h
 bench_tests_stats_CPPFLAGS = $(bench_test_cppflags)
-bench_tests_stats_LDADD = tests/libtap.a libpcpu-api.la -lm
+bench_tests_stats_LDADD = tests/utils/libtap.a libpcpu-api.la -lm
 bench_tests_firstfit_SOURCES = bench/tests/firstfit.c bench/firstfit.c \
 	bench/firstfit.h
 bench_tests_firstfit_CPPFLAGS = $(bench_test_cppflags)
-bench_tests_firstfit_LDADD = tests/libtap.a libpcpu-api.la
+bench_tests_firstfit_LDADD = tests/utils/libtap.a libpcpu-api.la
 bench_tests_csv_SOURCES = bench/tests/csv.c bench/report.c bench/report.h \
 	bench/stats.h
 bench_tests_csv_CPPFLAGS = $(bench_test_cppflags)
-bench_tests_csv_LDADD = tests/libtap.a libpcpu-api.la -lm
+bench_tests_csv_LDADD = tests/utils/libtap.a libpcpu-api.la -lm

@@ -87,17 +87,3 @@ include $(srcdir)/tests/stress/local.mk
 include $(srcdir)/tests/process/local.mk
 include $(srcdir)/tests/linux/local.mk
 
-# pcpu-bench's statistics, report writer and first-fit baseline allocator:
-# internal tests that compile the bench sources they test.
-once_tests += tests/bench-stats tests/bench-report tests/bench-firstfit
-bench_test_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/bench -I$(top_srcdir)/tests/utils
-tests_bench_stats_SOURCES = tests/bench-stats.c bench/stats.c bench/stats.h
-tests_bench_stats_CPPFLAGS = $(bench_test_cppflags)
-tests_bench_stats_LDADD = tests/utils/libtap.a libpcpu-api.la -lm
-tests_bench_report_SOURCES = tests/bench-report.c bench/report.c bench/report.h \
-	bench/stats.h
-tests_bench_report_CPPFLAGS = $(bench_test_cppflags)
-tests_bench_report_LDADD = tests/utils/libtap.a libpcpu-api.la -lm
-tests_bench_firstfit_SOURCES = tests/bench-firstfit.c bench/firstfit.c bench/firstfit.h
-tests_bench_firstfit_CPPFLAGS = $(bench_test_cppflags)
-tests_bench_firstfit_LDADD = tests/utils/libtap.a libpcpu-api.la

@@ -5,7 +5,7 @@
 # performance.md, JSON, the charts' data, a run without gnuplot (one line,
 # status 0) and with it, publishing, malformed input, and pcpu-bench's own
 # CSV read back, --beside included.
-. "$top_srcdir/tests/shtap.sh"
+. "$top_srcdir/tests/utils/shtap.sh"
 report=$top_srcdir/bench/report.sh
 t=$shtap_tmp
 out=$t/out
