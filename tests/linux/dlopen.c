@@ -10,13 +10,13 @@
 
 #include "../utils/tap.h"
 #include "plugin.h"
+#include "sum.h"
 
 DEFINE_PER_CPU(int64_t, host_events);
 
 int main(void)
 {
-	int64_t nr = nr_cpu_ids, host = 0;
-	int cpu;
+	int64_t nr = nr_cpu_ids;
 
 	tap_start();
 	/* Translate one of ours first: the library has read the modules
@@ -38,8 +38,7 @@ int main(void)
 	is(*ctor_read, PLUGIN_EVENTS_INIT + 1,
 	   "the plugin's constructor used its variable: init + its own inc");
 	is(sum(), nr * PLUGIN_EVENTS_INIT + 1, "its copies: one inc, the others at init");
-	for_each_possible_cpu(cpu) host += per_cpu(host_events, cpu);
-	is(host, 10 + 1,
+	is(per_cpu_sum(host_events), 10 + 1,
 	   "its constructor's inc of this program's variable is in our copies");
 	ok(per_cpu_ptr(events, 0) == ptr(0) &&
 	       per_cpu_ptr(events, (int)nr - 1) == ptr((int)nr - 1),

@@ -18,6 +18,7 @@
 
 #include "../utils/tap.h"
 #include "pin.h"
+#include "sum.h"
 #include "vars.h"
 
 static DEFINE_PER_CPU(unsigned char, v8_lo);
@@ -186,10 +187,8 @@ static void test_cross_module(void)
 	   "the library's constructor used its variable: init + its own inc");
 	is(lib_ctor_exe_read, EXE_EVENTS_INIT + 100,
 	   "and this program's, before this program's constructors ran");
-	int64_t exe_sum = 0;
-	int cpu;
-	for_each_possible_cpu(cpu) exe_sum += per_cpu(exe_events, cpu);
-	is(exe_sum, nr * EXE_EVENTS_INIT + 100, "its add is in this program's copies");
+	is(per_cpu_sum(exe_events), nr * EXE_EVENTS_INIT + 100,
+	   "its add is in this program's copies");
 	is(lib_events_sum(), nr * LIB_EVENTS_INIT + 2,
 	   "both modules' constructors counted in the same copies");
 	ok(per_cpu_ptr(&lib_events, 0) == lib_events_ptr(0) &&

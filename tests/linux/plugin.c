@@ -5,6 +5,7 @@
  * file) and using them, and one of the program's, from its constructor.
  */
 #include "plugin.h"
+#include "sum.h"
 
 DEFINE_PER_CPU(int64_t, plugin_events) = PLUGIN_EVENTS_INIT;
 DEFINE_PER_CPU_ALIGNED(int, plugin_flags);
@@ -21,11 +22,7 @@ __attribute__((constructor)) static void plugin_start(void)
 
 int64_t plugin_events_sum(void)
 {
-	int64_t sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu) sum += per_cpu(plugin_events, cpu);
-	return sum;
+	return per_cpu_sum(plugin_events);
 }
 
 int64_t *plugin_events_ptr(int cpu)

@@ -7,6 +7,8 @@
  */
 #include "vars.h"
 
+#include "sum.h"
+
 DEFINE_PER_CPU(int64_t, lib_events) = LIB_EVENTS_INIT;
 DEFINE_PER_CPU_SHARED_ALIGNED(unsigned int, lib_hits);
 
@@ -22,11 +24,7 @@ __attribute__((constructor)) static void lib_start(void)
 
 int64_t lib_events_sum(void)
 {
-	int64_t sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu) sum += per_cpu(lib_events, cpu);
-	return sum;
+	return per_cpu_sum(lib_events);
 }
 
 int64_t *lib_events_ptr(int cpu)
@@ -36,11 +34,7 @@ int64_t *lib_events_ptr(int cpu)
 
 unsigned int lib_hits_sum(void)
 {
-	unsigned int sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu) sum += per_cpu(lib_hits, cpu);
-	return sum;
+	return per_cpu_sum(lib_hits);
 }
 
 void lib_hit(void)
