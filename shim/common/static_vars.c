@@ -235,6 +235,7 @@ static void add_copies(uintptr_t base, ElfW(Dyn) * dyn, unsigned from, unsigned 
 
 struct scan_state {
 	int err;
+	bool main_seen;
 	uintptr_t main_base;
 	ElfW(Dyn) * main_dyn;
 };
@@ -273,7 +274,8 @@ static int scan_module(struct dl_phdr_info *info, size_t size, void *arg)
 		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
 			dyn = (ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
 	/* The main program comes first. */
-	if (!st->main_dyn) {
+	if (!st->main_seen) {
+		st->main_seen = true;
 		st->main_base = info->dlpi_addr;
 		st->main_dyn = dyn;
 	}
