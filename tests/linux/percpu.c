@@ -194,6 +194,12 @@ static void test_cross_module(void)
 	ok(per_cpu_ptr(&lib_events, 0) == lib_events_ptr(0) &&
 	       per_cpu_ptr(&lib_events, (int)nr - 1) == lib_events_ptr((int)nr - 1),
 	   "per_cpu_ptr() of a DECLARE_PER_CPU variable is the defining module's copy");
+	ok(per_cpu_ptr(&lib_plain, 0) == lib_plain_ptr(0) &&
+	       per_cpu_ptr(&lib_plain, (int)nr - 1) == lib_plain_ptr((int)nr - 1),
+	   "and of one declared by hand (plain extern)");
+	this_cpu_add(lib_plain, 1);
+	is(per_cpu_sum(lib_plain), nr * LIB_PLAIN_INIT + 1,
+	   "whose copies start at its initialiser");
 	this_cpu_add(lib_events, 1000);
 	is(lib_events_sum(), nr * LIB_EVENTS_INIT + 1002,
 	   "an add here is seen by the library's per_cpu() sum");

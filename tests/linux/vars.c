@@ -11,6 +11,7 @@
 
 DEFINE_PER_CPU(int64_t, lib_events) = LIB_EVENTS_INIT;
 DEFINE_PER_CPU_SHARED_ALIGNED(unsigned int, lib_hits);
+DEFINE_PER_CPU(int64_t, lib_plain) = LIB_PLAIN_INIT;
 
 int64_t lib_ctor_read, lib_ctor_exe_read;
 
@@ -30,6 +31,11 @@ int64_t lib_events_sum(void)
 int64_t *lib_events_ptr(int cpu)
 {
 	return per_cpu_ptr(&lib_events, cpu);
+}
+
+int64_t *lib_plain_ptr(int cpu)
+{
+	return per_cpu_ptr(&lib_plain, cpu);
 }
 
 unsigned int lib_hits_sum(void)

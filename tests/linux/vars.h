@@ -16,9 +16,16 @@
 DECLARE_PER_CPU(int64_t, lib_events);
 DECLARE_PER_CPU_SHARED_ALIGNED(unsigned int, lib_hits);
 
+/* Declared by hand, not weak: built without PIE, the program then holds
+ * a copy of it (a copy relocation) on arm64 too, where GCC reaches weak
+ * ones through the GOT. */
+#define LIB_PLAIN_INIT 3
+extern int64_t lib_plain;
+
 /* The library's own view, from its side of the boundary. */
 int64_t lib_events_sum(void);
 int64_t *lib_events_ptr(int cpu);
+int64_t *lib_plain_ptr(int cpu);
 unsigned int lib_hits_sum(void);
 void lib_hit(void);
 /* this_cpu_read(lib_events) in the library's constructor, after its add. */
