@@ -47,21 +47,26 @@
  * module's "pcpu_static" section; per_cpu(), per_cpu_ptr(&var, n),
  * this_cpu_*(var) translate its address (pcpu_static_ptr()) to a per-CPU
  * object whose copies start as the template, made on first use.  They are
- * usable at file scope, from any module (executable or shared library),
- * across LD_PRELOAD, from the first constructor that runs: every
- * translation unit that includes this header registers its module's
- * section from a constructor of priority 101 defined before any of its own
- * (priorities below 101 are the implementation's), so any constructor of
- * the module finds it registered (tests/linux/percpu.c checks one of
- * priority 101).  The one exception is a variable of another module used
- * before that module's constructors ran: a library's constructor using a
- * variable its executable defines (ELF runs the library's first).  Rules: never assign the variable directly (the template is only
- * an initial image); alignment up to 64 bytes; at most PCPU_ALLOC_MAX bytes
- * of them per module.  DECLARE_PER_CPU makes the declaration weak, so that
- * a position-independent executable reaches a library's variable through
- * the GOT: a copy relocation would move it out of the library's section.
- * So a missing definition is not a link error.  An executable built with
- * -no-pie cannot use another module's per-CPU variables.
+ * usable at file scope, from any module (executable, shared library,
+ * dlopen()ed plugin), across LD_PRELOAD, from the first constructor that
+ * runs, whatever the order in which modules' constructors run: each
+ * translation unit that includes this header emits an ELF note locating
+ * its module's section (offsets the static linker resolves: readable
+ * before any constructor), and the library reads every loaded module's
+ * notes on its first translation and whenever a module's constructor
+ * registers (see shim/common/static_vars.c).  So a library's constructor
+ * may use a variable its executable defines.  An executable built without
+ * -fPIE gets copies of the variables of other modules it names (copy
+ * relocations, on x86-64 and arm64): the library finds them among the
+ * executable's relocations and translates them to the defining module's
+ * per-CPU object, so such executables work too.  Rules: never assign the
+ * variable directly (the template is only an initial image); alignment up
+ * to 64 bytes; at most PCPU_ALLOC_MAX bytes of them per module, in at
+ * most 64 modules; the section and its note must survive the link (no
+ * linker script discarding .note.pcpu_static).  DECLARE_PER_CPU makes the
+ * declaration weak, so that a position-independent executable reaches a
+ * library's variable through the GOT rather than a copy; so a missing
+ * definition is not a link error.  A dlclose()d module's copies stay.
  *
  * this_cpu_*() take the per-CPU lvalue, as in the kernel:
  * this_cpu_inc(stats->packets) where stats came from alloc_percpu(), or
@@ -173,20 +178,37 @@ typedef unsigned int gfp_t;
 #define put_cpu_var(var) ((void)&(var))
 
 /*
- * The module's section, registered before its other constructors run (the
- * linker defines the bounds when the module has per-CPU variables; weak,
- * so a module without any links too).  static: one copy per translation
- * unit, registering again is a no-op.
+ * The module's section and its note.  Each translation unit contributes an
+ * empty piece of the section, so the linker always defines its bounds
+ * (hidden: this module's), and a note of name "libpcpu" and type
+ * 0x70637075 ("pcpu") whose descriptor is two 32-bit offsets, the
+ * section's start and end each minus the offset's own address.  Both ends
+ * being in this module, the linker resolves them: the note needs no
+ * relocation, and the library finds the section in the loaded image
+ * before any constructor ran.  The format is ABI (static_vars.c reads it).
  */
-extern char __start_pcpu_static[] __attribute__((weak, visibility("hidden")));
-extern char __stop_pcpu_static[] __attribute__((weak, visibility("hidden")));
+extern char __start_pcpu_static[] __attribute__((visibility("hidden")));
+extern char __stop_pcpu_static[] __attribute__((visibility("hidden")));
+__asm__(".pushsection pcpu_static,\"aw\",%progbits\n"
+	".popsection\n"
+	".pushsection .note.pcpu_static,\"a\",%note\n"
+	".balign 4\n"
+	".long 2f - 1f, 8, 0x70637075\n" /* namesz, descsz, type */
+	"1: .asciz \"libpcpu\"\n"
+	"2: .balign 4\n"
+	".long __start_pcpu_static - .\n"
+	".long __stop_pcpu_static - .\n"
+	".popsection");
 
+/* Registers the section from the module's first constructor (priority 101:
+ * lower ones are the implementation's), which also reads the notes of
+ * every module loaded with it: a module dlopen()ed after the library's
+ * first read is found so.  static: one copy per translation unit,
+ * registering again is a no-op. */
 __attribute__((constructor(101))) static void pcpu_linux_register(void)
 {
-	int err = 0;
+	int err = pcpu_static_register(__start_pcpu_static, __stop_pcpu_static);
 
-	if ((void *)__start_pcpu_static != (void *)__stop_pcpu_static)
-		err = pcpu_static_register(__start_pcpu_static, __stop_pcpu_static);
 	if (err) {
 		fprintf(stderr,
 			"libpcpu: pcpu_static_register(%p): error %d: the static "
