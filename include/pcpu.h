@@ -170,7 +170,10 @@ PCPU_API void *pcpu_this_ptr(void *p);
  * constructor with pcpu_static_register(start, end): 0, or -EINVAL (start
  * NULL, end before start, a section larger than PCPU_ALLOC_MAX), -ENOSPC
  * (more than 64 modules).  Registering a section again, or an empty one,
- * does nothing.
+ * does nothing.  The libraries also find every loaded module's section by
+ * the note pcpu/linux.h puts beside it, on the first translation and on
+ * each registration, so a variable works before its module's constructor
+ * has run, and in a non-PIE program's copy of it (doc/kernel.md).
  *
  * pcpu_static_ptr(p) returns the per-CPU pointer that stands for p if p
  * lies in a registered section, else p unchanged (one range check for

@@ -53,6 +53,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <link.h>
 #include <pcpu.h>
 #include <stdint.h>
@@ -290,13 +291,37 @@ static int scan_module(struct dl_phdr_info *info, size_t size, void *arg)
 	return 0;
 }
 
+/* A fork() waits for a scan in another thread to finish, so the child's
+ * table is whole and its lock free. */
+static void scan_fork_prepare(void)
+{
+	futex_lock(&scan_lock);
+}
+
+static void scan_fork_parent(void)
+{
+	futex_unlock(&scan_lock);
+}
+
+static void scan_fork_child(void)
+{
+	futex_lock_reset(&scan_lock);
+}
+
+static void scan_fork_setup(void)
+{
+	pthread_atfork(scan_fork_prepare, scan_fork_parent, scan_fork_child);
+}
+
 /* Record every loaded module's section, and the main program's copies of
  * their variables.  The first error, or 0. */
 static int scan(void)
 {
+	static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 	struct scan_state st = {0};
 	unsigned before;
 
+	pthread_once(&fork_once, scan_fork_setup);
 	futex_lock(&scan_lock);
 	before = nr_published;
 	dl_iterate_phdr(scan_module, &st);
