@@ -46,7 +46,7 @@ EXTRA_libpcpu_api_la_DEPENDENCIES = shim/pcpu.map
 
 lib_LTLIBRARIES += libpcpu.la
 libpcpu_la_SOURCES = $(runtime_sources) \
-	shim/preload/memory.c
+	shim/preload/memory.c shim/preload/ref.c
 libpcpu_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 libpcpu_la_CPPFLAGS = $(LIB_CPPFLAGS)
 libpcpu_la_LIBADD = libcommon.la $(runtime_libadd)

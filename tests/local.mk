@@ -65,7 +65,7 @@ mode_tests = tests/cpu_internal
 check_PROGRAMS += $(mode_tests)
 tests_cpu_internal_SOURCES = tests/cpu_internal.c $(cpu_test_sources) \
 	runtime/cpu/cpu.c runtime/cpu/mode_atomic.c runtime/cpu/gate.c runtime/cpu/mode_local.c \
-	runtime/cpu/mode_rseq.c \
+	runtime/cpu/mode_rseq.c runtime/cpu/rseq_area.c runtime/cpu/thread.c runtime/cpu/unit.c \
 	runtime/debug/config.c shim/common/cpus.c shim/common/diag.c
 tests_cpu_internal_LDADD = tests/libtap.a libpcpu-api.la
 # The same, behaving as with a glibc that registers no rseq area (the
