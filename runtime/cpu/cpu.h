@@ -115,10 +115,10 @@ static inline int64_t cpu_this_add_take64(int64_t *p, int64_t v, int32_t batch)
  * (claiming a local slot first). */
 static inline void *cpu_this_unit(void *p)
 {
-	if (cpu_mode == CPU_MODE_RSEQ)
-		return cpu_rseq_this(p);
 	if (cpu_mode == CPU_MODE_LOCAL)
 		return cpu_local_this(p);
+	if (cpu_mode == CPU_MODE_RSEQ)
+		return cpu_rseq_this(p);
 	return cpu_atomic_this(p);
 }
 
@@ -131,7 +131,8 @@ static inline void *cpu_this_unit(void *p)
  *   cpu_closable_try_add()  the inline part of the add: added, closed (it
  *                           counted for nothing), or untried (the mode
  *                           needs its out-of-line path);
- *   cpu_closable_add()      the whole add: true if it counted;
+ *   cpu_closable_add()      the whole add: true if it counted
+ *                           (cpu_closable_add_slow(): after an untried try);
  *   cpu_closable_close()    set *gate, then make sure no add can still
  *                           count on a copy, and take the copies: every add
  *                           that reported success is in the sum, and none
@@ -151,17 +152,23 @@ static inline enum cpu_gated cpu_closable_try_add(int64_t *p, int64_t v, const i
 	return cpu_atomic_closable_try_add(p, v, gate);
 }
 
+/* The whole add, for when the try left it untried. */
+static inline bool cpu_closable_add_slow(int64_t *p, int64_t v, const int *gate)
+{
+	if (cpu_mode == CPU_MODE_RSEQ)
+		return cpu_rseq_closable_add_slow(p, v, gate);
+	if (cpu_mode == CPU_MODE_LOCAL)
+		return cpu_local_closable_add_slow(p, v, gate);
+	return cpu_atomic_closable_add_slow(p, v, gate);
+}
+
 static inline bool cpu_closable_add(int64_t *p, int64_t v, const int *gate)
 {
 	enum cpu_gated f = cpu_closable_try_add(p, v, gate);
 
 	if (__builtin_expect(f != CPU_GATED_UNTRIED, 1))
 		return f == CPU_GATED_ADDED;
-	if (cpu_mode == CPU_MODE_RSEQ)
-		return cpu_rseq_closable_add_slow(p, v, gate);
-	if (cpu_mode == CPU_MODE_LOCAL)
-		return cpu_local_closable_add_slow(p, v, gate);
-	return cpu_atomic_closable_add_slow(p, v, gate);
+	return cpu_closable_add_slow(p, v, gate);
 }
 
 int64_t cpu_closable_close(int64_t *p, int *gate);

@@ -159,6 +159,7 @@ static bool cpu_local_closable_add_rseq(int64_t *p, int64_t v, const int *gate)
 {
 	uintptr_t w = cpu_local_word;
 
+	(void)p, (void)v, (void)gate; /* unused where there are no sequences */
 	if (w == CPU_LOCAL_UNCLAIMED)
 		w = cpu_local_claim();
 	if (w & CPU_LOCAL_SHARED)
@@ -191,13 +192,4 @@ int64_t cpu_local_close(int64_t *p)
 {
 	cpu_gate_wait(cpu_local_rseq ? CPU_GATE_SEQUENCES : 0);
 	return cpu_units_exchange(p, 0);
-}
-
-void *cpu_local_this(void *p)
-{
-	uintptr_t w = cpu_local_word;
-
-	if (w == CPU_LOCAL_UNCLAIMED)
-		w = cpu_local_claim();
-	return cpu_local_at(p, w);
 }

@@ -65,13 +65,21 @@ int cpu_local_slots_owned(void);
 
 /* Updates that are not on an owned slot: claim, or share atomically. */
 void cpu_local_add_slow(int64_t *p, int64_t v);
-/* The unit of p the calling thread updates, claiming a slot first. */
-void *cpu_local_this(void *p);
 
 /* The unit a word names: shared or not, the offset is word without bit 0. */
 static inline int64_t *cpu_local_at(int64_t *p, uintptr_t word)
 {
 	return (int64_t *)((char *)p + (word & ~CPU_LOCAL_SHARED));
+}
+
+/* The unit of p the calling thread updates, claiming a slot first. */
+static inline void *cpu_local_this(void *p)
+{
+	uintptr_t w = cpu_local_word;
+
+	if (__builtin_expect(w == CPU_LOCAL_UNCLAIMED, 0))
+		w = cpu_local_claim();
+	return cpu_local_at(p, w);
 }
 
 /* Same, for a word known to own its slot (bit 0 clear). */

@@ -101,12 +101,13 @@ static inline int64_t cpu_rseq_add_take(int64_t *p, int64_t v, uint64_t bm1)
  * when the index is out of range. */
 static inline void *cpu_rseq_this(void *p)
 {
-	return cpu_unit_here(p);
+	return cpu_unit_here_call(p);
 }
 
 static inline enum cpu_gated cpu_rseq_closable_try_add(int64_t *p, int64_t v,
 						       const int *gate)
 {
+	(void)p, (void)v, (void)gate; /* unused where there are no sequences */
 	return (enum cpu_gated)CPU_RSEQ_RUN(
 	    pcpu_arch_rseq_gated_add(p, v, gate, CPU_RSEQ_HERE), CPU_GATED_UNTRIED);
 }

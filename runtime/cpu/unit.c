@@ -45,6 +45,11 @@ __attribute__((noinline, cold)) uint32_t cpu_unit_index_slow(void)
 	return cpu < (uint32_t)cpu_nr_units ? cpu : cpu % (uint32_t)cpu_nr_units;
 }
 
+void *cpu_unit_here_call(void *p)
+{
+	return cpu_unit_here(p);
+}
+
 int64_t cpu_units_sum(int64_t *p)
 {
 	uint64_t sum = 0;

@@ -52,6 +52,10 @@ static inline void *cpu_unit_here(void *p)
 	return arena_ptr(p, (int)cpu);
 }
 
+/* The same out of line, for a caller that only returns it: a tail call
+ * costs it no stack frame. */
+void *cpu_unit_here_call(void *p);
+
 /* The atomics on that unit: add, add-return (both widths, wrapping) and
  * add-take (cpu.h). */
 static inline void cpu_unit_add(int64_t *p, int64_t v)

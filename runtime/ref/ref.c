@@ -54,14 +54,20 @@ void ref_mode_percpu(struct ref *ref)
 
 REF_SLOW void ref_get_slow(struct ref *ref, unsigned long nr)
 {
-	if (!cpu_closable_add(ref->pcpu, (int64_t)nr, &ref->shared))
+	if (!cpu_closable_add_slow(ref->pcpu, (int64_t)nr, &ref->shared))
 		ref_shared_get(ref, nr);
 }
 
 REF_SLOW void ref_put_slow(struct ref *ref, unsigned long nr)
 {
-	if (!cpu_closable_add(ref->pcpu, -(int64_t)nr, &ref->shared))
+	if (!cpu_closable_add_slow(ref->pcpu, -(int64_t)nr, &ref->shared))
 		ref_shared_put(ref, nr);
+}
+
+REF_SLOW bool ref_tryget_slow(struct ref *ref, uint64_t refuse)
+{
+	return cpu_closable_add_slow(ref->pcpu, 1, &ref->shared) ||
+	       ref_shared_tryget(ref, refuse);
 }
 
 REF_SLOW bool ref_tryget_many(struct ref *ref, uint64_t refuse, unsigned long nr)

@@ -42,6 +42,7 @@ int64_t ref_count(struct ref *ref);
  */
 void ref_get_slow(struct ref *ref, unsigned long nr);
 void ref_put_slow(struct ref *ref, unsigned long nr);
+bool ref_tryget_slow(struct ref *ref, uint64_t refuse);
 /* Add nr unless the copy is closed and the shared word refuses (a bit of
  * refuse, or a zero count). */
 bool ref_tryget_many(struct ref *ref, uint64_t refuse, unsigned long nr);
@@ -51,8 +52,7 @@ bool ref_tryget_many(struct ref *ref, uint64_t refuse, unsigned long nr);
  * inline called from six sites out of line, which costs a call and a
  * stack frame per get or put).  Everything but the inline part of the
  * per-CPU add is one tail call: to the shared word when the copy is
- * closed, else to ref_*_slow() or ref_tryget_many(), which make the whole
- * add.  So no call
+ * closed, else to ref_*_slow(), which makes the whole add.  So no call
  * returns into an entry point.
  */
 #define REF_ENTRY __attribute__((flatten))
@@ -89,7 +89,7 @@ static inline bool ref_tryget(struct ref *ref, uint64_t refuse)
 		return true;
 	if (f == CPU_GATED_CLOSED)
 		return ref_shared_tryget(ref, refuse);
-	return ref_tryget_many(ref, refuse, 1);
+	return ref_tryget_slow(ref, refuse);
 }
 
 #pragma GCC visibility pop
