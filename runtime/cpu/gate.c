@@ -249,7 +249,7 @@ void cpu_gate_wait(unsigned how)
 	else if (!(how & CPU_GATE_SEQUENCES) &&
 		 cpu_gate_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED))
 		/* Readers rely on it and no longer fence: nothing is safe. */
-		diag_die("cpu_gate_sync", NULL, "membarrier failed after it worked");
+		diag_die("cpu_gate_wait", NULL, "membarrier failed after it worked");
 	for (struct cpu_gate_block *b = __atomic_load_n(&blocks, __ATOMIC_ACQUIRE); b;
 	     b = b->next)
 		for (int i = 0; i < CPU_GATE_BLOCK; i++)

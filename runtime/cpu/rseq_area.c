@@ -148,7 +148,7 @@ int cpu_rseq_init(void)
 void cpu_rseq_fence(void)
 {
 	if (cpu_rseq_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ))
-		diag_die("cpu_gate_sync", NULL, "membarrier failed after it worked");
+		diag_die("cpu_rseq_fence", NULL, "membarrier failed after it worked");
 }
 
 void cpu_rseq_atfork_child(void)
