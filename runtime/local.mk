@@ -6,6 +6,9 @@ runtime_sources = \
 	runtime/cpu/mode_atomic.c runtime/cpu/mode_atomic.h \
 	runtime/cpu/mode_local.c runtime/cpu/mode_local.h \
 	runtime/cpu/mode_rseq.c runtime/cpu/mode_rseq.h \
+	runtime/cpu/rseq_area.c runtime/cpu/rseq_area.h \
+	runtime/cpu/thread.c runtime/cpu/thread.h \
+	runtime/cpu/unit.c runtime/cpu/unit.h \
 	runtime/arena/arena.c runtime/arena/arena.h \
 	runtime/arena/bitmap.c runtime/arena/bitmap.h \
 	runtime/arena/chunk.c runtime/arena/chunk.h \
@@ -15,7 +18,7 @@ runtime_sources = \
 	runtime/counter/tree.c runtime/counter/tree.h \
 	runtime/counter/tree_items.c runtime/counter/tree_items.h \
 	runtime/counter/tree_shape.c runtime/counter/tree_shape.h \
-	runtime/ref/ref.c \
+	runtime/ref/ref.c runtime/ref/ref.h \
 	runtime/debug/config.c runtime/debug/config.h \
 	runtime/debug/exit_stats.c runtime/debug/exit_stats.h \
 	runtime/debug/leaks.c runtime/debug/leaks.h \

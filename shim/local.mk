@@ -49,7 +49,8 @@ libpcpu_la_SOURCES = $(runtime_sources) \
 	shim/preload/counter.c \
 	shim/preload/counter_tree.c \
 	shim/preload/identity.c \
-	shim/preload/memory.c
+	shim/preload/memory.c \
+	shim/preload/ref.c
 libpcpu_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 libpcpu_la_CPPFLAGS = $(LIB_CPPFLAGS)
 libpcpu_la_LIBADD = libcommon.la $(runtime_libadd)

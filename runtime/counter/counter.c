@@ -202,19 +202,7 @@ static __attribute__((flatten)) bool limited_fast(struct counter *ct, int64_t li
 /* Wait for the fast limited adds in flight on every thread. */
 static void gate_wait_fast_paths(void)
 {
-	struct cpu_gate_reader *self = cpu_gate_self;
-	uint64_t mine = self ? __atomic_load_n(&self->ctr, __ATOMIC_RELAXED) : 0;
-
-	/* A signal handler that interrupted this thread's own gated section
-	 * must not wait for it: it would never finish. */
-	if (mine & CPU_GATE_NEST_MASK)
-		__atomic_store_n(&self->ctr, mine & ~CPU_GATE_NEST_MASK, __ATOMIC_RELAXED);
-	cpu_gate_wait_readers(false);
-	/* And the inline fast path's restartable sequences (pcpu/inline.h). */
-	if (cpu_local_rseq)
-		cpu_rseq_sync();
-	if (mine & CPU_GATE_NEST_MASK)
-		__atomic_store_n(&self->ctr, mine, __ATOMIC_RELAXED);
+	cpu_gate_sync_fast_paths();
 }
 
 /*

@@ -1,48 +1,46 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cpu - choosing the access mode, and the per-thread and per-process life
- * shared by the modes (see cpu.h).
+ * cpu - choosing the access mode, the contract's out-of-line operations,
+ * and the per-thread and per-process hooks of the modes (see cpu.h).
  *
  * PCPU_MODE=auto picks local where every thread has an rseq area that
- * glibc registered (x86-64), rseq where only the runtime's own areas can
- * be registered, local on aarch64, atomic otherwise.  An rseq mode asked for
- * but unavailable falls back to atomic; pcpu_runtime() names the mode in
- * force.  The mode and the unit count never change afterwards.
+ * glibc registered (and the architecture runs sequences), rseq where only
+ * the runtime's own areas can be registered, and otherwise what the
+ * architecture prefers (PCPU_ARCH_AUTO_LOCAL: local on aarch64, atomic
+ * elsewhere).  An rseq mode asked for but unavailable falls back to
+ * atomic; pcpu_runtime() names the mode in force.  The mode and the unit
+ * count never change afterwards.
  *
- * Thread exit runs through one pthread key whose value a thread sets when
+ * Thread exit runs through thread.h's key, whose value a thread sets when
  * it first takes state (a local slot, a gate reader); fork runs one child
- * handler that releases what the child's missing threads held.
+ * handler that releases what the child's missing threads held.  Both hooks
+ * are here, the one place that knows every mode.
  */
 #include "cpu/cpu.h"
 
-#include <errno.h>
-#include <pthread.h>
-
-#include "debug/config.h"
+#include "cpu/thread.h"
 #include "cpus.h"
+#include "debug/config.h"
 
 enum cpu_mode cpu_mode = CPU_MODE_ATOMIC;
-int cpu_nr_units;
 
-static pthread_key_t cpu_exit_key;
-
-static void cpu_thread_exit(void *unused)
+/* Whether the mode's gated adds are restartable sequences. */
+static bool cpu_gated_sequences(void)
 {
-	(void)unused;
+	return cpu_mode == CPU_MODE_RSEQ || cpu_local_rseq;
+}
+
+static void cpu_on_thread_exit(void)
+{
 	cpu_local_thread_exit();
 	cpu_gate_thread_exit();
 }
 
-void cpu_thread_track(void)
-{
-	pthread_setspecific(cpu_exit_key, (void *)1);
-}
-
-static void cpu_atfork_child(void)
+static void cpu_on_fork_child(void)
 {
 	cpu_local_atfork_child();
 	cpu_gate_atfork_child();
-	if (cpu_mode == CPU_MODE_RSEQ || cpu_local_rseq)
+	if (cpu_gated_sequences())
 		cpu_rseq_atfork_child();
 }
 
@@ -67,11 +65,7 @@ static enum cpu_mode cpu_choose(void)
 	 */
 	if (!cpu_rseq_init())
 		return cpu_rseq_registers_all() ? CPU_MODE_LOCAL : CPU_MODE_RSEQ;
-#if defined(__aarch64__)
-	return CPU_MODE_LOCAL;
-#else
-	return CPU_MODE_ATOMIC;
-#endif
+	return PCPU_ARCH_AUTO_LOCAL ? CPU_MODE_LOCAL : CPU_MODE_ATOMIC;
 }
 
 int cpu_init(void)
@@ -97,11 +91,7 @@ int cpu_init(void)
 	err = cpu_gate_init();
 	if (err)
 		return err;
-	err = pthread_key_create(&cpu_exit_key, cpu_thread_exit);
-	if (err)
-		return -err;
-	err = pthread_atfork(NULL, NULL, cpu_atfork_child);
-	return -err;
+	return cpu_thread_init(cpu_on_thread_exit, cpu_on_fork_child);
 }
 
 const char *cpu_mode_name(void)
@@ -115,10 +105,26 @@ const char *cpu_mode_name(void)
 	return names[cpu_mode];
 }
 
-void cpu_gate_sync(void)
+int64_t cpu_closable_close(int64_t *p, int *gate)
 {
-	if (cpu_mode == CPU_MODE_RSEQ || cpu_local_rseq)
-		cpu_rseq_sync();
-	else
-		cpu_gate_wait_readers(false);
+	__atomic_store_n(gate, 1, __ATOMIC_SEQ_CST);
+	if (cpu_mode == CPU_MODE_RSEQ)
+		return cpu_rseq_close(p);
+	if (cpu_mode == CPU_MODE_LOCAL)
+		return cpu_local_close(p);
+	return cpu_atomic_close(p);
+}
+
+void cpu_closable_reopen(int64_t *p, int *gate)
+{
+	/* Closed rseq and local copies already hold 0. */
+	if (cpu_mode == CPU_MODE_ATOMIC)
+		cpu_atomic_reopen(p);
+	__atomic_store_n(gate, 0, __ATOMIC_RELEASE);
+}
+
+void cpu_gate_sync_fast_paths(void)
+{
+	cpu_gate_wait(CPU_GATE_NOT_SELF |
+		      (cpu_gated_sequences() ? CPU_GATE_SEQUENCES : 0));
 }

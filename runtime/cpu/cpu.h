@@ -1,16 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cpu - how the calling thread reaches "its" copy of a per-CPU object.
+ * cpu - the contract every access mode meets: how the calling thread
+ * reaches "its" copy of a per-CPU object.  The rest of the engine calls
+ * this file only, and what it includes of the lower layer: unit.h's
+ * cpu_nr_units and whole-object loops, and gate.h's readers for gated
+ * sections of its own (the counters' limited adds).
  *
  * Three access modes, one of which cpu_init() chooses for the life of the
  * process (PCPU_MODE, see cpu.c):
  *   rseq    restartable sequences on the unit the thread's rseq area names
- *           (cpu_rseq.h);
- *   atomic  a CPU number, then an atomic on that unit (cpu_atomic.h);
+ *           (mode_rseq.h);
+ *   atomic  a CPU number, then an atomic on that unit (mode_atomic.h);
  *   local   each thread owns a slot and reaches its unit through a
- *           thread-local byte offset (cpu_local.h).
+ *           thread-local byte offset (mode_local.h).
  * The operations are inline and dispatch on cpu_mode so that an API entry
  * point such as pcpu_this_add() is one call and one predictable branch.
+ *
+ * The layers, each calling and including only those below it:
+ *   cpu.{c,h}                    choose the mode, dispatch, per-thread hooks
+ *   mode_rseq, mode_atomic,      the modes: leaves, none includes or calls
+ *   mode_local                   another, nor this file
+ *   unit, gate, rseq_area,       what the modes share: the units and the
+ *   thread, pcpu/arch            CPU number, the grace period's readers,
+ *                                the rseq area and its membarrier, thread
+ *                                exit and fork hooks, the instructions
  *
  * Invariants, in every mode: an update lands on a unit in
  * [0, cpu_nr_units), whatever CPU number the kernel reports; it is never
@@ -27,10 +40,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cpu/mode_atomic.h"
 #include "cpu/gate.h"
+#include "cpu/mode_atomic.h"
 #include "cpu/mode_local.h"
 #include "cpu/mode_rseq.h"
+#include "cpu/unit.h"
 
 /* Internal: reached directly, never through the GOT. */
 #pragma GCC visibility push(hidden)
@@ -43,18 +57,12 @@ enum cpu_mode {
 
 /* Fixed by cpu_init(). */
 extern enum cpu_mode cpu_mode;
-/* Number of copies of every per-CPU object; fixed by cpu_init(). */
-extern int cpu_nr_units;
 
 /* Choose the access mode and the number of units; 0 or -errno. */
 int cpu_init(void);
 
 /* "rseq", "atomic" or "local". */
 const char *cpu_mode_name(void);
-
-/* Make sure cpu_thread_exit() runs when the calling thread exits
- * (slow paths that give a thread state to release call it). */
-void cpu_thread_track(void);
 
 /* this-CPU add on a per-CPU int64_t; never lost. */
 static inline void cpu_this_add64(int64_t *p, int64_t v)
@@ -72,14 +80,14 @@ static inline void cpu_this_add64(int64_t *p, int64_t v)
  * a per-CPU int64_t, cpu_this_add_return32() on a per-CPU uint32_t (values
  * wrap modulo 2^32).
  */
-#define CPU_DEFINE_THIS_ADD_RETURN(name, type, width)                         \
-	static inline type name(type *p, type v)                               \
-	{                                                                      \
-		if (cpu_mode == CPU_MODE_RSEQ)                                 \
-			return cpu_rseq_add_return##width(p, v);               \
-		if (cpu_mode == CPU_MODE_LOCAL)                                \
-			return cpu_local_add_return##width(p, v);              \
-		return cpu_atomic_add_return##width(p, v);                     \
+#define CPU_DEFINE_THIS_ADD_RETURN(name, type, width)                                    \
+	static inline type name(type *p, type v)                                         \
+	{                                                                                \
+		if (cpu_mode == CPU_MODE_RSEQ)                                           \
+			return cpu_rseq_add_return##width(p, v);                         \
+		if (cpu_mode == CPU_MODE_LOCAL)                                          \
+			return cpu_local_add_return##width(p, v);                        \
+		return cpu_atomic_add_return##width(p, v);                               \
 	}
 
 CPU_DEFINE_THIS_ADD_RETURN(cpu_this_add_return64, int64_t, )
@@ -103,23 +111,80 @@ static inline int64_t cpu_this_add_take64(int64_t *p, int64_t v, int32_t batch)
 	return cpu_atomic_add_take(p, v, bm1);
 }
 
-/*
- * Gated adds, the grace period that percpu_ref's switch to shared mode
- * needs: cpu_gated_add64() adds v to the calling CPU's copy of p unless
- * *gate is non-zero, and returns whether it added.  cpu_gate_sync(), called
- * after setting a gate, returns only once every gated add that saw the gate
- * clear has completed, so the copies can then be summed exactly.
- */
-static inline bool cpu_gated_add64(int64_t *p, int64_t v, const int *gate)
+/* The unit of p that the calling thread's this-CPU updates go to now
+ * (claiming a local slot first). */
+static inline void *cpu_this_unit(void *p)
 {
-	if (cpu_mode == CPU_MODE_RSEQ)
-		return cpu_rseq_gated_add(p, v, gate);
 	if (cpu_mode == CPU_MODE_LOCAL)
-		return cpu_local_gated_add(p, v, gate);
-	return cpu_atomic_gated_add(p, v, gate);
+		return cpu_local_this(p);
+	if (cpu_mode == CPU_MODE_RSEQ)
+		return cpu_rseq_this(p);
+	return cpu_atomic_this(p);
 }
 
-void cpu_gate_sync(void);
+/*
+ * Closable copies, percpu_ref's: int64_t copies of p that count while
+ * *gate is 0 and that cpu_closable_close() closes, all at once, taking
+ * their sum.  The copies start zeroed; the caller allocates them open
+ * (gate 0) or closed (gate set: closed copies need not hold anything).
+ *
+ *   cpu_closable_try_add()  the inline part of the add: added, closed (it
+ *                           counted for nothing), or untried (the mode
+ *                           needs its out-of-line path);
+ *   cpu_closable_add()      the whole add: true if it counted
+ *                           (cpu_closable_add_slow(): after an untried try);
+ *   cpu_closable_close()    set *gate, then make sure no add can still
+ *                           count on a copy, and take the copies: every add
+ *                           that reported success is in the sum, and none
+ *                           after it can succeed;
+ *   cpu_closable_reopen()   the copies count again from 0.
+ *
+ * How a mode closes its copies is its own (mode_*.h): the rseq and local
+ * modes wait out the adds in flight (a grace period), the atomic mode
+ * needs none.  Close and reopen are for one caller at a time per object.
+ */
+/* Local first, unlike the dispatches above: with rseq first, gcc's layout
+ * made local-mode gets and puts measurably slower than before this
+ * contract; local first measured as before, and no other mode slower. */
+static inline enum cpu_gated cpu_closable_try_add(int64_t *p, int64_t v, const int *gate)
+{
+	if (cpu_mode == CPU_MODE_LOCAL)
+		return cpu_local_closable_try_add(p, v, gate);
+	if (cpu_mode == CPU_MODE_RSEQ)
+		return cpu_rseq_closable_try_add(p, v, gate);
+	return cpu_atomic_closable_try_add(p, v, gate);
+}
+
+/* The whole add, for when the try left it untried. */
+static inline bool cpu_closable_add_slow(int64_t *p, int64_t v, const int *gate)
+{
+	if (cpu_mode == CPU_MODE_RSEQ)
+		return cpu_rseq_closable_add_slow(p, v, gate);
+	if (cpu_mode == CPU_MODE_LOCAL)
+		return cpu_local_closable_add_slow(p, v, gate);
+	return cpu_atomic_closable_add_slow(p, v, gate);
+}
+
+static inline bool cpu_closable_add(int64_t *p, int64_t v, const int *gate)
+{
+	enum cpu_gated f = cpu_closable_try_add(p, v, gate);
+
+	if (__builtin_expect(f != CPU_GATED_UNTRIED, 1))
+		return f == CPU_GATED_ADDED;
+	return cpu_closable_add_slow(p, v, gate);
+}
+
+int64_t cpu_closable_close(int64_t *p, int *gate);
+void cpu_closable_reopen(int64_t *p, int *gate);
+
+/*
+ * Wait until every gated fast path that read its gate before the call has
+ * finished: the sections inside gate readers (gate.h) in every mode, and
+ * the restartable sequences of the modes whose gated adds are sequences.
+ * Not the caller's own section, which a signal handler calling this may
+ * have interrupted (it would never finish).
+ */
+void cpu_gate_sync_fast_paths(void);
 
 #pragma GCC visibility pop
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cpu_gate - reader records and the wait of cpu_gate_sync() (see
- * cpu_gate.h for the protocol).
+ * gate - reader records and the wait of cpu_gate_wait() (see gate.h for
+ * the protocol).
  *
  * Records come in blocks of CPU_GATE_BLOCK, mapped on demand and pushed on
  * a list that only grows; a thread claims a free record with a
@@ -28,7 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cpu/cpu.h"
+#include "cpu/rseq_area.h"
+#include "cpu/thread.h"
 #include "diag.h"
 
 #define CPU_GATE_BLOCK 63
@@ -49,18 +50,9 @@ struct cpu_gate_spare {
 };
 
 static __thread struct cpu_gate_spare cpu_gate_spare
-	__attribute__((tls_model("initial-exec")));
+    __attribute__((tls_model("initial-exec")));
 static struct cpu_gate_spare *spares;
 static int spares_lock;
-
-static inline void cpu_gate_relax(void)
-{
-#if defined(__x86_64__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ volatile("yield");
-#endif
-}
 
 static int cpu_gate_membarrier(int cmd)
 {
@@ -222,7 +214,7 @@ int cpu_gate_readers_in_use(void)
 /* Wait until r is outside any gated add, or has left the one it was in. */
 static void cpu_gate_wait_reader(struct cpu_gate_reader *r)
 {
-	static const struct timespec nap = { 0, 1000 };
+	static const struct timespec nap = {0, 1000};
 	uint64_t seen = __atomic_load_n(&r->ctr, __ATOMIC_ACQUIRE), now;
 
 	if (!(seen & CPU_GATE_NEST_MASK))
@@ -240,30 +232,36 @@ static void cpu_gate_wait_reader(struct cpu_gate_reader *r)
 		 * by its timer (tens of microseconds) and preempts it.
 		 */
 		if (spins < 100)
-			cpu_gate_relax();
+			pcpu_arch_relax();
 		else
 			nanosleep(&nap, NULL);
 	}
 }
 
-void cpu_gate_wait_readers(bool membarrier_done)
+void cpu_gate_wait(unsigned how)
 {
+	struct cpu_gate_reader *self = how & CPU_GATE_NOT_SELF ? cpu_gate_self : NULL;
+
+	if (how & CPU_GATE_SEQUENCES)
+		cpu_rseq_fence();
 	if (cpu_gate_fenced)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	else if (!membarrier_done &&
+	else if (!(how & CPU_GATE_SEQUENCES) &&
 		 cpu_gate_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED))
 		/* Readers rely on it and no longer fence: nothing is safe. */
-		diag_die("cpu_gate_sync", NULL, "membarrier failed after it worked");
+		diag_die("cpu_gate_wait", NULL, "membarrier failed after it worked");
 	for (struct cpu_gate_block *b = __atomic_load_n(&blocks, __ATOMIC_ACQUIRE); b;
 	     b = b->next)
 		for (int i = 0; i < CPU_GATE_BLOCK; i++)
-			cpu_gate_wait_reader(&b->reader[i]);
+			if (&b->reader[i] != self)
+				cpu_gate_wait_reader(&b->reader[i]);
 	if (__atomic_load_n(&spares, __ATOMIC_ACQUIRE)) {
 		sigset_t old;
 
 		spares_lock_out(&old);
 		for (struct cpu_gate_spare *s = spares; s; s = s->next)
-			cpu_gate_wait_reader(&s->reader);
+			if (&s->reader != self)
+				cpu_gate_wait_reader(&s->reader);
 		spares_unlock(&old);
 	}
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cpu_gate - the grace period of gated adds in the atomic mode and in the
- * local mode where rseq is missing (and of the rare rseq add that falls
- * out of its sequence).
+ * gate - the grace period of gated adds: the reader records of the adds
+ * that are not restartable sequences (the local mode where rseq is
+ * missing, the rare rseq add that falls out of its sequence, the
+ * counters' fast limited adds), and the wait that sees every gated add
+ * that read its gate open finish, readers and sequences alike.
  *
  * Every thread that makes a gated add owns a reader record for its
  * lifetime.  Its ctr holds, in the low 32 bits, how many gated adds the
@@ -11,21 +13,24 @@
  * any.  A gated add raises ctr, reads the gate, adds if it is clear and
  * lowers ctr with release order.
  *
- * cpu_gate_sync() (after the gate was set) makes the gate store and every
+ * cpu_gate_wait() (after the gate was set) makes the gate store and every
  * reader's ctr store ordered one way or the other, then waits, record by
  * record, until the record is outside any gated add or has left the add it
  * was in (its outer count moved).  Ordering costs the readers nothing when
  * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) works: it runs a full barrier
  * on every thread of the process, pairing with a compiler barrier in the
  * reader.  Where it does not (valgrind, seccomp), readers issue a full fence
- * and sync does too.
+ * and the wait does too.  Where gated adds are also sequences, the wait's
+ * membarrier is rseq's (cpu_rseq_fence()), which orders the same way and
+ * restarts the sequences in flight.
  *
  * Records are never freed: blocks of them are only appended to a list, so
  * a scan needs no lock and never meets freed memory.  (Out of address
  * space a thread's record is a spare in its TLS instead, on a locked list:
- * cpu_gate.c.)  A record is released
- * (in_use cleared) when its thread exits, and in a fork child for every
- * thread but the caller.
+ * gate.c.)  A record is released (in_use cleared) when its thread exits,
+ * and in a fork child for every thread but the caller.
+ *
+ * This module calls only rseq_area and thread, below the modes.
  */
 #ifndef PCPU_CPU_GATE_H
 #define PCPU_CPU_GATE_H
@@ -56,7 +61,21 @@ extern __thread struct cpu_gate_reader *cpu_gate_self
 /* No usable membarrier: readers and sync fence. */
 extern bool cpu_gate_fenced;
 
-/* Registration for cpu_gate_sync(); 0 always (falls back to fences). */
+/*
+ * The outcome of trying a gated add (cpu.h's cpu_closable_try_add()); the
+ * values are those of pcpu/arch's gated sequences.
+ */
+enum cpu_gated {
+	CPU_GATED_ADDED = 0,   /* added to the calling thread's copy */
+	CPU_GATED_UNTRIED = 1, /* nothing done: make the whole add out of line */
+	CPU_GATED_CLOSED = 2,  /* the copy is closed: nothing added */
+};
+
+/* cpu_gate_wait()'s how, or-ed. */
+#define CPU_GATE_SEQUENCES 1u /* gated adds are also sequences: restart them */
+#define CPU_GATE_NOT_SELF  2u /* never wait for the caller's own record */
+
+/* Registration for cpu_gate_wait(); 0 always (falls back to fences). */
 int cpu_gate_init(void);
 /* The calling thread's record, claimed on first use. */
 struct cpu_gate_reader *cpu_gate_claim(void);
@@ -66,10 +85,14 @@ void cpu_gate_thread_exit(void);
 void cpu_gate_atfork_child(void);
 /* Records in use now (tests). */
 int cpu_gate_readers_in_use(void);
-/* Order the gate store before every reader's next ctr store
- * (membarrier_done: the caller already ran an expedited membarrier), then
- * wait for the readers inside a gated add. */
-void cpu_gate_wait_readers(bool membarrier_done);
+/*
+ * Order the gate store before every reader's next ctr store (and, with
+ * CPU_GATE_SEQUENCES, restart every sequence in flight), then wait for the
+ * readers inside a gated add.  CPU_GATE_NOT_SELF: the caller may be a
+ * signal handler that interrupted a gated add of its own thread, which
+ * would never finish while it waits.
+ */
+void cpu_gate_wait(unsigned how);
 
 /* The calling thread's record, claimed on its first gated add. */
 static inline struct cpu_gate_reader *cpu_gate_reader(void)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cpu_local - slot ownership of the local access mode (see cpu_local.h).
+ * mode_local - slot ownership of the local access mode, its slow paths
+ * and the closing of its copies (see mode_local.h).
  *
  * owner[i] is the kernel thread id of slot i's owner, 0 when free.  A
  * claim takes the lowest free slot with a compare-and-swap, so a process
@@ -17,7 +18,8 @@
 #include <unistd.h>
 
 #include "arena/arena.h"
-#include "cpu/cpu.h"
+#include "cpu/thread.h"
+#include "cpu/unit.h"
 
 bool cpu_local_rseq;
 
@@ -121,18 +123,18 @@ void cpu_local_add_slow(int64_t *p, int64_t v)
 }
 
 /* The slow paths of the add-returns, both widths: claim, or share. */
-#define CPU_LOCAL_DEFINE_ADD_RETURN_SLOW(name, type)                           \
-	type name##_slow(type *p, type v)                                      \
-	{                                                                      \
-		uintptr_t w = cpu_local_word;                                  \
-                                                                               \
-		if (w == CPU_LOCAL_UNCLAIMED)                                  \
-			w = cpu_local_claim();                                 \
-		if (w & CPU_LOCAL_SHARED)                                      \
-			return __atomic_add_fetch(                             \
-				(type *)((char *)p + (w & ~CPU_LOCAL_SHARED)), \
-				v, __ATOMIC_RELAXED);                          \
-		return name(p, v);                                             \
+#define CPU_LOCAL_DEFINE_ADD_RETURN_SLOW(name, type)                                     \
+	type name##_slow(type *p, type v)                                                \
+	{                                                                                \
+		uintptr_t w = cpu_local_word;                                            \
+                                                                                         \
+		if (w == CPU_LOCAL_UNCLAIMED)                                            \
+			w = cpu_local_claim();                                           \
+		if (w & CPU_LOCAL_SHARED)                                                \
+			return __atomic_add_fetch(                                       \
+			    (type *)((char *)p + (w & ~CPU_LOCAL_SHARED)), v,            \
+			    __ATOMIC_RELAXED);                                           \
+		return name(p, v);                                                       \
 	}
 
 CPU_LOCAL_DEFINE_ADD_RETURN_SLOW(cpu_local_add_return, int64_t)
@@ -145,34 +147,38 @@ int64_t cpu_local_add_take_slow(int64_t *p, int64_t v, uint64_t bm1)
 	if (w == CPU_LOCAL_UNCLAIMED)
 		w = cpu_local_claim();
 	if (w & CPU_LOCAL_SHARED)
-		return pcpu_abi_take_after_add(cpu_local_at(p, w),
-					  __atomic_add_fetch(cpu_local_at(p, w), v,
-							     __ATOMIC_RELAXED),
-					  bm1);
+		return pcpu_abi_take_after_add(
+		    cpu_local_at(p, w),
+		    __atomic_add_fetch(cpu_local_at(p, w), v, __ATOMIC_RELAXED), bm1);
 	return cpu_local_add_take(p, v, bm1);
 }
 
 /* The rseq form of the slow path: claim, then one sequence on the owned
  * slot, or on the shared one with a locked add. */
-static bool cpu_local_gated_add_rseq(int64_t *p, int64_t v, const int *gate)
+static bool cpu_local_closable_add_rseq(int64_t *p, int64_t v, const int *gate)
 {
 	uintptr_t w = cpu_local_word;
 
+	(void)p, (void)v, (void)gate; /* unused where there are no sequences */
 	if (w == CPU_LOCAL_UNCLAIMED)
 		w = cpu_local_claim();
 	if (w & CPU_LOCAL_SHARED)
-		return cpu_rseq_gated_add_locked_at(cpu_local_at(p, w), v, gate);
-	return cpu_rseq_gated_add_at(cpu_local_owned(p, w), v, gate);
+		return !CPU_RSEQ_RUN(pcpu_arch_rseq_gated_add_locked_at(
+					 cpu_local_at(p, w), v, gate, cpu_rseq_cs_off),
+				     CPU_GATED_CLOSED);
+	return !CPU_RSEQ_RUN(
+	    pcpu_arch_rseq_gated_add_at(cpu_local_owned(p, w), v, gate, cpu_rseq_cs_off),
+	    CPU_GATED_CLOSED);
 }
 
-bool cpu_local_gated_add_slow(int64_t *p, int64_t v, const int *gate)
+bool cpu_local_closable_add_slow(int64_t *p, int64_t v, const int *gate)
 {
 	struct cpu_gate_reader *r;
 	uint64_t entered;
 	bool open;
 
 	if (cpu_local_rseq)
-		return cpu_local_gated_add_rseq(p, v, gate);
+		return cpu_local_closable_add_rseq(p, v, gate);
 	r = cpu_gate_reader();
 	entered = cpu_gate_enter(r);
 	open = !__atomic_load_n(gate, __ATOMIC_RELAXED);
@@ -180,4 +186,10 @@ bool cpu_local_gated_add_slow(int64_t *p, int64_t v, const int *gate)
 		cpu_local_add_slow(p, v);
 	cpu_gate_exit(r, entered);
 	return open;
+}
+
+int64_t cpu_local_close(int64_t *p)
+{
+	cpu_gate_wait(cpu_local_rseq ? CPU_GATE_SEQUENCES : 0);
+	return cpu_units_exchange(p, 0);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cpu_local - the local access mode, the user-space form of the "local
+ * mode_local - the local access mode, the user-space form of the "local
  * mapping": each thread reaches its copy of every per-CPU object as
  * p + (a byte offset kept in thread-local storage), with no CPU number, no
  * restartable sequence and, on an owned slot, no atomic.
@@ -22,21 +22,24 @@
  *   - a thread's update of its owned slot is one instruction on x86-64, so
  *     a signal handler updating the same copy cannot interleave with it;
  *   - with cpu_local_rseq, every gated add (owned slot or shared) is a
- *     restartable sequence that ends with its add, and cpu_gate_sync() is
- *     cpu_rseq_sync(); without it, every gated add is inside its thread's
- *     gate reader.
+ *     restartable sequence (pcpu/arch) that ends with its add, and
+ *     cpu_local_close() waits for sequences; without it, every gated add
+ *     is inside its thread's gate reader, and the close waits for readers.
+ *     Closed copies hold 0.
+ *
+ * A leaf: it includes and calls only the lower layer (rseq_area for the
+ * sequences' rseq_cs offset, gate, unit, thread).
  */
-#ifndef PCPU_CPU_LOCAL_H
-#define PCPU_CPU_LOCAL_H
+#ifndef PCPU_CPU_MODE_LOCAL_H
+#define PCPU_CPU_MODE_LOCAL_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <pcpu.h>
 
-#include "cpu/mode_atomic.h"
 #include "cpu/gate.h"
-#include "cpu/mode_rseq.h"
+#include "cpu/rseq_area.h"
 
 /* Internal: reached directly, never through the GOT. */
 #pragma GCC visibility push(hidden)
@@ -62,12 +65,21 @@ int cpu_local_slots_owned(void);
 
 /* Updates that are not on an owned slot: claim, or share atomically. */
 void cpu_local_add_slow(int64_t *p, int64_t v);
-bool cpu_local_gated_add_slow(int64_t *p, int64_t v, const int *gate);
 
 /* The unit a word names: shared or not, the offset is word without bit 0. */
 static inline int64_t *cpu_local_at(int64_t *p, uintptr_t word)
 {
 	return (int64_t *)((char *)p + (word & ~CPU_LOCAL_SHARED));
+}
+
+/* The unit of p the calling thread updates, claiming a slot first. */
+static inline void *cpu_local_this(void *p)
+{
+	uintptr_t w = cpu_local_word;
+
+	if (__builtin_expect(w == CPU_LOCAL_UNCLAIMED, 0))
+		w = cpu_local_claim();
+	return cpu_local_at(p, w);
 }
 
 /* Same, for a word known to own its slot (bit 0 clear). */
@@ -100,41 +112,40 @@ static inline void cpu_local_add(int64_t *p, int64_t v)
  * pcpu/arch; wrapping (unsigned arithmetic: a wrap is what the API
  * documents, not an overflow).
  */
-#if PCPU_ARCH_RSEQ
-#define CPU_LOCAL_OWNED_ADD_RETURN(width, at, v)                               \
-	(cpu_local_rseq ? pcpu_arch_rseq_add_return##width##_at(at, v, cpu_rseq_cs_off) \
-			: (__typeof__(v))((uint64_t)pcpu_arch_xadd_owned##width(at, v) + \
-					  (uint64_t)v))
-#else
-#define CPU_LOCAL_OWNED_ADD_RETURN(width, at, v)                               \
+#define CPU_LOCAL_XADD_RETURN(width, at, v)                                              \
 	((__typeof__(v))((uint64_t)pcpu_arch_xadd_owned##width(at, v) + (uint64_t)v))
-#endif
-#define CPU_LOCAL_DEFINE_ADD_RETURN(name, width, type)                         \
-	type name##_slow(type *p, type v);                                     \
-	static inline type name(type *p, type v)                               \
-	{                                                                      \
-		uintptr_t w = cpu_local_word;                                  \
-                                                                               \
-		if (__builtin_expect(w & CPU_LOCAL_SHARED, 0))                 \
-			return name##_slow(p, v);                              \
-		return CPU_LOCAL_OWNED_ADD_RETURN(width, (type *)((char *)p + w), v); \
+#define CPU_LOCAL_OWNED_ADD_RETURN(width, at, v)                                         \
+	(cpu_local_rseq ? CPU_RSEQ_RUN(pcpu_arch_rseq_add_return##width##_at(            \
+					   at, v, cpu_rseq_cs_off),                      \
+				       CPU_LOCAL_XADD_RETURN(width, at, v))              \
+			: CPU_LOCAL_XADD_RETURN(width, at, v))
+#define CPU_LOCAL_DEFINE_ADD_RETURN(name, width, type)                                   \
+	type name##_slow(type *p, type v);                                               \
+	static inline type name(type *p, type v)                                         \
+	{                                                                                \
+		uintptr_t w = cpu_local_word;                                            \
+                                                                                         \
+		if (__builtin_expect(w & CPU_LOCAL_SHARED, 0))                           \
+			return name##_slow(p, v);                                        \
+		return CPU_LOCAL_OWNED_ADD_RETURN(width, (type *)((char *)p + w), v);    \
 	}
 
 CPU_LOCAL_DEFINE_ADD_RETURN(cpu_local_add_return, 64, int64_t)
 CPU_LOCAL_DEFINE_ADD_RETURN(cpu_local_add_return32, 32, uint32_t)
 
 /*
- * Gated adds on an owned slot.  Where every thread has an rseq area
- * (cpu_local_rseq), the gate read and the add are one restartable
- * sequence, and cpu_gate_sync() is rseq's: a membarrier restarts the
+ * Closable adds (cpu.h) on an owned slot.  Where every thread has an rseq
+ * area (cpu_local_rseq), the gate read and the add are one restartable
+ * sequence, and the close waits for sequences: a membarrier restarts the
  * sequences in flight, so a reader preempted between the two holds up
  * nobody (waiting for it to be scheduled again takes milliseconds when
  * threads outnumber CPUs).  Elsewhere the slot is "in flight" between
- * entering and leaving the owner's gate reader (cpu_gate.h), which the
- * sync waits for.  A thread without an owned slot (or a reader) yet
- * takes the slow path, which always uses a reader.
+ * entering and leaving the owner's gate reader (gate.h), which the close
+ * waits for.  A thread without an owned slot (or a reader) yet takes the
+ * slow path, which always uses a reader or a sequence.
  */
-static inline bool cpu_local_gated_add(int64_t *p, int64_t v, const int *gate)
+static inline enum cpu_gated cpu_local_closable_try_add(int64_t *p, int64_t v,
+							const int *gate)
 {
 	struct cpu_gate_reader *r;
 	uintptr_t w = cpu_local_word;
@@ -142,19 +153,26 @@ static inline bool cpu_local_gated_add(int64_t *p, int64_t v, const int *gate)
 	bool open;
 
 	if (__builtin_expect(w & CPU_LOCAL_SHARED, 0))
-		return cpu_local_gated_add_slow(p, v, gate);
+		return CPU_GATED_UNTRIED;
 	if (cpu_local_rseq)
-		return cpu_rseq_gated_add_at(cpu_local_owned(p, w), v, gate);
+		return (enum cpu_gated)CPU_RSEQ_RUN(
+		    pcpu_arch_rseq_gated_add_at(cpu_local_owned(p, w), v, gate,
+						cpu_rseq_cs_off),
+		    CPU_GATED_UNTRIED);
 	r = cpu_gate_self;
 	if (__builtin_expect(!r, 0))
-		return cpu_local_gated_add_slow(p, v, gate);
+		return CPU_GATED_UNTRIED;
 	entered = cpu_gate_enter(r);
 	open = !__atomic_load_n(gate, __ATOMIC_RELAXED);
 	if (open)
 		cpu_local_add_owned(p, w, v);
 	cpu_gate_exit(r, entered);
-	return open;
+	return open ? CPU_GATED_ADDED : CPU_GATED_CLOSED;
 }
+
+/* The whole closable add: claim a slot or a reader first, or share. */
+bool cpu_local_closable_add_slow(int64_t *p, int64_t v, const int *gate);
+int64_t cpu_local_close(int64_t *p);
 
 /*
  * Add-take (cpu.h) on an owned slot: an add and a load of the new value

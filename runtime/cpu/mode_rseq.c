@@ -1,200 +1,66 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cpu_rseq - finding the thread's rseq area, and the membarrier that is
- * the rseq mode's grace period (see cpu_rseq.h for the sequences).
- *
- * glibc 2.35 and later register an area for every thread they create and
- * export where it is (__rseq_offset, __rseq_size); that area is used.
- * Where such a glibc registered none (GLIBC_TUNABLES=glibc.pthread.rseq=0,
- * or a kernel, emulator or seccomp filter that refuses the system call) the
- * rseq mode is refused: registering our own would override the user's
- * choice in the first case and fail again in the others.
- *
- * An older glibc knows nothing of rseq.  Then each thread registers
- * cpu_rseq_own, a static-TLS area (the same offset from the thread pointer
- * in every thread), the first time a sequence finds its index unset: the
- * area starts with cpu_id and mm_cid at ~0, which no range check passes,
- * so an unregistered thread always reaches the fold path, registers there
- * and retries.  Areas are never unregistered: the kernel writes one only
- * when its thread returns to user space, and a dead thread never does
- * (glibc frees a thread's static TLS only after it died).  A fork child
- * inherits the registration of the forking thread.
+ * mode_rseq - the rseq mode's fold paths and the closing of its copies
+ * (see mode_rseq.h).
  */
 #include "cpu/mode_rseq.h"
-
-#include <errno.h>
-#include <linux/membarrier.h>
-#include <stddef.h>
-#include <sys/auxv.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
-#include "cpu/cpu.h"
-#include "diag.h"
-
-#ifndef AT_RSEQ_FEATURE_SIZE
-#define AT_RSEQ_FEATURE_SIZE 27
-#endif
-
-/* Offsets in struct rseq (linux/rseq.h; older headers lack mm_cid). */
-#define RSEQ_CPU_ID	4
-#define RSEQ_CS		8
-#define RSEQ_MM_CID	24
-#define RSEQ_MM_CID_END 28
-
-/* Weak: absent from glibc before 2.35, whose threads then have no area. */
-extern const ptrdiff_t __rseq_offset __attribute__((weak));
-extern const unsigned int __rseq_size __attribute__((weak));
-
-long cpu_rseq_index_off;
-long cpu_rseq_cs_off;
-
-struct cpu_rseq_area {
-	uint32_t cpu_id_start;
-	uint32_t cpu_id;
-	uint64_t rseq_cs;
-	uint32_t flags;
-	uint32_t node_id;
-	uint32_t mm_cid;
-	uint32_t pad;
-} __attribute__((aligned(32)));
-
-static __thread struct cpu_rseq_area cpu_rseq_own
-    __attribute__((tls_model("initial-exec"))) = {
-	.cpu_id = UINT32_MAX,
-	.mm_cid = UINT32_MAX,
-};
-/* The areas are ours (cpu_rseq_own), registered thread by thread. */
-static bool cpu_rseq_self;
-
-#if defined(CPU_RSEQ_IGNORE_GLIBC)
-/* Tests: behave as with a glibc that has no rseq support. */
-#define cpu_rseq_glibc_knows() false
-#else
-#define cpu_rseq_glibc_knows() (&__rseq_offset && &__rseq_size)
-#endif
-
-static int32_t cpu_rseq_field(ptrdiff_t off)
-{
-	return __atomic_load_n((int32_t *)((char *)__builtin_thread_pointer() + off),
-			       __ATOMIC_RELAXED);
-}
-
-/* Register the calling thread's own area; true if it is registered.
- * x86-64 only: the signature is the one its abort handlers carry. */
-static bool cpu_rseq_register_own(void)
-{
-#if !defined(__x86_64__)
-	return false;
-#else
-	if (syscall(__NR_rseq, &cpu_rseq_own, sizeof(cpu_rseq_own), 0, PCPU_ARCH_RSEQ_SIG) &&
-	    errno != EBUSY) /* EBUSY: a signal handler registered it meanwhile */
-		return false;
-	return (int32_t)__atomic_load_n(&cpu_rseq_own.cpu_id, __ATOMIC_RELAXED) >= 0;
-#endif
-}
-
-/* Use the area at offset area from the thread pointer. */
-static bool cpu_rseq_use(ptrdiff_t area)
-{
-	long field = RSEQ_CPU_ID;
-
-	/* Registered areas hold a CPU number; failed ones a negative code. */
-	if (cpu_rseq_field(area + RSEQ_CPU_ID) < 0)
-		return false;
-	if (getauxval(AT_RSEQ_FEATURE_SIZE) >= RSEQ_MM_CID_END &&
-	    cpu_rseq_field(area + RSEQ_MM_CID) >= 0)
-		field = RSEQ_MM_CID;
-	cpu_rseq_cs_off = area + RSEQ_CS;
-	cpu_rseq_index_off = area + field;
-	return true;
-}
-
-bool cpu_rseq_detect(void)
-{
-	if (cpu_rseq_index_off)
-		return true;
-	if (cpu_rseq_glibc_knows())
-		return __rseq_size && cpu_rseq_use(__rseq_offset);
-	if (!cpu_rseq_register_own())
-		return false;
-	cpu_rseq_self = true;
-	return cpu_rseq_use((char *)&cpu_rseq_own - (char *)__builtin_thread_pointer());
-}
-
-bool cpu_rseq_registers_all(void)
-{
-	return cpu_rseq_index_off && !cpu_rseq_self;
-}
-
-bool cpu_rseq_thread_unregistered(void)
-{
-	return cpu_rseq_self &&
-	       (int32_t)__atomic_load_n(&cpu_rseq_own.cpu_id, __ATOMIC_RELAXED) < 0 &&
-	       cpu_rseq_register_own();
-}
 
 void cpu_rseq_fold_add(int64_t *p, int64_t v)
 {
 	if (cpu_rseq_thread_unregistered())
 		cpu_rseq_add(p, v);
 	else
-		cpu_atomic_add(p, v);
+		cpu_unit_add(p, v);
 }
 
 int64_t cpu_rseq_add_return_fold(int64_t *p, int64_t v)
 {
 	if (cpu_rseq_thread_unregistered())
 		return cpu_rseq_add_return(p, v);
-	return cpu_atomic_add_return(p, v);
+	return cpu_unit_add_return(p, v);
 }
 
 uint32_t cpu_rseq_add_return32_fold(uint32_t *p, uint32_t v)
 {
 	if (cpu_rseq_thread_unregistered())
 		return cpu_rseq_add_return32(p, v);
-	return cpu_atomic_add_return32(p, v);
+	return cpu_unit_add_return32(p, v);
 }
 
 int64_t cpu_rseq_fold_add_take(int64_t *p, int64_t v, uint64_t bm1)
 {
 	if (cpu_rseq_thread_unregistered())
 		return cpu_rseq_add_take(p, v, bm1);
-	return cpu_atomic_add_take(p, v, bm1);
+	return cpu_unit_add_take(p, v, bm1);
 }
 
-bool cpu_rseq_fold_gated_add(int64_t *p, int64_t v, const int *gate)
+/* The atomic add, inside the thread's gate reader, which cpu_rseq_close()
+ * waits for as it waits for the sequences. */
+static bool cpu_rseq_reader_add(int64_t *p, int64_t v, const int *gate)
 {
+	struct cpu_gate_reader *r = cpu_gate_reader();
+	uint64_t entered = cpu_gate_enter(r);
+	bool open = !__atomic_load_n(gate, __ATOMIC_RELAXED);
+
+	if (open)
+		cpu_unit_add(p, v);
+	cpu_gate_exit(r, entered);
+	return open;
+}
+
+bool cpu_rseq_closable_add_slow(int64_t *p, int64_t v, const int *gate)
+{
+	enum cpu_gated f = CPU_GATED_UNTRIED;
+
 	if (cpu_rseq_thread_unregistered())
-		return cpu_rseq_gated_add(p, v, gate);
-	return cpu_atomic_gated_add(p, v, gate);
+		f = cpu_rseq_closable_try_add(p, v, gate);
+	if (f == CPU_GATED_UNTRIED)
+		return cpu_rseq_reader_add(p, v, gate);
+	return f == CPU_GATED_ADDED;
 }
 
-static int cpu_rseq_membarrier(int cmd)
+int64_t cpu_rseq_close(int64_t *p)
 {
-	return syscall(__NR_membarrier, cmd, 0, 0) ? -errno : 0;
-}
-
-int cpu_rseq_init(void)
-{
-#if defined(__x86_64__)
-	if (!cpu_rseq_detect())
-		return -ENOSYS;
-	return cpu_rseq_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ);
-#else
-	return -ENOSYS;
-#endif
-}
-
-void cpu_rseq_sync(void)
-{
-	if (cpu_rseq_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ))
-		diag_die("cpu_gate_sync", NULL, "membarrier failed after it worked");
-	cpu_gate_wait_readers(true);
-}
-
-void cpu_rseq_atfork_child(void)
-{
-	/* Harmless if the child inherited the registration. */
-	cpu_rseq_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ);
+	cpu_gate_wait(CPU_GATE_SEQUENCES);
+	return cpu_units_exchange(p, 0);
 }

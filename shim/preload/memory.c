@@ -64,20 +64,8 @@ int64_t pcpu_this_add_return(int64_t *p, int64_t v)
 	return cpu_this_add_return64(p, v);
 }
 
-/*
- * The unit pcpu_this_add() picks, mode by mode: rseq's sequences and the
- * atomic mode index units the same way (the rseq area's index, or the
- * atomic mode's CPU number when that is out of range); the local mode adds
- * to the slot its word names, claiming one first.
- */
+/* The unit pcpu_this_add() picks (the access mode's). */
 void *pcpu_this_ptr(void *p)
 {
-	uintptr_t w;
-
-	if (cpu_mode != CPU_MODE_LOCAL)
-		return cpu_atomic_this(p);
-	w = cpu_local_word;
-	if (w == CPU_LOCAL_UNCLAIMED)
-		w = cpu_local_claim();
-	return cpu_local_at(p, w);
+	return cpu_this_unit(p);
 }

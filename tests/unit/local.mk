@@ -17,7 +17,8 @@ tests_unit_arena_bitmap_LDADD = tests/utils/libtap.a libpcpu-api.la
 mode_tests += tests/unit/cpu_internal
 tests_unit_cpu_internal_SOURCES = tests/unit/cpu_internal.c $(cpu_test_sources) \
 	runtime/cpu/cpu.c runtime/cpu/mode_atomic.c runtime/cpu/gate.c \
-	runtime/cpu/mode_local.c runtime/cpu/mode_rseq.c \
+	runtime/cpu/mode_local.c runtime/cpu/mode_rseq.c runtime/cpu/rseq_area.c \
+	runtime/cpu/thread.c runtime/cpu/unit.c \
 	runtime/debug/config.c shim/common/cpus.c shim/common/diag.c
 tests_unit_cpu_internal_LDADD = tests/utils/libtap.a libpcpu-api.la
 # The same, behaving as with a glibc that registers no rseq area (the

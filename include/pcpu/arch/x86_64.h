@@ -46,6 +46,17 @@
  * the bytes between two units' copies. */
 #define PCPU_RSEQ_ARGS long pcpu_cs, long pcpu_ix, uint32_t pcpu_nr, uint64_t pcpu_stride
 
+/* PCPU_MODE=auto where no rseq area can be used: the atomic mode (its
+ * unit from a cached sched_getcpu()). */
+#define PCPU_ARCH_AUTO_LOCAL 0
+
+/* One iteration of a spin-wait: tells the core, and its sibling thread,
+ * that this one is only waiting. */
+PCPU_ARCH_INLINE void pcpu_arch_relax(void)
+{
+	__asm__ __volatile__("pause" : : : "memory");
+}
+
 /* The 32-bit field at off from the thread pointer. */
 PCPU_ARCH_INLINE uint32_t pcpu_arch_tp_u32(long off)
 {
