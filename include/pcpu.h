@@ -319,7 +319,9 @@ PCPU_API int percpu_counter_compare_batch(struct percpu_counter *c, int64_t rhs,
 /*
  * Add amount only if the exact result stays <= limit (amount > 0) or
  * >= limit (amount < 0); returns whether it added.  Concurrent limited adds
- * never take the counter past the limit together.  amount 0 returns true.
+ * never take the counter past the limit together; a plain add racing with
+ * them may let one pass it by less than that add's batch (and the plain
+ * add itself is not limited).  amount 0 returns true.
  * Further from the limit than the deltas can reach (see compare), it is a
  * this-CPU add; nearer, it sums every CPU's delta (as the kernel's does),
  * which a limit that stays full pays on every call.

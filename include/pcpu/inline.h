@@ -134,10 +134,11 @@ PCPU_INLINE int64_t percpu_counter_read(struct percpu_counter *c)
  * The limited add's fast path, where it is one restartable sequence (local
  * mode on a thread's owned slot, with rseq areas): far from the limit,
  * further than the deltas can reach (->__batch, the largest batch any add
- * used, times the units), the add goes to the thread's delta and the
- * count is only read, inside the sequence with the gate, so the library's
- * slow path can shut it (pcpu/arch/x86_64.h).  0 added, else take the
- * call, which decides everything again.
+ * used, times the units), the add goes to the thread's delta, if that
+ * stays inside the batch, and the count is only read, inside the sequence
+ * with the gate, so the library's slow path can shut it
+ * (pcpu/arch/x86_64.h).  0 added, else take the call, which decides
+ * everything again (and empties a full delta into the count).
  */
 PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t limit,
 						int64_t amount)
@@ -145,12 +146,11 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t
 #if PCPU_ARCH_RSEQ
 	const struct pcpu_abi_process *d = &pcpu_abi_process;
 	uintptr_t w = pcpu_abi_thread.slot;
-	int64_t slack, lo, hi, *at, taken;
+	int64_t slack, lo, hi;
 	int32_t batch = c->__batch;
 
 	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER || batch <= 0 ||
-			      (w & 1) || !(d->flags & PCPU_ABI_LOCAL_RSEQ) || !amount ||
-			      !pcpu_abi_within(amount, (uint64_t)batch - 1)))
+			      (w & 1) || !(d->flags & PCPU_ABI_LOCAL_RSEQ) || !amount))
 		return 1;
 	/* The window of counts that settle it, and none wraps (the library's
 	 * limited_far()); no window, or one that overflows: call. */
@@ -168,16 +168,10 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t
 	}
 	if (hi < lo)
 		return 1;
-	at = (int64_t *)((char *)c->__pcpu + w);
-	if (pcpu_arch_rseq_window_add_at(at, amount, &c->__gate, c->__count,
-					 (uint64_t)lo, (uint64_t)hi - (uint64_t)lo, d->rseq_cs))
-		return 1;
-	/* The fold, on the thread's own slot (see pcpu_abi_this_add_take()). */
-	taken = pcpu_abi_take_after_add(at, __atomic_load_n(at, __ATOMIC_RELAXED),
-					(uint64_t)batch - 1);
-	if (PCPU_ABI_UNLIKELY(taken))
-		__atomic_fetch_add(c->__count, taken, __ATOMIC_RELAXED);
-	return 0;
+	return pcpu_arch_rseq_window_add_at((int64_t *)((char *)c->__pcpu + w), amount,
+					    &c->__gate, c->__count, (uint64_t)lo,
+					    (uint64_t)hi - (uint64_t)lo,
+					    (uint64_t)batch - 1, d->rseq_cs);
 #else
 	(void)c, (void)limit, (void)amount;
 	return 1;

@@ -33,6 +33,7 @@
 #include "counter_rules.h"
 #include "cpu/cpu.h"
 #include "cpu/gate.h"
+#include "futex_lock.h"
 
 /* A cache line: the unit the counts are aligned and padded to. */
 #define COUNTER_LINE 64
@@ -81,6 +82,7 @@ int counter_init_many(struct counter *c, int64_t value, unsigned n, int32_t batc
 		c[i].count = &counts[i];
 		c[i].batch = batch;
 		c[i].gate = 0;
+		c[i].lock = 0;
 	}
 	return 0;
 }
@@ -167,62 +169,96 @@ static bool limited_far(int64_t count, int64_t limit, int64_t amount, int32_t ba
 }
 
 /*
- * The fast path: far from the limit, the add goes to the CPU's delta like
- * a plain add, with no sum and no write to the shared count (but a fold).
- * It runs as a gate reader (runtime/cpu_gate.h): a slow path raises gate,
- * then waits for every reader inside, so a fast add either saw the gate
- * raised and stood aside, or finished before the slow path sums; and no
- * slow path can change the count between a fast add's test and its add.
- * Folds move value from a delta to the count and keep the exact value.
+ * Why far is enough, and what keeps it so.  An exact value E = count + the
+ * deltas; while no copy holds a batch or more, E < count + slack.  A fast
+ * add decides on the count alone, adds only if its copy stays inside the
+ * batch (cpu_this_add_within64(), never an add-take, which leaves the
+ * copy over the batch until its take), and never folds: so while it runs,
+ * no limited add changes the count, and after any number of fast adds E
+ * is still below count + slack, which the decision kept |amount| inside
+ * the limit.  Two things change the count, and both shut the fast paths
+ * out or keep the bound:
+ *   - the slow path, under the gate (below);
+ *   - a fold of a thread's own full slot (local mode), inside the thread's
+ *     gate reader: it takes the slot (0 left) before it adds what it took
+ *     to the count, and nobody else adds to that slot meanwhile, so the
+ *     value in flight stands in for the slot's own (less than a batch) and
+ *     the bound holds throughout.  A copy others add to (the rseq and
+ *     atomic modes' units) could refill while its old value is in flight,
+ *     so there a full copy takes the slow path, which folds it.
+ * A plain add (add_batch) folds with an add-take: concurrent with limited
+ * adds, one of them may then pass the limit by less than that add's
+ * batch, as it would with the add itself (pcpu.h).
  */
-static __attribute__((flatten)) bool limited_fast(struct counter *ct, int64_t limit,
-						  int64_t amount)
+enum limited { LIMITED_ADDED, LIMITED_FULL, LIMITED_SLOW };
+
+/*
+ * The fast path: far from the limit, the add goes to the CPU's delta, with
+ * no sum and no write to the shared count.  It runs as a gate reader
+ * (cpu/gate.h): a slow path raises gate, then waits for every reader
+ * inside, so a fast add either saw the gate raised and stood aside, or
+ * finished before the slow path sums.
+ */
+static __attribute__((flatten)) enum limited limited_fast(struct counter *ct, int64_t limit,
+							  int64_t amount)
 {
 	struct cpu_gate_reader *r;
+	enum limited res = LIMITED_SLOW;
 	uint64_t entered;
 	int32_t batch;
-	bool far;
 
 	/* Closed near the limit: no reader section to enter and leave. */
 	if (__atomic_load_n(&ct->gate, __ATOMIC_RELAXED))
-		return false;
+		return LIMITED_SLOW;
 	r = cpu_gate_reader();
 	entered = cpu_gate_enter(r);
 	batch = __atomic_load_n(&ct->batch, __ATOMIC_RELAXED);
-	far = !__atomic_load_n(&ct->gate, __ATOMIC_RELAXED) &&
-		   limited_far(__atomic_load_n(ct->count, __ATOMIC_RELAXED), limit, amount,
-			       batch);
-
-	if (far)
-		counter_add(ct, amount, batch);
+	if (!__atomic_load_n(&ct->gate, __ATOMIC_RELAXED) &&
+	    limited_far(__atomic_load_n(ct->count, __ATOMIC_RELAXED), limit, amount, batch))
+		res = cpu_this_add_within64(ct->deltas, amount, batch) ? LIMITED_ADDED
+								       : LIMITED_FULL;
 	cpu_gate_exit(r, entered);
-	return far;
+	return res;
 }
 
-/* Wait for the fast limited adds in flight on every thread. */
-static void gate_wait_fast_paths(void)
+/* Empty the calling thread's own full slot into the count, inside its gate
+ * reader (see above); false where copies are shared or the gate is up. */
+static __attribute__((noinline)) bool limited_fold_owned(struct counter *ct)
 {
-	cpu_gate_sync_fast_paths();
+	struct cpu_gate_reader *r = cpu_gate_reader();
+	uint64_t entered = cpu_gate_enter(r);
+	bool folded = false;
+	int64_t taken;
+
+	if (!__atomic_load_n(&ct->gate, __ATOMIC_RELAXED) &&
+	    cpu_this_take_owned64(ct->deltas, &taken)) {
+		__atomic_fetch_add(ct->count, taken, __ATOMIC_RELAXED);
+		folded = true;
+	}
+	cpu_gate_exit(r, entered);
+	return folded;
 }
 
 /*
- * Near the limit, limited adds change only the shared count, by
- * compare-and-swap, after summing the deltas with the fast path shut: as
- * long as no plain add is in flight the deltas do not move, so every
- * successful swap checked the exact value the counter had at that
- * instant, and concurrent limited adds can never pass the limit together.
- * Slow paths run side by side; the gate is a count of them.  A fork child
- * that inherits a raised gate (a slow path was running in another thread)
- * keeps taking the slow path on that counter, exactly.
+ * Near the limit (or with a full copy), a limited add changes only the
+ * shared count, by compare-and-swap, after summing the deltas with the fast
+ * paths shut out and drained: as long as no plain add is in flight the
+ * deltas do not move, so a successful swap checked the exact value the
+ * counter had at that instant.  Slow paths take turns (ct->lock): each
+ * also empties the caller's copy into the count, which no other limited
+ * add may see half done.  The gate counts the slow paths in or waiting.
+ * A fork child that inherits a raised gate (a slow path was running in
+ * another thread) keeps taking the slow path on that counter, exactly.
  */
 static __attribute__((noinline)) bool limited_slow(struct counter *ct, int64_t limit,
 						   int64_t amount)
 {
-	int64_t count;
+	int64_t count, taken;
 	bool added = true;
 
 	if (!(__atomic_fetch_add(&ct->gate, 1, __ATOMIC_SEQ_CST) & GATE_CLOSED))
-		gate_wait_fast_paths();
+		cpu_gate_sync_fast_paths();
+	futex_lock(&ct->lock);
 	count = __atomic_load_n(ct->count, __ATOMIC_RELAXED);
 	do {
 		int64_t exact = (int64_t)((uint64_t)count + deltas_sum(ct));
@@ -234,6 +270,11 @@ static __attribute__((noinline)) bool limited_slow(struct counter *ct, int64_t l
 	} while (!__atomic_compare_exchange_n(ct->count, &count,
 					      (int64_t)((uint64_t)count + (uint64_t)amount),
 					      false, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	/* The caller's copy, full or not: batch 1 takes whatever it holds. */
+	taken = cpu_this_add_take64(ct->deltas, 0, 1);
+	if (taken)
+		count = __atomic_add_fetch(ct->count, taken, __ATOMIC_RELAXED);
+	futex_unlock(&ct->lock);
 	/* Still inside the gate (our count holds it up): close it near the
 	 * limit, open it far from it. */
 	if (limited_far(count, limit, amount, __atomic_load_n(&ct->batch, __ATOMIC_RELAXED)))
@@ -260,8 +301,14 @@ static __attribute__((noinline)) bool limited_fits(const struct counter *ct, int
 
 bool counter_limited_add(struct counter *ct, int64_t limit, int64_t amount)
 {
-	return limited_fast(ct, limit, amount) ||
-	       (limited_fits(ct, limit, amount) && limited_slow(ct, limit, amount));
+	enum limited res = limited_fast(ct, limit, amount);
+
+	if (__builtin_expect(res == LIMITED_ADDED, 1))
+		return true;
+	if (res == LIMITED_FULL && limited_fold_owned(ct) &&
+	    limited_fast(ct, limit, amount) == LIMITED_ADDED)
+		return true;
+	return limited_fits(ct, limit, amount) && limited_slow(ct, limit, amount);
 }
 
 int64_t counter_read_slack(const struct counter *ct)

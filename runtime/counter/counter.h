@@ -24,7 +24,7 @@ struct counter {
 	int32_t batch;   /* the largest batch an add has used */
 	uint32_t front_magic, front_group, front_reserved;
 	uint32_t gate; /* limited adds summing now, and GATE_CLOSED */
-	uint32_t pad;
+	int lock;      /* the limited adds' slow paths take turns */
 	int64_t front_self;
 };
 

@@ -111,6 +111,34 @@ static inline int64_t cpu_this_add_take64(int64_t *p, int64_t v, int32_t batch)
 	return cpu_atomic_add_take(p, v, bm1);
 }
 
+/*
+ * Add v to the calling CPU's copy of p only if the copy's new value stays
+ * inside (-batch, batch); true if it added.  So no copy ever holds a batch
+ * or more, not even for an instant, which a limited add's decision on the
+ * shared count alone needs (an add-take leaves the copy over the batch
+ * until its take).  batch >= 1.
+ */
+static inline bool cpu_this_add_within64(int64_t *p, int64_t v, int32_t batch)
+{
+	uint64_t bm1 = (uint64_t)batch - 1;
+
+	if (cpu_mode == CPU_MODE_LOCAL)
+		return cpu_local_add_within(p, v, bm1);
+	if (cpu_mode == CPU_MODE_RSEQ)
+		return cpu_rseq_add_within(p, v, bm1);
+	return cpu_atomic_add_within(p, v, bm1);
+}
+
+/*
+ * Empty the calling thread's copy of p into *taken where the thread owns
+ * its copy (the local mode's owned slots): nobody else adds there.  False,
+ * with nothing taken, where copies are shared (every other mode).
+ */
+static inline bool cpu_this_take_owned64(int64_t *p, int64_t *taken)
+{
+	return cpu_mode == CPU_MODE_LOCAL && cpu_local_take_owned(p, taken);
+}
+
 /* The unit of p that the calling thread's this-CPU updates go to now
  * (claiming a local slot first). */
 static inline void *cpu_this_unit(void *p)

@@ -44,6 +44,11 @@ int64_t cpu_atomic_add_return(int64_t *p, int64_t v);
 uint32_t cpu_atomic_add_return32(uint32_t *p, uint32_t v);
 int64_t cpu_atomic_add_take(int64_t *p, int64_t v, uint64_t bm1);
 
+static inline bool cpu_atomic_add_within(int64_t *p, int64_t v, uint64_t bm1)
+{
+	return cpu_unit_add_within(cpu_unit_here(p), v, bm1);
+}
+
 static inline void *cpu_atomic_this(void *p)
 {
 	return cpu_unit_here_call(p);

@@ -40,6 +40,7 @@
 
 #include "cpu/gate.h"
 #include "cpu/rseq_area.h"
+#include "cpu/unit.h"
 
 /* Internal: reached directly, never through the GOT. */
 #pragma GCC visibility push(hidden)
@@ -82,7 +83,30 @@ static inline void *cpu_local_this(void *p)
 	return cpu_local_at(p, w);
 }
 
-/* Same, for a word known to own its slot (bit 0 clear). */
+/* Add v to the calling thread's slot only if it stays inside the batch
+ * (see cpu_unit_add_within()): atomic against the owner's own signal
+ * handlers, and the shared slot's other users; true if it added. */
+static inline bool cpu_local_add_within(int64_t *p, int64_t v, uint64_t bm1)
+{
+	return cpu_unit_add_within(cpu_local_this(p), v, bm1);
+}
+
+/*
+ * Empty the calling thread's slot of p into *taken, if the thread owns its
+ * slot: nobody else adds there, so the value taken is all it held.  False,
+ * and nothing taken, on the shared slot or none.
+ */
+static inline bool cpu_local_take_owned(int64_t *p, int64_t *taken)
+{
+	uintptr_t w = cpu_local_word;
+
+	if (w & CPU_LOCAL_SHARED)
+		return false;
+	*taken = __atomic_exchange_n((int64_t *)((char *)p + w), 0, __ATOMIC_RELAXED);
+	return true;
+}
+
+/* The unit of p for a word known to own its slot (bit 0 clear). */
 static inline int64_t *cpu_local_owned(int64_t *p, uintptr_t word)
 {
 	return (int64_t *)((char *)p + word);

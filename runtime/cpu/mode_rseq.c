@@ -34,6 +34,13 @@ int64_t cpu_rseq_fold_add_take(int64_t *p, int64_t v, uint64_t bm1)
 	return cpu_unit_add_take(p, v, bm1);
 }
 
+bool cpu_rseq_fold_add_within(int64_t *p, int64_t v, uint64_t bm1)
+{
+	if (cpu_rseq_thread_unregistered())
+		return cpu_rseq_add_within(p, v, bm1);
+	return cpu_unit_add_within(cpu_unit_here(p), v, bm1);
+}
+
 /* The atomic add, inside the thread's gate reader, which cpu_rseq_close()
  * waits for as it waits for the sequences. */
 static bool cpu_rseq_reader_add(int64_t *p, int64_t v, const int *gate)

@@ -55,6 +55,7 @@ void cpu_rseq_fold_add(int64_t *p, int64_t v);
 int64_t cpu_rseq_add_return_fold(int64_t *p, int64_t v);
 uint32_t cpu_rseq_add_return32_fold(uint32_t *p, uint32_t v);
 int64_t cpu_rseq_fold_add_take(int64_t *p, int64_t v, uint64_t bm1);
+bool cpu_rseq_fold_add_within(int64_t *p, int64_t v, uint64_t bm1);
 bool cpu_rseq_closable_add_slow(int64_t *p, int64_t v, const int *gate);
 int64_t cpu_rseq_close(int64_t *p);
 
@@ -95,6 +96,20 @@ static inline int64_t cpu_rseq_add_take(int64_t *p, int64_t v, uint64_t bm1)
 		0))
 		return cpu_rseq_fold_add_take(p, v, bm1);
 	return taken;
+}
+
+/* Add v to this CPU's copy only if it stays inside the batch (see
+ * cpu_unit_add_within()); true if it added. */
+static inline bool cpu_rseq_add_within(int64_t *p, int64_t v, uint64_t bm1)
+{
+	switch (CPU_RSEQ_RUN(pcpu_arch_rseq_add_within(p, v, bm1, CPU_RSEQ_HERE), 1)) {
+	case 0:
+		return true;
+	case 1:
+		return cpu_rseq_fold_add_within(p, v, bm1);
+	default:
+		return false;
+	}
 }
 
 /* The unit the sequences would update now, as unit.h's atomics find it

@@ -236,6 +236,38 @@ fold:
 }
 
 /*
+ * Add v to this unit's copy of p only if the copy's new value n stays
+ * inside the batch (n + bm1 <= 2 bm1, unsigned): no copy ever holds a
+ * batch or more.  0 added, 1 index out of range, 3 not added (full).
+ */
+PCPU_ARCH_INLINE int pcpu_arch_rseq_add_within(int64_t *p, int64_t v, uint64_t bm1,
+					       PCPU_RSEQ_ARGS)
+{
+	__asm__ __volatile__ goto(PCPU_RSEQ_BEGIN
+		"addq %[p], %%rax\n\t"
+		"movq (%%rax), %%rcx\n\t"
+		"addq %[v], %%rcx\n\t"
+		"addq %[bm1], %%rcx\n\t"
+		"cmpq %[bspan], %%rcx\n\t"
+		"ja %l[full]\n\t"
+		"subq %[bm1], %%rcx\n\t"
+		"movq %%rcx, (%%rax)\n\t"
+		PCPU_RSEQ_END
+		:
+		: PCPU_RSEQ_INPUTS, [bm1] "r"(bm1), [bspan] "rm"(2 * bm1)
+		: "rax", "rcx", "memory", "cc"
+		: fold, full);
+	PCPU_RSEQ_LEAVE(pcpu_cs);
+	return 0;
+fold:
+	PCPU_RSEQ_LEAVE(pcpu_cs);
+	return 1;
+full:
+	PCPU_RSEQ_LEAVE(pcpu_cs);
+	return 3;
+}
+
+/*
  * Gated add: add v to this unit's copy of p unless *gate is non-zero.
  * The gate is read inside the sequence, so a membarrier that restarts the
  * sequence after the gate was set makes it see the gate.  0 added,
@@ -296,16 +328,19 @@ PCPU_ARCH_DEFINE_RSEQ_GATED_ADD_AT(pcpu_arch_rseq_gated_add_locked_at, "lock ")
 
 /*
  * A limited add's fast path on an owned copy at: add v there only if the
- * 32-bit gate is 0 and the shared count lies in [lo, lo + span] (a window
- * far enough from the limit), in one restartable sequence, so that a slow
+ * 32-bit gate is 0, the shared count lies in [lo, lo + span] (a window far
+ * enough from the limit) and the copy's new value n stays inside the batch
+ * (n + bm1 <= 2 bm1, unsigned), all in one restartable sequence: a slow
  * path that raises the gate and then waits out the sequences in flight (a
- * membarrier) sees every add that decided on the count it changes.  0
- * added, 2 not (gate raised or count outside the window).
+ * membarrier) sees every add that decided on the count it changes, and no
+ * copy ever holds a batch or more (the bound the window relies on).  0
+ * added, 2 not (gate raised or count outside the window), 3 not (the copy
+ * is full: fold it first).
  */
 PCPU_ARCH_INLINE int pcpu_arch_rseq_window_add_at(int64_t *at, int64_t v,
 						  const uint32_t *gate,
 						  const int64_t *count, uint64_t lo,
-						  uint64_t span, long pcpu_cs)
+						  uint64_t span, uint64_t bm1, long pcpu_cs)
 {
 	__asm__ __volatile__ goto(PCPU_RSEQ_ARM
 		"cmpl $0, (%[gate])\n\t"
@@ -314,18 +349,28 @@ PCPU_ARCH_INLINE int pcpu_arch_rseq_window_add_at(int64_t *at, int64_t v,
 		"subq %[lo], %%rax\n\t"
 		"cmpq %[span], %%rax\n\t"
 		"ja %l[closed]\n\t"
-		"addq %[v], (%[at])\n\t"
+		"movq (%[at]), %%rax\n\t"
+		"addq %[v], %%rax\n\t"
+		"addq %[bm1], %%rax\n\t"
+		"cmpq %[bspan], %%rax\n\t"
+		"ja %l[full]\n\t"
+		"subq %[bm1], %%rax\n\t"
+		"movq %%rax, (%[at])\n\t"
 		PCPU_RSEQ_END
 		:
 		: [cs] "r"(pcpu_cs), [at] "r"(at), [v] "er"(v), [gate] "r"(gate),
-		  [count] "r"(count), [lo] "rm"(lo), [span] "rm"(span)
+		  [count] "r"(count), [lo] "rm"(lo), [span] "rm"(span), [bm1] "r"(bm1),
+		  [bspan] "rm"(2 * bm1)
 		: "rax", "memory", "cc"
-		: closed);
+		: closed, full);
 	PCPU_RSEQ_LEAVE(pcpu_cs);
 	return 0;
 closed:
 	PCPU_RSEQ_LEAVE(pcpu_cs);
 	return 2;
+full:
+	PCPU_RSEQ_LEAVE(pcpu_cs);
+	return 3;
 }
 
 /*
