@@ -72,6 +72,8 @@ ok $? "PCPU_STATS=/dev/null: a device is refused"
 # first one ran, or nothing was tested.
 if emulated; then
 	skip "ulimit -v: non-users run" "the emulator needs the address space itself"
+elif [ "${PCPU_TEST_SANITIZER:-}" = address ] || [ "${PCPU_TEST_SANITIZER:-}" = thread ]; then
+	skip "ulimit -v: non-users run" "the sanitizer reserves terabytes for its shadow"
 else
 	for mode in rseq atomic local local-without-rseq; do
 		tunables=

@@ -7,6 +7,10 @@ if [ -n "$PCPU_TEST_EMULATOR" ]; then
 	echo "1..0 # SKIP valgrind cannot run emulated programs"
 	exit 0
 fi
+if [ -n "${PCPU_TEST_SANITIZER:-}" ]; then
+	echo "1..0 # SKIP valgrind cannot run sanitizer builds"
+	exit 0
+fi
 if ! command -v valgrind >/dev/null 2>&1; then
 	echo "1..0 # SKIP valgrind is not installed"
 	exit 0

@@ -14,6 +14,13 @@
 
 static int tap_count, tap_failed;
 
+bool tap_heap_sanitized(void)
+{
+	const char *s = getenv("PCPU_TEST_SANITIZER");
+
+	return s && (!strcmp(s, "address") || !strcmp(s, "thread"));
+}
+
 const char *tap_variant(void)
 {
 	const char *v = getenv("PCPU_TEST_EXPECT");

@@ -68,6 +68,15 @@ bool tap_emulated(void);
  */
 int tap_execv(const char *path, char *const argv[]);
 
+/*
+ * Whether the program runs under ASan or TSan (.ci/sanitize-check.sh
+ * exports PCPU_TEST_SANITIZER): their runtime is then the process's malloc
+ * (and operator new, and _Unwind_*), reserves terabytes of address space,
+ * keeps freed memory and thread stacks in quarantine, and adds to the
+ * static TLS block.  Tests of those things check what still holds.
+ */
+bool tap_heap_sanitized(void);
+
 /* The access mode the harness asked for ("api", "rseq", "atomic" or
  * "local"), or "api" when run by hand. */
 const char *tap_variant(void);
