@@ -49,8 +49,10 @@ address)
 	export ASAN_OPTIONS=verify_asan_link_order=0:abort_on_error=1:detect_leaks=1
 	;;
 thread)
-	flags="-fsanitize=thread"
-	export TSAN_OPTIONS=verify_interceptors=0:halt_on_error=1:second_deadlock_stack=1
+	flags="-fsanitize=thread -Wno-tsan"
+	# detect_deadlocks=0: the private jemalloc takes more locks at fork()
+	# than the detector tracks (64), which it reports as its own failure.
+	export TSAN_OPTIONS=verify_interceptors=0:halt_on_error=1:detect_deadlocks=0
 	;;
 *) die "unknown kind (undefined, address, thread)" ;;
 esac
