@@ -52,7 +52,8 @@ thread)
 	flags="-fsanitize=thread -Wno-tsan"
 	# detect_deadlocks=0: the private jemalloc takes more locks at fork()
 	# than the detector tracks (64), which it reports as its own failure.
-	export TSAN_OPTIONS=verify_interceptors=0:halt_on_error=1:detect_deadlocks=0
+	# die_after_fork=0: the fork tests start threads in the child.
+	export TSAN_OPTIONS=verify_interceptors=0:halt_on_error=1:detect_deadlocks=0:die_after_fork=0
 	;;
 *) die "unknown kind (undefined, address, thread)" ;;
 esac
@@ -72,7 +73,16 @@ cd "$B/obj" || exit 1
 ../src/configure CFLAGS="-O2 -g $flags" CXXFLAGS="-O2 -g $flags" LDFLAGS="$flags" \
 	>configure.out 2>&1 || { cat configure.out; die "configure failed"; }
 make -j"$jobs" >build.out 2>&1 || { cat build.out; die "build failed"; }
-PCPU_TEST_SANITIZER=$kind make -j"$jobs" check
+# TSan runs the suites about data, not about the process: the API suites
+# and the stress tests, in every variant.  The process tests (leak mode's
+# libunwind, resident memory, ulimit, fork with threads), the examples and
+# the bench measure what TSan's runtime itself changes.
+tests=
+if [ "$kind" = thread ]; then
+	tests=$(make -s --eval='print-tsan-tests: ; @echo $(filter tests/api/% tests/stress/%,$(TESTS))' \
+		print-tsan-tests) || die "cannot list the tests"
+fi
+PCPU_TEST_SANITIZER=$kind make -j"$jobs" check ${tests:+TESTS="$tests"}
 status=$?
 # The reports, if any, for the summary.
 grep -rlE "runtime error:|ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer" \

@@ -78,7 +78,8 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_add(struct percpu_counter *c, int64_t amo
 	/* 1 <= batch <= ->__batch in one comparison; ->__batch is 0 where
 	 * there are no per-CPU deltas (the portable library). */
 	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER ||
-			      (uint32_t)batch - 1 >= (uint32_t)c->__batch))
+			      (uint32_t)batch - 1 >=
+				      (uint32_t)__atomic_load_n(&c->__batch, __ATOMIC_RELAXED)))
 		return 1;
 	/* An amount that alone leaves the batch would fold at once: it goes
 	 * to the count directly, and the delta stays as it was. */
@@ -147,7 +148,7 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t
 	const struct pcpu_abi_process *d = &pcpu_abi_process;
 	uintptr_t w = pcpu_abi_thread.slot;
 	int64_t slack, lo, hi;
-	int32_t batch = c->__batch;
+	int32_t batch = __atomic_load_n(&c->__batch, __ATOMIC_RELAXED);
 
 	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER || batch <= 0 ||
 			      (w & 1) || !(d->flags & PCPU_ABI_LOCAL_RSEQ) || !amount))

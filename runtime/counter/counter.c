@@ -49,12 +49,7 @@
 
 static uint64_t deltas_sum(const struct counter *ct)
 {
-	uint64_t sum = 0;
-
-	for (int cpu = 0; cpu < cpu_nr_units; cpu++)
-		sum += (uint64_t)__atomic_load_n((int64_t *)arena_ptr(ct->deltas, cpu),
-						 __ATOMIC_RELAXED);
-	return sum;
+	return (uint64_t)cpu_units_sum(ct->deltas);
 }
 
 int counter_init_many(struct counter *c, int64_t value, unsigned n, int32_t batch)
