@@ -7,8 +7,9 @@
  * alignment a C type of that size would have (4 for 4 bytes, else 8), as the
  * seed's alloc_percpu() did; "4B align 8" is the case that made the area
  * map allocator scan for minutes.  Memory: the RSS growth of each
- * implementation's first fill of a size once every copy has been written, libpcpu's metadata as a share of
- * its reserved bytes with every object live, and the process's peak RSS.
+ * implementation's first fill of a size once every copy has been written, libpcpu's
+ * metadata as a share of its reserved bytes with every object live, and the process's
+ * peak RSS.
  *
  * With --beside LIB, the pcpu_alloc() and pcpu_free() of LIB, another
  * build of libpcpu.so loaded with dlopen(), are measured too, after this
@@ -33,17 +34,16 @@
 #include "firstfit.h"
 
 enum order { IN_ORDER, REVERSE, ALTERNATING, NR_ORDERS };
-static const char *const order_names[] = { "in-order", "reverse", "alternating" };
+static const char *const order_names[] = {"in-order", "reverse", "alternating"};
 
 static const struct {
 	size_t size, align;
 	const char *name;
 } cases[] = {
-	/* 8B first: its RSS growth (a target of its own) then starts from an
-	 * arena that no earlier case has populated */
-	{ 8, 8, "8B" },	     { 4, 4, "4B" },	   { 16, 8, "16B" },
-	{ 64, 8, "64B" },    { 128, 8, "128B" },   { 1024, 8, "1024B" },
-	{ 4, 8, "4B align 8" },
+    /* 8B first: its RSS growth (a target of its own) then starts from an
+     * arena that no earlier case has populated */
+    {8, 8, "8B"},     {4, 4, "4B"},	  {16, 8, "16B"},	{64, 8, "64B"},
+    {128, 8, "128B"}, {1024, 8, "1024B"}, {4, 8, "4B align 8"},
 };
 
 /* The per-CPU allocator measured: this process's, or the one beside. */
@@ -62,7 +62,7 @@ struct pass {
 	void **obj;
 	unsigned n;
 	double limit_ns;
-	unsigned done;       /* objects allocated by the last pass */
+	unsigned done; /* objects allocated by the last pass */
 	/* first pass only: with every object live, each copy is written as a
 	 * user would (fresh pages count only once touched), then the RSS
 	 * growth and libpcpu's statistics are taken, outside the timing */
@@ -160,13 +160,13 @@ static int run_pass(struct pass *p)
 }
 
 static void record_case(struct bench *b, const char *impl, const char *param,
-			const double *alloc, const double *frees, unsigned n,
-			int stopped, const struct pass *p, const struct result *base)
+			const double *alloc, const double *frees, unsigned n, int stopped,
+			const struct pass *p, const struct result *base)
 {
 	struct sample sa = stats_summarize(alloc, n), sf = stats_summarize(frees, n);
 
 	if (stopped) {
-		sa = (struct sample){ p->alloc_ms, p->alloc_ms, p->alloc_ms, 0 };
+		sa = (struct sample){p->alloc_ms, p->alloc_ms, p->alloc_ms, 0};
 		sf = stats_summarize(frees, 0);
 		fprintf(stderr,
 			"pcpu-bench: %s %s: stopped after %u of %u objects in %.0f ms\n",
@@ -181,7 +181,8 @@ static void record_case(struct bench *b, const char *impl, const char *param,
 		snprintf(ra->baseline, sizeof(ra->baseline), "%.40s/%.40s (stopped)",
 			 base[0].workload, base[0].impl);
 	}
-	bench_record(b, "alloc", "free", impl, 0, param, "ms", sf, base ? &base[1] : NULL);
+	bench_record(b, "alloc", "free", impl, 0, param, "ms", sf,
+		     base ? &base[1] : NULL);
 }
 
 /* This case's two results (alloc, free) of impl, as baselines. */
@@ -190,10 +191,10 @@ static void find_case(const struct bench *b, const char *impl, const char *param
 {
 	/* copies: recording more results moves the stored ones */
 	for (int i = 0; i < 2; i++) {
-		const struct result *r =
-			report_find(&b->rep, "alloc", i ? "free" : "alloc", impl, NULL, param, -1);
+		const struct result *r = report_find(
+		    &b->rep, "alloc", i ? "free" : "alloc", impl, NULL, param, -1);
 
-		base[i] = r ? *r : (struct result){ .s.median = NAN };
+		base[i] = r ? *r : (struct result){.s.median = NAN};
 	}
 }
 
@@ -207,7 +208,7 @@ static int measure(struct bench *b, struct pass *p, struct pass *alt, const char
 {
 	double alloc[2][STATS_MAX_REPS], frees[2][STATS_MAX_REPS];
 	unsigned reps = b->reps < STATS_MIN_REPS ? STATS_MIN_REPS : b->reps;
-	struct pass *both[2] = { p, alt };
+	struct pass *both[2] = {p, alt};
 	unsigned n = 0;
 	int ret = 0;
 
@@ -239,7 +240,8 @@ static int measure(struct bench *b, struct pass *p, struct pass *alt, const char
 		struct result mine[2];
 
 		find_case(b, impl, param, mine);
-		record_case(b, "libpcpu beside", param, alloc[1], frees[1], n, 0, alt, mine);
+		record_case(b, "libpcpu beside", param, alloc[1], frees[1], n, 0, alt,
+			    mine);
 	}
 	return ret;
 }
@@ -270,7 +272,7 @@ void bench_alloc(struct bench *b)
 {
 	void **obj = malloc(b->objects * sizeof(*obj));
 	int cpus = pcpu_nr_cpus();
-	static const struct impl self = { pcpu_alloc, pcpu_free, pcpu_ptr, pcpu_nr_cpus };
+	static const struct impl self = {pcpu_alloc, pcpu_free, pcpu_ptr, pcpu_nr_cpus};
 	struct impl beside;
 	bool with_beside = b->beside && load_beside(b->beside, &beside);
 
@@ -278,9 +280,11 @@ void bench_alloc(struct bench *b)
 		fprintf(stderr, "pcpu-bench: alloc: out of memory\n");
 		return;
 	}
-	memset(obj, 0, b->objects * sizeof(*obj)); /* keep its pages out of the RSS figures */
+	memset(obj, 0,
+	       b->objects * sizeof(*obj)); /* keep its pages out of the RSS figures */
 	for (unsigned c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		size_t stride = (cases[c].size + cases[c].align - 1) & ~(cases[c].align - 1);
+		size_t stride =
+		    (cases[c].size + cases[c].align - 1) & ~(cases[c].align - 1);
 		struct firstfit ff;
 
 		if (ff_init(&ff, cpus, stride * b->objects + 4096)) {
@@ -288,11 +292,13 @@ void bench_alloc(struct bench *b)
 			break;
 		}
 		for (int o = 0; o < NR_ORDERS; o++) {
-			struct pass p = { .size = cases[c].size, .align = cases[c].align,
-					  .order = (enum order)o, .obj = obj };
+			struct pass p = {.size = cases[c].size,
+					 .align = cases[c].align,
+					 .order = (enum order)o,
+					 .obj = obj};
 			struct result base[2];
 			char param[REPORT_STR];
-			struct pcpu_stats st = { 0 };
+			struct pcpu_stats st = {0};
 			struct pass alt;
 			double rss_ff, rss;
 
@@ -304,9 +310,13 @@ void bench_alloc(struct bench *b)
 			p.ff = NULL;
 			p.im = &self;
 			p.st = &st;
-			alt = (struct pass){ .im = &beside, .size = p.size, .align = p.align,
-					     .order = p.order, .obj = obj };
-			measure(b, &p, with_beside ? &alt : NULL, "libpcpu", param, base, &rss);
+			alt = (struct pass){.im = &beside,
+					    .size = p.size,
+					    .align = p.align,
+					    .order = p.order,
+					    .obj = obj};
+			measure(b, &p, with_beside ? &alt : NULL, "libpcpu", param, base,
+				&rss);
 			if (o)
 				continue;
 			/* memory of one full set, first order only */
@@ -315,11 +325,12 @@ void bench_alloc(struct bench *b)
 			bench_record(b, "alloc", "RSS growth, all written", "libpcpu", 0,
 				     param, "MB", bench_exact(rss), NULL);
 			if (st.bytes_reserved)
-				bench_record(b, "alloc", "metadata / reserved", "libpcpu",
-					     0, param, "%",
-					     bench_exact(100.0 * (double)st.bytes_metadata /
-							 (double)st.bytes_reserved),
-					     NULL);
+				bench_record(
+				    b, "alloc", "metadata / reserved", "libpcpu", 0,
+				    param, "%",
+				    bench_exact(100.0 * (double)st.bytes_metadata /
+						(double)st.bytes_reserved),
+				    NULL);
 		}
 		ff_destroy(&ff);
 	}

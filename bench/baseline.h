@@ -26,7 +26,7 @@ struct mutex_counter {
 
 struct tcache_slot {
 	_Alignas(64) int64_t cached; /* read by tcache_sum, relaxed */
-	unsigned pending;            /* updates since the last flush */
+	unsigned pending;	     /* updates since the last flush */
 	struct tcache_slot *next;
 };
 

@@ -136,7 +136,7 @@ int ff_init(struct firstfit *ff, int nr_units, size_t unit_size)
 
 void ff_destroy(struct firstfit *ff)
 {
-	struct ff_extent *lists[] = { ff->head, ff->spare };
+	struct ff_extent *lists[] = {ff->head, ff->spare};
 
 	for (int l = 0; l < 2; l++) {
 		for (struct ff_extent *e = lists[l], *next; e; e = next) {

@@ -26,10 +26,10 @@ struct firstfit {
 	char *base;
 	size_t unit_size;
 	int nr_units;
-	struct ff_extent *head;   /* lowest free extent */
+	struct ff_extent *head;	  /* lowest free extent */
 	struct ff_extent *finger; /* last extent touched, or NULL */
 	struct ff_extent *spare;  /* recycled extent nodes */
-	uint64_t *keys;           /* offset + 1; 0: empty slot */
+	uint64_t *keys;		  /* offset + 1; 0: empty slot */
 	uint32_t *sizes;
 	size_t hash_cap, hash_used;
 };

@@ -89,14 +89,14 @@ void bench_memory(struct bench *b)
 
 	snprintf(param, sizeof(param), "cpus=%lu", cpus);
 	const struct result *r =
-		bench_record(b, "memory", "bytes per counter", "kernel layout", 0, param,
-			     "bytes", bench_exact(kernel), NULL);
+	    bench_record(b, "memory", "bytes per counter", "kernel layout", 0, param,
+			 "bytes", bench_exact(kernel), NULL);
 	/* a copy: recording more results moves the stored ones */
-	struct result base = r ? *r : (struct result){ .s.reps = 0 };
+	struct result base = r ? *r : (struct result){.s.reps = 0};
 	bench_record(b, "memory", "bytes per counter", "libpcpu reserved", 0, param,
 		     "bytes", bench_exact(percpu + rss), &base);
-	bench_record(b, "memory", "bytes per counter", "libpcpu RSS", 0, param,
-		     "bytes", bench_exact(rss), &base);
+	bench_record(b, "memory", "bytes per counter", "libpcpu RSS", 0, param, "bytes",
+		     bench_exact(rss), &base);
 	percpu_counter_tree_destroy_many(c, (unsigned)n);
 	free(c);
 }

@@ -2,9 +2,9 @@
 /*
  * read - single-thread cost of the read side at the process's CPU count:
  * sums and comparisons of each counter type, beside a shared counter's load
- * and a per-thread-cache counter's sum over one slot per CPU, and select_max over a set of
- * tree counters with one clearly largest, against taking every counter's
- * precise sum.  Run it with PCPU_NR_CPUS=256 for the 256-leaf figures.
+ * and a per-thread-cache counter's sum over one slot per CPU, and select_max over a set
+ * of tree counters with one clearly largest, against taking every counter's precise sum.
+ * Run it with PCPU_NR_CPUS=256 for the 256-leaf figures.
  */
 #include <pcpu.h>
 #include <stdio.h>
@@ -24,15 +24,15 @@ struct readers {
 	long sink;
 };
 
-#define READ_BODY(fn, expr)                                                     \
-	static void fn(void *arg, int tid, uint64_t iters)                      \
-	{                                                                       \
-		struct readers *r = arg;                                        \
-		long sink = 0;                                                  \
-		(void)tid;                                                      \
-		while (iters--)                                                 \
-			sink += (long)(expr);                                   \
-		__atomic_store_n(&r->sink, sink, __ATOMIC_RELAXED);             \
+#define READ_BODY(fn, expr)                                                              \
+	static void fn(void *arg, int tid, uint64_t iters)                               \
+	{                                                                                \
+		struct readers *r = arg;                                                 \
+		long sink = 0;                                                           \
+		(void)tid;                                                               \
+		while (iters--)                                                          \
+			sink += (long)(expr);                                            \
+		__atomic_store_n(&r->sink, sink, __ATOMIC_RELAXED);                      \
 	}
 
 READ_BODY(body_shared_load, __atomic_load_n(&r->shared.count, __ATOMIC_RELAXED))
@@ -60,18 +60,17 @@ static const struct {
 	thread_body *body;
 	int baseline;
 } reads[] = {
-	{ "counter read", "shared-atomic", body_shared_load, BASE_NONE },
-	{ "counter sum", "thread-cache", body_tcache_sum, BASE_NONE },
-	{ "pcpu_sum", "libpcpu", body_pcpu_sum, BASE_TCACHE_SUM },
-	{ "percpu_counter_read", "libpcpu", body_counter_read, BASE_LOAD },
-	{ "percpu_counter_sum", "libpcpu", body_counter_sum, BASE_TCACHE_SUM },
-	{ "percpu_counter_compare (far)", "libpcpu", body_counter_compare_far, BASE_NONE },
-	{ "percpu_counter_compare (near)", "libpcpu", body_counter_compare_near,
-	  BASE_NONE },
-	{ "tree approximate_sum", "libpcpu", body_tree_approx, BASE_LOAD },
-	{ "tree precise_sum", "libpcpu", body_tree_precise, BASE_TCACHE_SUM },
-	{ "tree approximate_compare", "libpcpu", body_tree_approx_cmp, BASE_NONE },
-	{ "tree precise_compare (equal)", "libpcpu", body_tree_precise_cmp, BASE_NONE },
+    {"counter read", "shared-atomic", body_shared_load, BASE_NONE},
+    {"counter sum", "thread-cache", body_tcache_sum, BASE_NONE},
+    {"pcpu_sum", "libpcpu", body_pcpu_sum, BASE_TCACHE_SUM},
+    {"percpu_counter_read", "libpcpu", body_counter_read, BASE_LOAD},
+    {"percpu_counter_sum", "libpcpu", body_counter_sum, BASE_TCACHE_SUM},
+    {"percpu_counter_compare (far)", "libpcpu", body_counter_compare_far, BASE_NONE},
+    {"percpu_counter_compare (near)", "libpcpu", body_counter_compare_near, BASE_NONE},
+    {"tree approximate_sum", "libpcpu", body_tree_approx, BASE_LOAD},
+    {"tree precise_sum", "libpcpu", body_tree_precise, BASE_TCACHE_SUM},
+    {"tree approximate_compare", "libpcpu", body_tree_approx_cmp, BASE_NONE},
+    {"tree precise_compare (equal)", "libpcpu", body_tree_precise_cmp, BASE_NONE},
 };
 
 /* ---- select_max */
@@ -122,7 +121,7 @@ static uint64_t xorshift(uint64_t *x)
 
 static void bench_select(struct bench *b, const char *param)
 {
-	struct selection s = { .n = b->counters };
+	struct selection s = {.n = b->counters};
 	struct sample sel, scan;
 	uint64_t seed = 0x9e3779b97f4a7c15u;
 	char name[REPORT_STR];
@@ -142,9 +141,8 @@ static void bench_select(struct bench *b, const char *param)
 		percpu_counter_tree_add(&s.c[i], (long)(xorshift(&seed) % 1000));
 	}
 	/* clearly largest: beyond every other counter's accuracy range */
-	percpu_counter_tree_add(&s.c[winner],
-				(long)(4 * percpu_counter_tree_inaccuracy(&s.c[0]) +
-				       1000000));
+	percpu_counter_tree_add(
+	    &s.c[winner], (long)(4 * percpu_counter_tree_inaccuracy(&s.c[0]) + 1000000));
 
 	stats_repeat(time_select, &s, 1, b->reps, &sel);
 	unsigned nr_precise = s.nr_precise;
@@ -158,8 +156,8 @@ static void bench_select(struct bench *b, const char *param)
 
 	snprintf(name, sizeof(name), "%u precise sums", s.n);
 	const struct result *r =
-		bench_record(b, "read", name, "libpcpu", 1, param, "ms", scan, NULL);
-	struct result base = r ? *r : (struct result){ .s.reps = 0 };
+	    bench_record(b, "read", name, "libpcpu", 1, param, "ms", scan, NULL);
+	struct result base = r ? *r : (struct result){.s.reps = 0};
 	bench_record(b, "read", "select_max", "libpcpu", 1, param, "ms", sel, &base);
 	bench_record(b, "read", "select_max precise sums taken", "libpcpu", 1, param,
 		     "count", bench_exact(nr_precise), NULL);
@@ -172,7 +170,7 @@ void bench_read(struct bench *b)
 {
 	struct readers *r = aligned_alloc(64, sizeof(*r));
 	/* copies (recording more results moves the stored ones); reps 0: none */
-	struct result base[3] = { { .s.reps = 0 } };
+	struct result base[3] = {{.s.reps = 0}};
 	char param[REPORT_STR];
 
 	snprintf(param, sizeof(param), "cpus=%d", pcpu_nr_cpus());
@@ -195,8 +193,8 @@ void bench_read(struct bench *b)
 
 		threads_measure(1, reads[i].body, r, b->target_ms, b->reps, &s, NULL);
 		const struct result *res =
-			bench_record(b, "read", reads[i].name, reads[i].impl, 1, param,
-				     "ns/op", s, &base[reads[i].baseline]);
+		    bench_record(b, "read", reads[i].name, reads[i].impl, 1, param,
+				 "ns/op", s, &base[reads[i].baseline]);
 		if (i < 2 && res)
 			base[i + 1] = *res;
 	}

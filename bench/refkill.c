@@ -21,12 +21,12 @@
 struct kill_run {
 	struct percpu_ref ref;
 	int stop;
-	int started;  /* loaders running, for their CPU numbers */
-	int holding;  /* loaders holding their own reference */
+	int started; /* loaders running, for their CPU numbers */
+	int holding; /* loaders holding their own reference */
 	int released;
 	pthread_t *loader;
 	int nr_loaders;
-	int nr_cpus;  /* loaders are spread over the first nr_cpus CPUs */
+	int nr_cpus; /* loaders are spread over the first nr_cpus CPUs */
 };
 
 static struct kill_run *run_of(struct percpu_ref *ref)
@@ -60,7 +60,7 @@ static void *loader_main(void *arg)
 static double time_kill(void *arg)
 {
 	struct kill_run *k = arg;
-	struct timespec settle = { 0, 5 * 1000 * 1000 };
+	struct timespec settle = {0, 5 * 1000 * 1000};
 	uint64_t t0, t1;
 
 	k->stop = k->started = k->holding = k->released = 0;
@@ -95,8 +95,8 @@ static void kill_row(struct bench *b, struct kill_run *k, int per_cpu)
 	k->nr_loaders = per_cpu * k->nr_cpus;
 	snprintf(param, sizeof(param), "%d loaders", k->nr_loaders);
 	stats_repeat(time_kill, k, 1, b->reps, &s);
-	bench_record(b, "ref-kill", "percpu_ref_kill", "libpcpu", k->nr_cpus, param,
-		     "us", s, NULL);
+	bench_record(b, "ref-kill", "percpu_ref_kill", "libpcpu", k->nr_cpus, param, "us",
+		     s, NULL);
 }
 
 void bench_ref_kill(struct bench *b)

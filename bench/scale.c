@@ -222,27 +222,27 @@ static int64_t count_zero(struct target *t)
  * group's first baseline (the shared atomic).  The floor, a group of its
  * own, has no ratio. */
 static const struct workload workloads[] = {
-	{ REPORT_FLOOR, "floor", "libpcpu", "pcpu_free(NULL)", body_floor, count_zero },
-	{ "counter add", "add", "shared-atomic", "", body_shared, count_shared },
-	{ "counter add", "add", "thread-local", "", body_thread_local, count_zero },
-	{ "counter add", "add", "mutex", "", body_mutex, count_mutex },
-	{ "counter add", "add", "thread-cache", "", body_tcache, count_tcache },
-	{ "pcpu_this_add", "add", "libpcpu", "", body_this_add, count_this_add },
-	{ "percpu_counter_add", "add", "libpcpu", "", body_counter_add, count_counter },
-	{ "percpu_counter_tree_add", "add", "libpcpu", "", body_tree_add, count_tree },
-	{ "pcpu_this_add", "add", "libpcpu", "no-inline", body_this_add_call, count_this_add },
-	{ "percpu_counter_add", "add", "libpcpu", "no-inline", body_counter_add_call,
-	  count_counter },
-	{ "percpu_counter_tree_add", "add", "libpcpu", "no-inline", body_tree_add_call,
-	  count_tree },
-	/* limited_add is a call: its baseline is the add's call */
-	{ "limited add, far from the limit", "limited", "percpu_counter_add", "no-inline",
-	  body_counter_add_call, count_counter },
-	{ "limited add, far from the limit", "limited", "libpcpu", "percpu_counter_limited_add",
-	  body_limited_add, count_counter },
-	{ "refcount get+put", "ref", "shared-atomic", "", body_shared_ref, count_zero },
-	{ "percpu_ref get+put", "ref", "libpcpu", "", body_ref, count_zero },
-	{ "percpu_ref get+put", "ref", "libpcpu", "no-inline", body_ref_call, count_zero },
+    {REPORT_FLOOR, "floor", "libpcpu", "pcpu_free(NULL)", body_floor, count_zero},
+    {"counter add", "add", "shared-atomic", "", body_shared, count_shared},
+    {"counter add", "add", "thread-local", "", body_thread_local, count_zero},
+    {"counter add", "add", "mutex", "", body_mutex, count_mutex},
+    {"counter add", "add", "thread-cache", "", body_tcache, count_tcache},
+    {"pcpu_this_add", "add", "libpcpu", "", body_this_add, count_this_add},
+    {"percpu_counter_add", "add", "libpcpu", "", body_counter_add, count_counter},
+    {"percpu_counter_tree_add", "add", "libpcpu", "", body_tree_add, count_tree},
+    {"pcpu_this_add", "add", "libpcpu", "no-inline", body_this_add_call, count_this_add},
+    {"percpu_counter_add", "add", "libpcpu", "no-inline", body_counter_add_call,
+     count_counter},
+    {"percpu_counter_tree_add", "add", "libpcpu", "no-inline", body_tree_add_call,
+     count_tree},
+    /* limited_add is a call: its baseline is the add's call */
+    {"limited add, far from the limit", "limited", "percpu_counter_add", "no-inline",
+     body_counter_add_call, count_counter},
+    {"limited add, far from the limit", "limited", "libpcpu",
+     "percpu_counter_limited_add", body_limited_add, count_counter},
+    {"refcount get+put", "ref", "shared-atomic", "", body_shared_ref, count_zero},
+    {"percpu_ref get+put", "ref", "libpcpu", "", body_ref, count_zero},
+    {"percpu_ref get+put", "ref", "libpcpu", "no-inline", body_ref_call, count_zero},
 };
 #define NR_WORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
 
@@ -276,7 +276,7 @@ void bench_scale(struct bench *b)
 {
 	for (int n = 1; n <= b->max_threads; n++) {
 		/* a copy: recording more results moves the stored ones */
-		struct result base = { .s.reps = 0 };
+		struct result base = {.s.reps = 0};
 
 		for (unsigned w = 0; w < NR_WORKLOADS; w++) {
 			const struct workload *wl = &workloads[w];
@@ -291,18 +291,19 @@ void bench_scale(struct bench *b)
 				fprintf(stderr, "pcpu-bench: %s: run failed\n", wl->name);
 			int64_t want = wl->count == count_zero ? 0 : (int64_t)total;
 			if (wl->count(t) != want)
-				fprintf(stderr,
-					"pcpu-bench: WARNING: %s (%s, %d threads) counted "
-					"%lld, expected %lld\n",
-					wl->name, b->mode, n, (long long)wl->count(t),
-					(long long)want);
+				fprintf(
+				    stderr,
+				    "pcpu-bench: WARNING: %s (%s, %d threads) counted "
+				    "%lld, expected %lld\n",
+				    wl->name, b->mode, n, (long long)wl->count(t),
+				    (long long)want);
 			target_destroy(t);
 			free(t);
 			if (w == 0 || strcmp(wl->group, workloads[w - 1].group))
 				base.s.reps = 0;
 			const struct result *r = bench_record(
-				b, "scale", wl->name, wl->impl, n, wl->param, "ns/op", s,
-				strcmp(wl->impl, "libpcpu") ? NULL : &base);
+			    b, "scale", wl->name, wl->impl, n, wl->param, "ns/op", s,
+			    strcmp(wl->impl, "libpcpu") ? NULL : &base);
 			if (!base.s.reps && r)
 				base = *r;
 		}

@@ -23,7 +23,7 @@ double stats_median(double *v, unsigned n)
 
 struct sample stats_summarize(const double *v, unsigned n)
 {
-	struct sample s = { NAN, NAN, NAN, 0 };
+	struct sample s = {NAN, NAN, NAN, 0};
 	double sorted[STATS_MAX_REPS];
 
 	if (!n)
@@ -38,8 +38,8 @@ struct sample stats_summarize(const double *v, unsigned n)
 	return s;
 }
 
-int stats_repeat(double (*fn)(void *arg), void *arg, unsigned warmup,
-		 unsigned reps, struct sample *out)
+int stats_repeat(double (*fn)(void *arg), void *arg, unsigned warmup, unsigned reps,
+		 struct sample *out)
 {
 	double v[STATS_MAX_REPS];
 	unsigned n = 0;

@@ -36,8 +36,8 @@ struct sample stats_summarize(const double *v, unsigned n);
  * measured before (reps may be 0).  reps is clamped to
  * [STATS_MIN_REPS, STATS_MAX_REPS].  Returns 0, or -1 on a failed run.
  */
-int stats_repeat(double (*fn)(void *arg), void *arg, unsigned warmup,
-		 unsigned reps, struct sample *out);
+int stats_repeat(double (*fn)(void *arg), void *arg, unsigned warmup, unsigned reps,
+		 struct sample *out);
 
 /* Monotonic nanoseconds. */
 uint64_t stats_now_ns(void);

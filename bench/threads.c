@@ -71,7 +71,7 @@ static void *worker_main(void *p)
 
 double threads_run(int n, thread_body *body, void *arg, uint64_t iters)
 {
-	struct run run = { .body = body, .arg = arg, .iters = iters };
+	struct run run = {.body = body, .arg = arg, .iters = iters};
 	pthread_t *tid = calloc((size_t)n, sizeof(*tid));
 	struct worker *w = calloc((size_t)n, sizeof(*w));
 	uint64_t t0 = UINT64_MAX, t1 = 0;
@@ -81,7 +81,7 @@ double threads_run(int n, thread_body *body, void *arg, uint64_t iters)
 		goto fail;
 	pthread_barrier_init(&run.start, NULL, (unsigned)n + 1);
 	for (; started < n; started++) {
-		w[started] = (struct worker){ .run = &run, .tid = started };
+		w[started] = (struct worker){.run = &run, .tid = started};
 		if (pthread_create(&tid[started], NULL, worker_main, &w[started]))
 			abort(); /* the barrier would wait forever */
 	}
@@ -121,10 +121,10 @@ static double measure_once(void *p)
 	return ns < 0 ? -1 : ns / (double)m->iters;
 }
 
-int threads_measure(int n, thread_body *body, void *arg, double target_ms,
-		    unsigned reps, struct sample *out, uint64_t *total_ops)
+int threads_measure(int n, thread_body *body, void *arg, double target_ms, unsigned reps,
+		    struct sample *out, uint64_t *total_ops)
 {
-	struct measure m = { n, body, arg, 1000, total_ops };
+	struct measure m = {n, body, arg, 1000, total_ops};
 	double target_ns = target_ms * 1e6;
 
 	/* Warm-up: grow the run until it lasts about target_ms. */

@@ -29,7 +29,7 @@ double threads_run(int n, thread_body *body, void *arg, uint64_t iters);
  * *total_ops (if not NULL) is increased by every operation run, warm-up
  * included, so callers can check the final count.
  */
-int threads_measure(int n, thread_body *body, void *arg, double target_ms,
-		    unsigned reps, struct sample *out, uint64_t *total_ops);
+int threads_measure(int n, thread_body *body, void *arg, double target_ms, unsigned reps,
+		    struct sample *out, uint64_t *total_ops);
 
 #endif

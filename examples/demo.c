@@ -159,7 +159,7 @@ int main(int argc, char **argv)
 		current = cfg;
 		pthread_rwlock_unlock(&current_lock);
 		percpu_ref_kill(&old->ref);
-		nanosleep(&(struct timespec){ 0, 2000000 }, NULL);
+		nanosleep(&(struct timespec){0, 2000000}, NULL);
 	}
 	for (int i = 0; i < WORKERS; i++)
 		pthread_join(tid[i], NULL);

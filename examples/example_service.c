@@ -51,14 +51,14 @@
 #include <unistd.h>
 
 #define MEMORY_LIMIT (1 << 20)
-#define PAYLOAD_MAX (4 << 20)
-#define REQ_MAX 8192
+#define PAYLOAD_MAX  (4 << 20)
+#define REQ_MAX	     8192
 
 /* ---- instrumentation */
 
 enum route { R_HELLO, R_DATA, R_RELOAD, R_STATS, R_NOTFOUND, NR_ROUTES };
-static const char *const route_names[NR_ROUTES] = { "/hello", "/data", "/reload",
-						    "/stats", "(other)" };
+static const char *const route_names[NR_ROUTES] = {"/hello", "/data", "/reload", "/stats",
+						   "(other)"};
 enum { C_REQUESTS, C_BYTES, C_ERRORS, NR_ROUTE_COUNTERS };
 static struct percpu_counter route_counters[NR_ROUTES * NR_ROUTE_COUNTERS];
 
@@ -270,7 +270,8 @@ static int handle(int fd, const char *method, const char *path)
 			len = (size_t)snprintf(small, sizeof(small), "bad size\n");
 		} else if (memory_charge(n)) {
 			status = "503 Service Unavailable";
-			len = (size_t)snprintf(small, sizeof(small), "over the memory limit\n");
+			len = (size_t)snprintf(small, sizeof(small),
+					       "over the memory limit\n");
 		} else {
 			charged = n;
 			len = (size_t)n;
@@ -304,9 +305,10 @@ static int handle(int fd, const char *method, const char *path)
 	if (status[0] != '2')
 		percpu_counter_inc(route_counter(r, C_ERRORS));
 send:;
-	int hn = snprintf(head, sizeof(head),
-			  "HTTP/1.1 %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n\r\n",
-			  status, len);
+	int hn = snprintf(
+	    head, sizeof(head),
+	    "HTTP/1.1 %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n\r\n",
+	    status, len);
 	pcpu_this_add(&cpu_stats->requests, 1);
 	pcpu_this_add(&cpu_stats->bytes_out, hn + (int64_t)len);
 	err = send_all(fd, head, (size_t)hn) || send_all(fd, body, len);
@@ -319,7 +321,7 @@ send:;
 /* Wait until fd is readable or the service stops; 1 if readable. */
 static int wait_readable(int fd)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 
 	while (!__atomic_load_n(&stopping, __ATOMIC_RELAXED)) {
 		int n = poll(&p, 1, 100);
@@ -385,7 +387,7 @@ static void *acceptor(void *arg)
 
 		if (fd < 0)
 			continue;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
 		__atomic_fetch_add(&nr_active, 1, __ATOMIC_RELAXED);
 		if (pthread_create(&t, &attr, connection, (void *)(intptr_t)fd)) {
 			close(fd);
@@ -399,13 +401,13 @@ static void *acceptor(void *arg)
 /* Listen on 127.0.0.1:port (0: any free port); returns the socket. */
 static int listen_loopback(int *port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-				 .sin_port = htons((uint16_t)*port) };
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				.sin_port = htons((uint16_t)*port)};
 	socklen_t alen = sizeof(a);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int));
 	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 512) ||
 	    getsockname(fd, (struct sockaddr *)&a, &alen)) {
 		perror("example_service: listen on 127.0.0.1");
@@ -429,16 +431,16 @@ struct client {
 
 static int connect_loopback(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-				 .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				.sin_port = htons((uint16_t)port)};
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
 		perror("example_service: connect");
 		exit(1);
 	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
 	return fd;
 }
 
@@ -528,13 +530,13 @@ static int self_test(int nr_clients)
 {
 	struct client *c = calloc((size_t)nr_clients, sizeof(*c));
 	pthread_t *t = calloc((size_t)nr_clients, sizeof(*t));
-	long long want[NR_ROUTES][NR_ROUTE_COUNTERS] = { { 0 } };
+	long long want[NR_ROUTES][NR_ROUTE_COUNTERS] = {{0}};
 	char *page;
 	size_t len;
 	int fd, bad = 0;
 
 	for (int i = 0; i < nr_clients; i++) {
-		c[i] = (struct client){ .id = i, .nr_requests = 200 };
+		c[i] = (struct client){.id = i, .nr_requests = 200};
 		pthread_create(&t[i], NULL, client, &c[i]);
 	}
 	for (int i = 0; i < nr_clients; i++) {
@@ -557,10 +559,13 @@ static int self_test(int nr_clients)
 			continue;
 		for (int k = 0; k < NR_ROUTE_COUNTERS; k++) {
 			if (percpu_counter_sum(route_counter(r, k)) != want[r][k]) {
-				fprintf(stderr, "example_service: %s counter %d is %lld, clients saw %lld\n",
-					route_names[r], k,
-					(long long)percpu_counter_sum(route_counter(r, k)),
-					want[r][k]);
+				fprintf(
+				    stderr,
+				    "example_service: %s counter %d is %lld, clients saw "
+				    "%lld\n",
+				    route_names[r], k,
+				    (long long)percpu_counter_sum(route_counter(r, k)),
+				    want[r][k]);
 				bad = 1;
 			}
 		}
@@ -586,15 +591,15 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--port-file") && i + 1 < argc)
 			port_file = argv[++i];
 		else {
-			fprintf(stderr, "usage: example_service [--threads N] | --serve SECONDS [--port P] [--port-file FILE]\n");
+			fprintf(stderr, "usage: example_service [--threads N] | --serve "
+					"SECONDS [--port P] [--port-file FILE]\n");
 			return 2;
 		}
 	}
 	if (nr_clients < 2)
 		nr_clients = 2;
 
-	if (percpu_counter_init_many(route_counters, 0,
-				     NR_ROUTES * NR_ROUTE_COUNTERS) ||
+	if (percpu_counter_init_many(route_counters, 0, NR_ROUTES * NR_ROUTE_COUNTERS) ||
 	    percpu_counter_init(&memory_rejected, 0) ||
 	    percpu_counter_tree_init(&memory_in_flight, 32) ||
 	    !(cpu_stats = pcpu_alloc(sizeof(*cpu_stats), 0))) {
@@ -615,8 +620,9 @@ int main(int argc, char **argv)
 	pthread_create(&acc, NULL, acceptor, (void *)(intptr_t)lfd);
 
 	if (serve) {
-		fprintf(stderr, "example_service: serving http://127.0.0.1:%d/ for %d s\n",
-			port, serve);
+		fprintf(stderr,
+			"example_service: serving http://127.0.0.1:%d/ for %d s\n", port,
+			serve);
 		sleep((unsigned)serve);
 	} else {
 		status = self_test(nr_clients);
@@ -625,7 +631,7 @@ int main(int argc, char **argv)
 	__atomic_store_n(&stopping, 1, __ATOMIC_RELAXED);
 	pthread_join(acc, NULL);
 	while (__atomic_load_n(&nr_active, __ATOMIC_ACQUIRE))
-		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	close(lfd);
 	if (serve) {
 		char page[4096];

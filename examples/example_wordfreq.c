@@ -27,11 +27,11 @@
 #include <string.h>
 
 #define VOCABULARY 1000
-#define MAX_LEN 16
-#define HASH_SIZE 4096
+#define MAX_LEN	   16
+#define HASH_SIZE  4096
 
-static const char *const syllables[] = { "ka", "to", "ri", "mu", "sel", "la",
-					 "po", "ne", "vi", "dor" };
+static const char *const syllables[] = {"ka", "to", "ri", "mu", "sel",
+					"la", "po", "ne", "vi", "dor"};
 
 static char words[VOCABULARY][MAX_LEN];
 static int hash_table[HASH_SIZE]; /* word index + 1, 0 if empty */
@@ -147,8 +147,8 @@ int main(int argc, char **argv)
 	int nr_threads = 4, order[VOCABULARY], bad = 0;
 	long nr_words = 400000;
 	struct percpu_counter_tree *letter_ptrs[26];
-	int64_t ref_counts[VOCABULARY] = { 0 }, ref_hist[MAX_LEN] = { 0 };
-	long ref_letters[26] = { 0 };
+	int64_t ref_counts[VOCABULARY] = {0}, ref_hist[MAX_LEN] = {0};
+	long ref_letters[26] = {0};
 	size_t len;
 
 	for (int i = 1; i < argc; i++) {
@@ -157,7 +157,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--words") && i + 1 < argc)
 			nr_words = atol(argv[++i]);
 		else {
-			fprintf(stderr, "usage: example_wordfreq [--threads N] [--words N]\n");
+			fprintf(stderr,
+				"usage: example_wordfreq [--threads N] [--words N]\n");
 			return 2;
 		}
 	}
@@ -180,11 +181,13 @@ int main(int argc, char **argv)
 	struct slice *s = calloc((size_t)nr_threads, sizeof(*s));
 	const char *at = text;
 	for (int i = 0; i < nr_threads; i++) {
-		const char *end = i == nr_threads - 1 ? text + len : text + len * (size_t)(i + 1) / (size_t)nr_threads;
+		const char *end = i == nr_threads - 1
+				      ? text + len
+				      : text + len * (size_t)(i + 1) / (size_t)nr_threads;
 
 		while (end < text + len && end[-1] != ' ' && end[-1] != '\n')
 			end++;
-		s[i] = (struct slice){ at, end < at ? at : end };
+		s[i] = (struct slice){at, end < at ? at : end};
 		at = s[i].end;
 		pthread_create(&t[i], NULL, worker, &s[i]);
 	}
@@ -229,7 +232,8 @@ int main(int argc, char **argv)
 		bad |= percpu_counter_tree_precise_sum(&letters[i]) != ref_letters[i];
 	bad |= percpu_counter_sum(&total_words) != nr_words;
 	if (bad)
-		fprintf(stderr, "example_wordfreq: counters disagree with the single-threaded count\n");
+		fprintf(stderr, "example_wordfreq: counters disagree with the "
+				"single-threaded count\n");
 
 	pcpu_free(length_hist);
 	percpu_counter_tree_destroy_many(letters, 26);

@@ -190,22 +190,22 @@ PCPU_API void *pcpu_static_ptr(void *p);
  * "Bytes per CPU" count one copy of each object.
  */
 struct pcpu_stats {
-	uint64_t nr_alloc;       /* live allocations */
-	uint64_t nr_max_alloc;   /* peak of nr_alloc */
+	uint64_t nr_alloc;	 /* live allocations */
+	uint64_t nr_max_alloc;	 /* peak of nr_alloc */
 	uint64_t nr_alloc_total; /* successful pcpu_alloc() calls so far */
-	uint64_t nr_free_total;  /* pcpu_free() calls of live objects so far */
-	uint64_t nr_chunks;      /* arena chunks held (0: portable library) */
-	uint64_t nr_max_chunks;  /* peak of nr_chunks */
+	uint64_t nr_free_total;	 /* pcpu_free() calls of live objects so far */
+	uint64_t nr_chunks;	 /* arena chunks held (0: portable library) */
+	uint64_t nr_max_chunks;	 /* peak of nr_chunks */
 	uint64_t min_alloc_size; /* smallest live-or-past request, 0 if none */
 	uint64_t max_alloc_size; /* largest request so far, 0 if none */
-	uint64_t bytes_used;     /* bytes per CPU in live objects */
-	uint64_t bytes_free;     /* free bytes per CPU inside held chunks */
-	uint64_t largest_free;   /* largest free run in any chunk, bytes */
-	uint64_t nr_fragments;   /* free runs across all chunks */
+	uint64_t bytes_used;	 /* bytes per CPU in live objects */
+	uint64_t bytes_free;	 /* free bytes per CPU inside held chunks */
+	uint64_t largest_free;	 /* largest free run in any chunk, bytes */
+	uint64_t nr_fragments;	 /* free runs across all chunks */
 	uint64_t bytes_reserved; /* backing memory held for all copies */
 	uint64_t bytes_metadata; /* allocator metadata */
-	uint32_t nr_cpus;        /* copies per object */
-	uint32_t unit_size;      /* bytes between two CPUs' copies (0: varies) */
+	uint32_t nr_cpus;	 /* copies per object */
+	uint32_t unit_size;	 /* bytes between two CPUs' copies (0: varies) */
 };
 
 /*
@@ -249,17 +249,17 @@ PCPU_API int pcpu_stats_print(FILE *f);
  * counter that is not initialised (all zero) or destroyed.
  */
 struct percpu_counter {
-	int64_t *__pcpu;     /* per-CPU deltas */
-	int64_t *__count;    /* the shared count */
-	int32_t __batch;     /* an add with a larger batch calls; 0: all do */
+	int64_t *__pcpu;  /* per-CPU deltas */
+	int64_t *__count; /* the shared count */
+	int32_t __batch;  /* an add with a larger batch calls; 0: all do */
 	uint32_t __magic;
 	uint32_t __group;
 	uint32_t __reserved;
 	union {
-		uint32_t __gate;      /* libpcpu.so: limited adds' gate */
-		int64_t __own;        /* libpcpu-api: the count */
+		uint32_t __gate; /* libpcpu.so: limited adds' gate */
+		int64_t __own;	 /* libpcpu-api: the count */
 	};
-	int64_t __private;            /* the library's own */
+	int64_t __private; /* the library's own */
 };
 
 /* Initialise to value.  -ENOMEM. */
@@ -362,7 +362,7 @@ PCPU_API bool percpu_counter_initialized(struct percpu_counter *c);
  */
 struct percpu_counter_tree {
 	uint32_t *__pcpu; /* per-CPU leaves; NULL: every operation calls */
-	long *__root;     /* approximate = *__root + __bias; NULL: calls */
+	long *__root;	  /* approximate = *__root + __bias; NULL: calls */
 	long __bias;
 	uint32_t __magic;
 	uint8_t __group, __batch_shift, __leaf_shift, __reserved;
@@ -377,15 +377,14 @@ PCPU_API int percpu_counter_tree_init(struct percpu_counter_tree *c,
 /* Initialise c[0..n-1] with one allocation for their per-CPU counters and
  * one for their tree items.  -EINVAL (n == 0 or bad batch_size), -ENOMEM;
  * on error none is initialised. */
-PCPU_API int percpu_counter_tree_init_many(struct percpu_counter_tree *c,
-					   unsigned n, unsigned long batch_size);
+PCPU_API int percpu_counter_tree_init_many(struct percpu_counter_tree *c, unsigned n,
+					   unsigned long batch_size);
 /* Free the counter's per-CPU part and tree items; c may be initialised
  * again. */
 PCPU_API void percpu_counter_tree_destroy(struct percpu_counter_tree *c);
 /* Destroy the n counters made by one percpu_counter_tree_init_many(c, n,
  * ...) call; n 0 is a no-op. */
-PCPU_API void percpu_counter_tree_destroy_many(struct percpu_counter_tree *c,
-					       unsigned n);
+PCPU_API void percpu_counter_tree_destroy_many(struct percpu_counter_tree *c, unsigned n);
 
 /* Add inc (wrapping); lock-free, from any thread. */
 PCPU_API void percpu_counter_tree_add(struct percpu_counter_tree *c, long inc);
@@ -395,13 +394,11 @@ PCPU_API void pcpu_abi_tree_carry(struct percpu_counter_tree *c, long carry);
 
 /* The root: one load, within the accuracy range of the exact value. */
 PCPU_API long percpu_counter_tree_approximate_sum(struct percpu_counter_tree *c);
-PCPU_API long
-percpu_counter_tree_approximate_sum_positive(struct percpu_counter_tree *c);
+PCPU_API long percpu_counter_tree_approximate_sum_positive(struct percpu_counter_tree *c);
 /* Exact when no update is in flight; O(pcpu_nr_cpus()), never blocks
  * updaters. */
 PCPU_API long percpu_counter_tree_precise_sum(struct percpu_counter_tree *c);
-PCPU_API long
-percpu_counter_tree_precise_sum_positive(struct percpu_counter_tree *c);
+PCPU_API long percpu_counter_tree_precise_sum_positive(struct percpu_counter_tree *c);
 
 /* Set the exact value.  Adds racing with set may be lost. */
 PCPU_API void percpu_counter_tree_set(struct percpu_counter_tree *c, long v);
@@ -413,30 +410,25 @@ PCPU_API void percpu_counter_tree_set(struct percpu_counter_tree *c, long v);
  */
 PCPU_API void
 percpu_counter_tree_approximate_accuracy_range(struct percpu_counter_tree *c,
-					       unsigned long *under,
-					       unsigned long *over);
+					       unsigned long *under, unsigned long *over);
 /* *approx = approximate sum, *min = approx - over, *max = approx + under
  * (wrapping like the sums).  Any pointer may be NULL. */
-PCPU_API void
-percpu_counter_tree_approximate_min_max(struct percpu_counter_tree *c,
-					long *approx, long *min, long *max);
+PCPU_API void percpu_counter_tree_approximate_min_max(struct percpu_counter_tree *c,
+						      long *approx, long *min, long *max);
 /* max(under, over). */
-PCPU_API unsigned long
-percpu_counter_tree_inaccuracy(struct percpu_counter_tree *c);
+PCPU_API unsigned long percpu_counter_tree_inaccuracy(struct percpu_counter_tree *c);
 
 /* 1 if v > approx + under, -1 if v < approx - over, 0 if undecided. */
-PCPU_API int
-percpu_counter_tree_approximate_compare_value(struct percpu_counter_tree *c,
-					      long v);
+PCPU_API int percpu_counter_tree_approximate_compare_value(struct percpu_counter_tree *c,
+							   long v);
 /* Sign of (v - precise). */
-PCPU_API int
-percpu_counter_tree_precise_compare_value(struct percpu_counter_tree *c, long v);
+PCPU_API int percpu_counter_tree_precise_compare_value(struct percpu_counter_tree *c,
+						       long v);
 /* 1 if a is certainly larger (approx_a - approx_b > over_a + under_b),
  * -1 if certainly smaller (approx_a - approx_b < -(under_a + over_b)),
  * else 0. */
-PCPU_API int
-percpu_counter_tree_approximate_compare(struct percpu_counter_tree *a,
-					struct percpu_counter_tree *b);
+PCPU_API int percpu_counter_tree_approximate_compare(struct percpu_counter_tree *a,
+						     struct percpu_counter_tree *b);
 /* Sign of (precise_a - precise_b); takes precise sums only when the
  * approximate comparison is undecided. */
 PCPU_API int percpu_counter_tree_precise_compare(struct percpu_counter_tree *a,
@@ -449,9 +441,8 @@ PCPU_API int percpu_counter_tree_precise_compare(struct percpu_counter_tree *a,
  * precise sums are taken of the survivors only, so the result is exact.
  * *nr_precise (if not NULL) receives the number of precise sums taken.
  */
-PCPU_API int
-percpu_counter_tree_select_max(struct percpu_counter_tree *const *c, unsigned n,
-			       unsigned *nr_precise);
+PCPU_API int percpu_counter_tree_select_max(struct percpu_counter_tree *const *c,
+					    unsigned n, unsigned *nr_precise);
 
 /* ------------------------------------------------------------------------
  * percpu_ref: per-CPU reference counts (the kernel's percpu_ref).
@@ -477,7 +468,7 @@ typedef void percpu_ref_func_t(struct percpu_ref *ref);
  * inline get, put and tryget. */
 struct percpu_ref {
 	int64_t *__pcpu; /* per-CPU copies; NULL: every operation calls */
-	int __shared;    /* non-zero: counting in __word, not the copies */
+	int __shared;	 /* non-zero: counting in __word, not the copies */
 	uint32_t __magic;
 	uint64_t __word;
 	percpu_ref_func_t *__release;

@@ -65,8 +65,9 @@ static void runtime_setup(void)
 	runtime_publish();
 	snprintf(runtime_name, sizeof(runtime_name), "libpcpu %s (mode=%s, cpus=%d%s)",
 		 PCPU_VERSION, cpu_mode_name(), cpu_nr_units,
-		 cpu_mode != CPU_MODE_LOCAL ? "" :
-		 cpu_local_rseq ? ", grace=rseq" : ", grace=readers");
+		 cpu_mode != CPU_MODE_LOCAL ? ""
+		 : cpu_local_rseq	    ? ", grace=rseq"
+					    : ", grace=readers");
 	if (config.verbose)
 		fprintf(stderr, "libpcpu: %s\n", runtime_name);
 	__atomic_store_n(&runtime_ready, 1, __ATOMIC_RELEASE);
@@ -87,7 +88,8 @@ int runtime_init_slow(void)
 void runtime_init_or_die(void)
 {
 	if (runtime_init_slow())
-		diag_die("init", NULL, "cannot set up the per-CPU runtime (out of memory)");
+		diag_die("init", NULL,
+			 "cannot set up the per-CPU runtime (out of memory)");
 }
 
 __attribute__((constructor)) static void runtime_constructor(void)

@@ -8,7 +8,7 @@
 #include "firstfit.h"
 #include "tap.h"
 
-#define UNIT (1u << 20)
+#define UNIT  (1u << 20)
 #define UNITS 3
 #define SLOTS 4096
 
@@ -60,7 +60,7 @@ int main(void)
 				dirty += copy[b] != 0;
 			memset(copy, 0xa5, size); /* the next owner must see zeroes */
 		}
-		*l = (struct live){ p, size };
+		*l = (struct live){p, size};
 		ops++;
 	}
 	is(bad_align, 0, "every object is aligned as asked");
@@ -72,7 +72,7 @@ int main(void)
 		if (live[k].p)
 			ff_free(&ff, live[k].p);
 	ok(ff.head && !ff.head->next && ff.head->start == 0 &&
-		   ff.head->end == ff.unit_size,
+	       ff.head->end == ff.unit_size,
 	   "after every free, the free list is one extent covering the unit");
 	is(ff.hash_used, 0, "and the offset hash is empty");
 

@@ -26,17 +26,18 @@ int main(void)
 {
 	tap_start();
 
-	double odd[] = { 5, 1, 4, 2, 3 };
+	double odd[] = {5, 1, 4, 2, 3};
 	is(stats_median(odd, 5), 3, "median of 5 unsorted values");
-	double even[] = { 10, 2, 8, 4 };
-	ok(stats_median(even, 4) == 6, "median of 4 values is the mean of the middle two");
-	double dup[] = { 7, 7, 1, 7 };
+	double even[] = {10, 2, 8, 4};
+	ok(stats_median(even, 4) == 6,
+	   "median of 4 values is the mean of the middle two");
+	double dup[] = {7, 7, 1, 7};
 	ok(stats_median(dup, 4) == 7, "median with duplicates");
-	double one[] = { 42.5 };
+	double one[] = {42.5};
 	ok(stats_median(one, 1) == 42.5, "median of one value");
 	ok(isnan(stats_median(one, 0)), "median of nothing is NaN");
 
-	const double in[] = { 3.5, -1, 9, 2, 2 };
+	const double in[] = {3.5, -1, 9, 2, 2};
 	double copy[5];
 	memcpy(copy, in, sizeof(in));
 	struct sample s = stats_summarize(copy, 5);
@@ -48,28 +49,29 @@ int main(void)
 	ok(s.reps == 0 && isnan(s.median) && isnan(s.min), "summary of nothing");
 
 	/* warm-up values (1000) must not reach the figure */
-	const double runs[] = { 1000, 5, 3, 9, 1, 7, 4, 6 };
-	struct seq q = { runs, 8, 0, -1 };
+	const double runs[] = {1000, 5, 3, 9, 1, 7, 4, 6};
+	struct seq q = {runs, 8, 0, -1};
 	ok(stats_repeat(next_value, &q, 1, 7, &s) == 0, "repeat succeeds");
 	is(q.calls, 8, "one warm-up call and 7 timed calls");
 	ok(s.reps == 7 && s.median == 5 && s.min == 1 && s.max == 9,
 	   "median 5, min 1, max 9 of the timed calls only (got %g %g %g)", s.median,
 	   s.min, s.max);
 
-	q = (struct seq){ runs + 1, 7, 0, -1 };
+	q = (struct seq){runs + 1, 7, 0, -1};
 	stats_repeat(next_value, &q, 0, 2, &s);
-	is(q.calls, STATS_MIN_REPS, "fewer repetitions than the minimum are raised to it");
+	is(q.calls, STATS_MIN_REPS,
+	   "fewer repetitions than the minimum are raised to it");
 	is(s.reps, STATS_MIN_REPS, "and all of them are summarized");
 
-	q = (struct seq){ runs + 1, 7, 0, -1 };
+	q = (struct seq){runs + 1, 7, 0, -1};
 	stats_repeat(next_value, &q, 2, 1000, &s);
 	is(q.calls, 2 + STATS_MAX_REPS, "repetitions are capped at the maximum");
 
-	q = (struct seq){ runs + 1, 7, 0, 3 };
+	q = (struct seq){runs + 1, 7, 0, 3};
 	ok(stats_repeat(next_value, &q, 1, 5, &s) == -1, "a failed run is reported");
 	ok(s.reps == 2 && s.min == 3 && s.max == 9,
 	   "the runs before the failure are kept (reps %u)", s.reps);
-	q = (struct seq){ runs + 1, 7, 0, 0 };
+	q = (struct seq){runs + 1, 7, 0, 0};
 	ok(stats_repeat(next_value, &q, 1, 5, &s) == -1 && s.reps == 0 && q.calls == 1,
 	   "a failed warm-up stops before timing");
 

@@ -52,10 +52,10 @@
 #define PCPU_ABI_VERSION 1
 
 /* pcpu_abi_process.mode */
-#define PCPU_ABI_CALL   0 /* no inline path: call the library */
-#define PCPU_ABI_RSEQ   1 /* restartable sequences on the rseq area's unit */
+#define PCPU_ABI_CALL	0 /* no inline path: call the library */
+#define PCPU_ABI_RSEQ	1 /* restartable sequences on the rseq area's unit */
 #define PCPU_ABI_ATOMIC 2 /* an atomic on the unit the rseq area names */
-#define PCPU_ABI_LOCAL  3 /* the thread's owned slot, else call */
+#define PCPU_ABI_LOCAL	3 /* the thread's owned slot, else call */
 
 /* The magic word of an initialised counter, tree counter or ref: the inline
  * paths take the call for anything else, and the library reports it. */
@@ -67,14 +67,14 @@
 #define PCPU_ABI_LOCAL_RSEQ 1u /* local mode: gated adds are rseq sequences */
 
 struct pcpu_abi_process {
-	uint32_t version;    /* PCPU_ABI_VERSION of the library that set it */
-	uint32_t mode;       /* PCPU_ABI_* */
-	uint32_t nr_units;   /* pcpu_nr_cpus() */
-	uint32_t flags;      /* PCPU_ABI_LOCAL_RSEQ */
-	uint64_t stride;     /* bytes between two units' copies of an object */
-	long rseq_cs;        /* thread-pointer offset of rseq_cs (rseq modes) */
-	long rseq_index;     /* thread-pointer offset of the unit index, or 0 */
-	int32_t batch;       /* percpu_counter_batch() */
+	uint32_t version;  /* PCPU_ABI_VERSION of the library that set it */
+	uint32_t mode;	   /* PCPU_ABI_* */
+	uint32_t nr_units; /* pcpu_nr_cpus() */
+	uint32_t flags;	   /* PCPU_ABI_LOCAL_RSEQ */
+	uint64_t stride;   /* bytes between two units' copies of an object */
+	long rseq_cs;	   /* thread-pointer offset of rseq_cs (rseq modes) */
+	long rseq_index;   /* thread-pointer offset of the unit index, or 0 */
+	int32_t batch;	   /* percpu_counter_batch() */
 	uint32_t reserved;
 };
 
@@ -106,10 +106,10 @@ struct pcpu_abi_thread {
 #ifdef __cplusplus
 extern "C" {
 #endif
-extern __attribute__((__visibility__("default"))) struct pcpu_abi_process
-    pcpu_abi_process;
-extern __attribute__((__visibility__("default"))) PCPU_ABI_THREAD_LOCAL struct pcpu_abi_thread
-    pcpu_abi_thread PCPU_ABI_TLS_MODEL;
+extern
+    __attribute__((__visibility__("default"))) struct pcpu_abi_process pcpu_abi_process;
+extern __attribute__((__visibility__("default")))
+PCPU_ABI_THREAD_LOCAL struct pcpu_abi_thread pcpu_abi_thread PCPU_ABI_TLS_MODEL;
 #ifdef __cplusplus
 }
 #endif
@@ -160,40 +160,39 @@ PCPU_ARCH_INLINE int pcpu_abi_this_add(int64_t *p, int64_t v)
 /* Add-return on an owned copy: a sequence where every thread has an rseq
  * area (cheaper than an xadd on some cores), else an xadd. */
 #if PCPU_ARCH_RSEQ
-#define PCPU_ABI_OWNED_ADD_RETURN(width, d, at, v)                             \
-	((d)->flags & PCPU_ABI_LOCAL_RSEQ                                      \
-		 ? pcpu_arch_rseq_add_return##width##_at(at, v, (d)->rseq_cs)  \
-		 : (__typeof__(v))(pcpu_arch_xadd_owned##width(at, v) + v))
+#define PCPU_ABI_OWNED_ADD_RETURN(width, d, at, v)                                       \
+	((d)->flags & PCPU_ABI_LOCAL_RSEQ                                                \
+	     ? pcpu_arch_rseq_add_return##width##_at(at, v, (d)->rseq_cs)                \
+	     : (__typeof__(v))(pcpu_arch_xadd_owned##width(at, v) + v))
 #else
-#define PCPU_ABI_OWNED_ADD_RETURN(width, d, at, v)                             \
+#define PCPU_ABI_OWNED_ADD_RETURN(width, d, at, v)                                       \
 	((__typeof__(v))(pcpu_arch_xadd_owned##width(at, v) + v))
 #endif
 #if PCPU_ARCH_RSEQ
-#define PCPU_ABI_RSEQ_ADD_RETURN(width, d, p, v, r)                            \
-	if ((d)->mode == PCPU_ABI_RSEQ)                                        \
+#define PCPU_ABI_RSEQ_ADD_RETURN(width, d, p, v, r)                                      \
+	if ((d)->mode == PCPU_ABI_RSEQ)                                                  \
 		return pcpu_arch_rseq_add_return##width(p, v, r, PCPU_ABI_RSEQ_HERE(d));
 #else
 #define PCPU_ABI_RSEQ_ADD_RETURN(width, d, p, v, r)
 #endif
-#define PCPU_ABI_DEFINE_ADD_RETURN(width, type)                                \
-	PCPU_ARCH_INLINE int pcpu_abi_this_add_return##width(type *p, type v, \
-							      type *r)        \
-	{                                                                      \
-		const struct pcpu_abi_process *d = &pcpu_abi_process;          \
-		uintptr_t w = pcpu_abi_thread.slot;                            \
-		type *u;                                                       \
-                                                                               \
-		if (PCPU_ABI_LIKELY(!(w & 1))) {                               \
-			*r = PCPU_ABI_OWNED_ADD_RETURN(width, d,               \
-					(type *)((char *)p + w), v);           \
-			return 0;                                              \
-		}                                                              \
-		PCPU_ABI_RSEQ_ADD_RETURN(width, d, p, v, r)                    \
-		u = (type *)pcpu_abi_atomic_unit(d, p);                        \
-		if (!u)                                                        \
-			return 1;                                              \
-		*r = __atomic_add_fetch(u, v, __ATOMIC_RELAXED);               \
-		return 0;                                                      \
+#define PCPU_ABI_DEFINE_ADD_RETURN(width, type)                                          \
+	PCPU_ARCH_INLINE int pcpu_abi_this_add_return##width(type *p, type v, type *r)   \
+	{                                                                                \
+		const struct pcpu_abi_process *d = &pcpu_abi_process;                    \
+		uintptr_t w = pcpu_abi_thread.slot;                                      \
+		type *u;                                                                 \
+                                                                                         \
+		if (PCPU_ABI_LIKELY(!(w & 1))) {                                         \
+			*r = PCPU_ABI_OWNED_ADD_RETURN(width, d,                         \
+						       (type *)((char *)p + w), v);      \
+			return 0;                                                        \
+		}                                                                        \
+		PCPU_ABI_RSEQ_ADD_RETURN(width, d, p, v, r)                              \
+		u = (type *)pcpu_abi_atomic_unit(d, p);                                  \
+		if (!u)                                                                  \
+			return 1;                                                        \
+		*r = __atomic_add_fetch(u, v, __ATOMIC_RELAXED);                         \
+		return 0;                                                                \
 	}
 PCPU_ABI_DEFINE_ADD_RETURN(64, int64_t)
 PCPU_ABI_DEFINE_ADD_RETURN(32, uint32_t)
@@ -226,7 +225,7 @@ PCPU_ARCH_INLINE int64_t pcpu_abi_take_after_add(int64_t *u, int64_t n, uint64_t
  * take the call (nothing was added).
  */
 PCPU_ARCH_INLINE int pcpu_abi_this_add_take(int64_t *p, int64_t v, uint64_t bm1,
-					     int64_t *taken)
+					    int64_t *taken)
 {
 	const struct pcpu_abi_process *d = &pcpu_abi_process;
 	uintptr_t w = pcpu_abi_thread.slot;
@@ -274,7 +273,7 @@ PCPU_ARCH_INLINE void *pcpu_abi_this_ptr(void *p)
  * whatever the size of inc, as if the leaf were a long.
  */
 PCPU_ARCH_INLINE long pcpu_abi_tree_leaf_carry(uint32_t res, unsigned long inc,
-						unsigned shift)
+					       unsigned shift)
 {
 	uint32_t mask = ((uint32_t)1 << shift) - 1;
 

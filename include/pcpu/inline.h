@@ -71,15 +71,15 @@ PCPU_INLINE void *pcpu_this_ptr(void *p)
 /* The add of add_batch when batch is one the fast path may use; 0, or
  * non-zero: nothing was added. */
 PCPU_ARCH_INLINE int pcpu_counter_fast_add(struct percpu_counter *c, int64_t amount,
-					    int32_t batch)
+					   int32_t batch)
 {
 	int64_t taken;
 
 	/* 1 <= batch <= ->__batch in one comparison; ->__batch is 0 where
 	 * there are no per-CPU deltas (the portable library). */
 	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER ||
-			      (uint32_t)batch - 1 >=
-				      (uint32_t)__atomic_load_n(&c->__batch, __ATOMIC_RELAXED)))
+			      (uint32_t)batch - 1 >= (uint32_t)__atomic_load_n(
+							 &c->__batch, __ATOMIC_RELAXED)))
 		return 1;
 	/* An amount that alone leaves the batch would fold at once: it goes
 	 * to the count directly, and the delta stays as it was. */
@@ -87,8 +87,8 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_add(struct percpu_counter *c, int64_t amo
 		__atomic_fetch_add(c->__count, amount, __ATOMIC_RELAXED);
 		return 0;
 	}
-	if (PCPU_ABI_UNLIKELY(pcpu_abi_this_add_take(c->__pcpu, amount,
-						     (uint64_t)batch - 1, &taken)))
+	if (PCPU_ABI_UNLIKELY(
+		pcpu_abi_this_add_take(c->__pcpu, amount, (uint64_t)batch - 1, &taken)))
 		return 1;
 	if (PCPU_ABI_UNLIKELY(taken))
 		__atomic_fetch_add(c->__count, taken, __ATOMIC_RELAXED);
@@ -142,7 +142,7 @@ PCPU_INLINE int64_t percpu_counter_read(struct percpu_counter *c)
  * everything again (and empties a full delta into the count).
  */
 PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t limit,
-						int64_t amount)
+					       int64_t amount)
 {
 #if PCPU_ARCH_RSEQ
 	const struct pcpu_abi_process *d = &pcpu_abi_process;
@@ -169,10 +169,9 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t
 	}
 	if (hi < lo)
 		return 1;
-	return pcpu_arch_rseq_window_add_at((int64_t *)((char *)c->__pcpu + w), amount,
-					    &c->__gate, c->__count, (uint64_t)lo,
-					    (uint64_t)hi - (uint64_t)lo,
-					    (uint64_t)batch - 1, d->rseq_cs);
+	return pcpu_arch_rseq_window_add_at(
+	    (int64_t *)((char *)c->__pcpu + w), amount, &c->__gate, c->__count,
+	    (uint64_t)lo, (uint64_t)hi - (uint64_t)lo, (uint64_t)batch - 1, d->rseq_cs);
 #else
 	(void)c, (void)limit, (void)amount;
 	return 1;
@@ -201,7 +200,8 @@ PCPU_INLINE void percpu_counter_tree_add(struct percpu_counter_tree *c, long inc
 		__atomic_fetch_add(c->__root, inc, __ATOMIC_RELAXED);
 		return;
 	}
-	if (PCPU_ABI_UNLIKELY(pcpu_abi_this_add_return32(c->__pcpu, (uint32_t)inc, &res))) {
+	if (PCPU_ABI_UNLIKELY(
+		pcpu_abi_this_add_return32(c->__pcpu, (uint32_t)inc, &res))) {
 		pcpu_call_percpu_counter_tree_add(c, inc);
 		return;
 	}
@@ -242,7 +242,8 @@ PCPU_ARCH_INLINE int pcpu_ref_fast_add(struct percpu_ref *r, int64_t v)
 		       pcpu_arch_rseq_gated_add_at((int64_t *)((char *)p + w), v,
 						   &r->__shared, d->rseq_cs);
 	if (d->mode == PCPU_ABI_RSEQ)
-		return pcpu_arch_rseq_gated_add(p, v, &r->__shared, PCPU_ABI_RSEQ_HERE(d));
+		return pcpu_arch_rseq_gated_add(p, v, &r->__shared,
+						PCPU_ABI_RSEQ_HERE(d));
 #else
 	(void)w;
 #endif

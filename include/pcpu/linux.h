@@ -115,14 +115,14 @@
 
 typedef unsigned int gfp_t;
 
-#define GFP_KERNEL ((gfp_t)0)
+#define GFP_KERNEL	   ((gfp_t)0)
 #define GFP_KERNEL_ACCOUNT ((gfp_t)0)
-#define GFP_ATOMIC ((gfp_t)0)
-#define GFP_NOWAIT ((gfp_t)0)
-#define GFP_NOFS ((gfp_t)0)
-#define GFP_NOIO ((gfp_t)0)
-#define __GFP_ZERO ((gfp_t)0)
-#define __GFP_NOWARN ((gfp_t)0)
+#define GFP_ATOMIC	   ((gfp_t)0)
+#define GFP_NOWAIT	   ((gfp_t)0)
+#define GFP_NOFS	   ((gfp_t)0)
+#define GFP_NOIO	   ((gfp_t)0)
+#define __GFP_ZERO	   ((gfp_t)0)
+#define __GFP_NOWARN	   ((gfp_t)0)
 
 /* An address space marker for sparse in the kernel; nothing here. */
 #define __percpu
@@ -131,51 +131,50 @@ typedef unsigned int gfp_t;
  * Per-CPU memory
  */
 
-#define __alloc_percpu(size, align) pcpu_alloc((size), (align))
+#define __alloc_percpu(size, align)	     pcpu_alloc((size), (align))
 #define __alloc_percpu_gfp(size, align, gfp) ((void)(gfp), pcpu_alloc((size), (align)))
-#define alloc_percpu_gfp(type, gfp) \
+#define alloc_percpu_gfp(type, gfp)                                                      \
 	((type *)__alloc_percpu_gfp(sizeof(type), __alignof__(type), gfp))
 #define alloc_percpu(type) alloc_percpu_gfp(type, GFP_KERNEL)
-#define free_percpu(p) pcpu_free((void *)(p))
+#define free_percpu(p)	   pcpu_free((void *)(p))
 
 /* unsigned int, as in the kernel. */
-#define num_possible_cpus() ((unsigned int)pcpu_nr_cpus())
-#define nr_cpu_ids ((unsigned int)pcpu_nr_cpus())
-#define num_online_cpus() ((unsigned int)sysconf(_SC_NPROCESSORS_ONLN))
+#define num_possible_cpus()	   ((unsigned int)pcpu_nr_cpus())
+#define nr_cpu_ids		   ((unsigned int)pcpu_nr_cpus())
+#define num_online_cpus()	   ((unsigned int)sysconf(_SC_NPROCESSORS_ONLN))
 #define for_each_possible_cpu(cpu) for ((cpu) = 0; (cpu) < pcpu_nr_cpus(); (cpu)++)
-#define for_each_online_cpu(cpu) for_each_possible_cpu(cpu)
+#define for_each_online_cpu(cpu)   for_each_possible_cpu(cpu)
 
 /* A pointer as per-CPU pointer: a static variable's template address
  * becomes its per-CPU object's, anything else is left as it is. */
 #define __pcpu_linux_pcpu(p) ((__typeof__(p))pcpu_linux_static_ptr((void *)(p)))
 
 #define per_cpu_ptr(p, cpu) ((__typeof__(p))pcpu_ptr(__pcpu_linux_pcpu(p), (cpu)))
-#define this_cpu_ptr(p) ((__typeof__(p))pcpu_this_ptr(__pcpu_linux_pcpu(p)))
-#define raw_cpu_ptr(p) this_cpu_ptr(p)
-#define get_cpu_ptr(p) this_cpu_ptr(p)
-#define put_cpu_ptr(p) ((void)(p))
+#define this_cpu_ptr(p)	    ((__typeof__(p))pcpu_this_ptr(__pcpu_linux_pcpu(p)))
+#define raw_cpu_ptr(p)	    this_cpu_ptr(p)
+#define get_cpu_ptr(p)	    this_cpu_ptr(p)
+#define put_cpu_ptr(p)	    ((void)(p))
 
 /* ------------------------------------------------------------------------
  * Static per-CPU variables
  */
 
-#define PCPU_LINUX_SECTION __attribute__((section("pcpu_static")))
+#define PCPU_LINUX_SECTION   __attribute__((section("pcpu_static")))
 #define PCPU_LINUX_CACHELINE __attribute__((aligned(64)))
 
 #define DECLARE_PER_CPU(type, name) extern __attribute__((weak)) __typeof__(type) name
-#define DEFINE_PER_CPU(type, name) PCPU_LINUX_SECTION __typeof__(type) name
-#define DECLARE_PER_CPU_ALIGNED(type, name) \
+#define DEFINE_PER_CPU(type, name)  PCPU_LINUX_SECTION __typeof__(type) name
+#define DECLARE_PER_CPU_ALIGNED(type, name)                                              \
 	DECLARE_PER_CPU(type, name) PCPU_LINUX_CACHELINE
-#define DEFINE_PER_CPU_ALIGNED(type, name) \
-	DEFINE_PER_CPU(type, name) PCPU_LINUX_CACHELINE
+#define DEFINE_PER_CPU_ALIGNED(type, name)	   DEFINE_PER_CPU(type, name) PCPU_LINUX_CACHELINE
 #define DECLARE_PER_CPU_SHARED_ALIGNED(type, name) DECLARE_PER_CPU_ALIGNED(type, name)
-#define DEFINE_PER_CPU_SHARED_ALIGNED(type, name) DEFINE_PER_CPU_ALIGNED(type, name)
-#define DECLARE_PER_CPU_READ_MOSTLY(type, name) DECLARE_PER_CPU(type, name)
-#define DEFINE_PER_CPU_READ_MOSTLY(type, name) DEFINE_PER_CPU(type, name)
+#define DEFINE_PER_CPU_SHARED_ALIGNED(type, name)  DEFINE_PER_CPU_ALIGNED(type, name)
+#define DECLARE_PER_CPU_READ_MOSTLY(type, name)	   DECLARE_PER_CPU(type, name)
+#define DEFINE_PER_CPU_READ_MOSTLY(type, name)	   DEFINE_PER_CPU(type, name)
 
 #define per_cpu(var, cpu) (*per_cpu_ptr(&(var), cpu))
-#define get_cpu_var(var) (*this_cpu_ptr(&(var)))
-#define put_cpu_var(var) ((void)&(var))
+#define get_cpu_var(var)  (*this_cpu_ptr(&(var)))
+#define put_cpu_var(var)  ((void)&(var))
 
 /*
  * The module's section and its note.  Each translation unit contributes an
@@ -249,91 +248,90 @@ static inline void *pcpu_linux_static_ptr(void *p)
 
 /* The caller's copy of the per-CPU lvalue pcp, typed. */
 #define __pcpu_linux_this(pcp) this_cpu_ptr(&(pcp))
-#define __pcpu_linux_is8(pcp) (sizeof(pcp) == sizeof(int64_t))
+#define __pcpu_linux_is8(pcp)  (sizeof(pcp) == sizeof(int64_t))
 
 #define this_cpu_read(pcp) __atomic_load_n(__pcpu_linux_this(pcp), __ATOMIC_RELAXED)
-#define this_cpu_write(pcp, val) \
+#define this_cpu_write(pcp, val)                                                         \
 	__atomic_store_n(__pcpu_linux_this(pcp), (val), __ATOMIC_RELAXED)
-#define this_cpu_xchg(pcp, nval) \
+#define this_cpu_xchg(pcp, nval)                                                         \
 	__atomic_exchange_n(__pcpu_linux_this(pcp), (nval), __ATOMIC_RELAXED)
-#define this_cpu_try_cmpxchg(pcp, ovalp, nval)                                    \
-	__atomic_compare_exchange_n(__pcpu_linux_this(pcp), (ovalp), (nval), 0,   \
+#define this_cpu_try_cmpxchg(pcp, ovalp, nval)                                           \
+	__atomic_compare_exchange_n(__pcpu_linux_this(pcp), (ovalp), (nval), 0,          \
 				    __ATOMIC_RELAXED, __ATOMIC_RELAXED)
-#define this_cpu_cmpxchg(pcp, oval, nval)                                         \
-	({                                                                        \
-		__typeof__(pcp) __pcpu_old = (oval);                               \
-		this_cpu_try_cmpxchg(pcp, &__pcpu_old, (nval));                    \
-		__pcpu_old;                                                       \
+#define this_cpu_cmpxchg(pcp, oval, nval)                                                \
+	({                                                                               \
+		__typeof__(pcp) __pcpu_old = (oval);                                     \
+		this_cpu_try_cmpxchg(pcp, &__pcpu_old, (nval));                          \
+		__pcpu_old;                                                              \
 	})
-#define this_cpu_and(pcp, val) \
+#define this_cpu_and(pcp, val)                                                           \
 	((void)__atomic_fetch_and(__pcpu_linux_this(pcp), (val), __ATOMIC_RELAXED))
-#define this_cpu_or(pcp, val) \
+#define this_cpu_or(pcp, val)                                                            \
 	((void)__atomic_fetch_or(__pcpu_linux_this(pcp), (val), __ATOMIC_RELAXED))
 
-#define this_cpu_add_return(pcp, val)                                             \
-	({                                                                        \
-		__typeof__(pcp) *__pcpu_p = __pcpu_linux_pcpu(&(pcp));             \
-		__typeof__(pcp) __pcpu_v = (__typeof__(pcp))(val);                 \
-		__pcpu_linux_is8(pcp)                                             \
-			? (__typeof__(pcp))pcpu_this_add_return(                  \
-				  (int64_t *)(void *)__pcpu_p, (int64_t)__pcpu_v)  \
-			: __atomic_add_fetch(                                     \
-				  (__typeof__(pcp) *)pcpu_this_ptr(__pcpu_p),      \
-				  __pcpu_v, __ATOMIC_RELAXED);                    \
+#define this_cpu_add_return(pcp, val)                                                    \
+	({                                                                               \
+		__typeof__(pcp) *__pcpu_p = __pcpu_linux_pcpu(&(pcp));                   \
+		__typeof__(pcp) __pcpu_v = (__typeof__(pcp))(val);                       \
+		__pcpu_linux_is8(pcp)                                                    \
+		    ? (__typeof__(pcp))pcpu_this_add_return((int64_t *)(void *)__pcpu_p, \
+							    (int64_t)__pcpu_v)           \
+		    : __atomic_add_fetch((__typeof__(pcp) *)pcpu_this_ptr(__pcpu_p),     \
+					 __pcpu_v, __ATOMIC_RELAXED);                    \
 	})
-#define this_cpu_add(pcp, val)                                                    \
-	do {                                                                      \
-		__typeof__(pcp) *__pcpu_p = __pcpu_linux_pcpu(&(pcp));             \
-		__typeof__(pcp) __pcpu_v = (__typeof__(pcp))(val);                 \
-		if (__pcpu_linux_is8(pcp))                                         \
-			pcpu_this_add((int64_t *)(void *)__pcpu_p, (int64_t)__pcpu_v); \
-		else                                                              \
-			__atomic_fetch_add((__typeof__(pcp) *)pcpu_this_ptr(__pcpu_p), \
-					   __pcpu_v, __ATOMIC_RELAXED);           \
+#define this_cpu_add(pcp, val)                                                           \
+	do {                                                                             \
+		__typeof__(pcp) *__pcpu_p = __pcpu_linux_pcpu(&(pcp));                   \
+		__typeof__(pcp) __pcpu_v = (__typeof__(pcp))(val);                       \
+		if (__pcpu_linux_is8(pcp))                                               \
+			pcpu_this_add((int64_t *)(void *)__pcpu_p, (int64_t)__pcpu_v);   \
+		else                                                                     \
+			__atomic_fetch_add((__typeof__(pcp) *)pcpu_this_ptr(__pcpu_p),   \
+					   __pcpu_v, __ATOMIC_RELAXED);                  \
 	} while (0)
-#define this_cpu_sub(pcp, val) this_cpu_add(pcp, -(__typeof__(pcp))(val))
-#define this_cpu_inc(pcp) this_cpu_add(pcp, 1)
-#define this_cpu_dec(pcp) this_cpu_sub(pcp, 1)
+#define this_cpu_sub(pcp, val)	      this_cpu_add(pcp, -(__typeof__(pcp))(val))
+#define this_cpu_inc(pcp)	      this_cpu_add(pcp, 1)
+#define this_cpu_dec(pcp)	      this_cpu_sub(pcp, 1)
 #define this_cpu_sub_return(pcp, val) this_cpu_add_return(pcp, -(__typeof__(pcp))(val))
-#define this_cpu_inc_return(pcp) this_cpu_add_return(pcp, 1)
-#define this_cpu_dec_return(pcp) this_cpu_sub_return(pcp, 1)
+#define this_cpu_inc_return(pcp)      this_cpu_add_return(pcp, 1)
+#define this_cpu_dec_return(pcp)      this_cpu_sub_return(pcp, 1)
 
 /*
  * The kernel's variants for callers that disabled preemption (__this_cpu)
  * or do not care (raw_cpu): the same operations here, which are correct
  * whatever the thread does in between.
  */
-#define __this_cpu_read(pcp) this_cpu_read(pcp)
-#define __this_cpu_write(pcp, val) this_cpu_write(pcp, val)
-#define __this_cpu_xchg(pcp, nval) this_cpu_xchg(pcp, nval)
-#define __this_cpu_cmpxchg(pcp, oval, nval) this_cpu_cmpxchg(pcp, oval, nval)
+#define __this_cpu_read(pcp)			 this_cpu_read(pcp)
+#define __this_cpu_write(pcp, val)		 this_cpu_write(pcp, val)
+#define __this_cpu_xchg(pcp, nval)		 this_cpu_xchg(pcp, nval)
+#define __this_cpu_cmpxchg(pcp, oval, nval)	 this_cpu_cmpxchg(pcp, oval, nval)
 #define __this_cpu_try_cmpxchg(pcp, ovalp, nval) this_cpu_try_cmpxchg(pcp, ovalp, nval)
-#define __this_cpu_and(pcp, val) this_cpu_and(pcp, val)
-#define __this_cpu_or(pcp, val) this_cpu_or(pcp, val)
-#define __this_cpu_add(pcp, val) this_cpu_add(pcp, val)
-#define __this_cpu_sub(pcp, val) this_cpu_sub(pcp, val)
-#define __this_cpu_inc(pcp) this_cpu_inc(pcp)
-#define __this_cpu_dec(pcp) this_cpu_dec(pcp)
-#define __this_cpu_add_return(pcp, val) this_cpu_add_return(pcp, val)
-#define __this_cpu_sub_return(pcp, val) this_cpu_sub_return(pcp, val)
-#define __this_cpu_inc_return(pcp) this_cpu_inc_return(pcp)
-#define __this_cpu_dec_return(pcp) this_cpu_dec_return(pcp)
+#define __this_cpu_and(pcp, val)		 this_cpu_and(pcp, val)
+#define __this_cpu_or(pcp, val)			 this_cpu_or(pcp, val)
+#define __this_cpu_add(pcp, val)		 this_cpu_add(pcp, val)
+#define __this_cpu_sub(pcp, val)		 this_cpu_sub(pcp, val)
+#define __this_cpu_inc(pcp)			 this_cpu_inc(pcp)
+#define __this_cpu_dec(pcp)			 this_cpu_dec(pcp)
+#define __this_cpu_add_return(pcp, val)		 this_cpu_add_return(pcp, val)
+#define __this_cpu_sub_return(pcp, val)		 this_cpu_sub_return(pcp, val)
+#define __this_cpu_inc_return(pcp)		 this_cpu_inc_return(pcp)
+#define __this_cpu_dec_return(pcp)		 this_cpu_dec_return(pcp)
 
-#define raw_cpu_read(pcp) this_cpu_read(pcp)
-#define raw_cpu_write(pcp, val) this_cpu_write(pcp, val)
-#define raw_cpu_xchg(pcp, nval) this_cpu_xchg(pcp, nval)
-#define raw_cpu_cmpxchg(pcp, oval, nval) this_cpu_cmpxchg(pcp, oval, nval)
+#define raw_cpu_read(pcp)		      this_cpu_read(pcp)
+#define raw_cpu_write(pcp, val)		      this_cpu_write(pcp, val)
+#define raw_cpu_xchg(pcp, nval)		      this_cpu_xchg(pcp, nval)
+#define raw_cpu_cmpxchg(pcp, oval, nval)      this_cpu_cmpxchg(pcp, oval, nval)
 #define raw_cpu_try_cmpxchg(pcp, ovalp, nval) this_cpu_try_cmpxchg(pcp, ovalp, nval)
-#define raw_cpu_and(pcp, val) this_cpu_and(pcp, val)
-#define raw_cpu_or(pcp, val) this_cpu_or(pcp, val)
-#define raw_cpu_add(pcp, val) this_cpu_add(pcp, val)
-#define raw_cpu_sub(pcp, val) this_cpu_sub(pcp, val)
-#define raw_cpu_inc(pcp) this_cpu_inc(pcp)
-#define raw_cpu_dec(pcp) this_cpu_dec(pcp)
-#define raw_cpu_add_return(pcp, val) this_cpu_add_return(pcp, val)
-#define raw_cpu_sub_return(pcp, val) this_cpu_sub_return(pcp, val)
-#define raw_cpu_inc_return(pcp) this_cpu_inc_return(pcp)
-#define raw_cpu_dec_return(pcp) this_cpu_dec_return(pcp)
+#define raw_cpu_and(pcp, val)		      this_cpu_and(pcp, val)
+#define raw_cpu_or(pcp, val)		      this_cpu_or(pcp, val)
+#define raw_cpu_add(pcp, val)		      this_cpu_add(pcp, val)
+#define raw_cpu_sub(pcp, val)		      this_cpu_sub(pcp, val)
+#define raw_cpu_inc(pcp)		      this_cpu_inc(pcp)
+#define raw_cpu_dec(pcp)		      this_cpu_dec(pcp)
+#define raw_cpu_add_return(pcp, val)	      this_cpu_add_return(pcp, val)
+#define raw_cpu_sub_return(pcp, val)	      this_cpu_sub_return(pcp, val)
+#define raw_cpu_inc_return(pcp)		      this_cpu_inc_return(pcp)
+#define raw_cpu_dec_return(pcp)		      this_cpu_dec_return(pcp)
 
 /* ------------------------------------------------------------------------
  * Counters and refs: the kernel's signatures, gfp ignored.  A macro does
@@ -342,25 +340,25 @@ static inline void *pcpu_linux_static_ptr(void *p)
  */
 
 #define percpu_counter_init(c, value, gfp) ((void)(gfp), percpu_counter_init(c, value))
-#define percpu_counter_init_many(c, value, gfp, nr) \
+#define percpu_counter_init_many(c, value, gfp, nr)                                      \
 	((void)(gfp), percpu_counter_init_many(c, value, nr))
 /* A variable in the kernel. */
 #define percpu_counter_batch percpu_counter_batch()
-#define __percpu_counter_compare(c, rhs, batch) percpu_counter_compare_batch(c, rhs, batch)
+#define __percpu_counter_compare(c, rhs, batch)                                          \
+	percpu_counter_compare_batch(c, rhs, batch)
 #define __percpu_counter_sum(c) percpu_counter_sum(c)
 /* The kernel's local adds: a batch no add reaches, so they stay in the
  * CPU's delta until a sum, a set or a sync. */
-#define percpu_counter_add_local(c, amount) \
-	percpu_counter_add_batch(c, amount, INT32_MAX)
-#define percpu_counter_sub_local(c, amount) \
+#define percpu_counter_add_local(c, amount) percpu_counter_add_batch(c, amount, INT32_MAX)
+#define percpu_counter_sub_local(c, amount)                                              \
 	percpu_counter_add_local(c, (int64_t)(0 - (uint64_t)(amount)))
 /* Fold the caller's delta into the count: an add of 0 with batch 1 takes
  * any delta that is not 0. */
 #define percpu_counter_sync(c) percpu_counter_add_batch(c, 0, 1)
-#define __percpu_counter_limited_add(c, limit, amount, batch) \
+#define __percpu_counter_limited_add(c, limit, amount, batch)                            \
 	((void)(batch), percpu_counter_limited_add(c, limit, amount))
 
-#define percpu_ref_init(ref, release, flags, gfp) \
+#define percpu_ref_init(ref, release, flags, gfp)                                        \
 	((void)(gfp), percpu_ref_init(ref, release, flags))
 /* The kernel's caller holds the RCU read lock; nothing more is needed. */
 #define percpu_ref_tryget_live_rcu(ref) percpu_ref_tryget_live(ref)
@@ -371,9 +369,9 @@ struct percpu_counter_tree_level_item {
 	unsigned char unused;
 };
 #define percpu_counter_tree_items_size() sizeof(struct percpu_counter_tree_level_item)
-#define percpu_counter_tree_init(c, items, batch_size, gfp) \
+#define percpu_counter_tree_init(c, items, batch_size, gfp)                              \
 	((void)(items), (void)(gfp), percpu_counter_tree_init(c, batch_size))
-#define percpu_counter_tree_init_many(c, items, nr, batch_size, gfp) \
+#define percpu_counter_tree_init_many(c, items, nr, batch_size, gfp)                     \
 	((void)(items), (void)(gfp), percpu_counter_tree_init_many(c, nr, batch_size))
 
 /* The bounds of the precise sum given an approximate sum and its range

@@ -48,7 +48,7 @@ static struct {
 	struct chunk **sorted;
 	uint32_t nr_chunks, cap;
 	struct chunk *last_freed; /* where the last free was: frees come in runs */
-	struct pcpu_stats st;     /* counters; the rest is summed when asked */
+	struct pcpu_stats st;	  /* counters; the rest is summed when asked */
 	uint64_t slab_free_bytes, slab_meta;
 } arena;
 
@@ -128,7 +128,8 @@ static int sorted_insert(struct chunk *c)
 	if (arena.nr_chunks == arena.cap) {
 		uint32_t cap = arena.cap ? 2 * arena.cap : 16;
 		size_t bytes = cap * sizeof(*arena.sorted);
-		struct chunk **s = arena.sorted ? rallocx(arena.sorted, bytes, 0) : mallocx(bytes, 0);
+		struct chunk **s =
+		    arena.sorted ? rallocx(arena.sorted, bytes, 0) : mallocx(bytes, 0);
 
 		if (!s)
 			return -ENOMEM;
@@ -160,7 +161,8 @@ static struct chunk *chunk_of(const void *p)
 	struct chunk *c = arena.last_freed;
 	uint32_t at;
 
-	if (c && (const char *)p >= c->base && (const char *)p < c->base + CHUNK_UNIT_SIZE)
+	if (c && (const char *)p >= c->base &&
+	    (const char *)p < c->base + CHUNK_UNIT_SIZE)
 		return c;
 	at = sorted_upper(p);
 	if (!at)
@@ -260,7 +262,8 @@ static struct slab *slab_get(unsigned cls)
 
 	for (uint32_t mask = arena.slot_mask >> slot_of(SLAB_BITS) << slot_of(SLAB_BITS);
 	     !s && mask; mask &= mask - 1)
-		for (struct chunk *c = arena.slots[__builtin_ctz(mask)]; !s && c; c = c->next)
+		for (struct chunk *c = arena.slots[__builtin_ctz(mask)]; !s && c;
+		     c = c->next)
 			s = slab_make(c, cls);
 	return s;
 }
@@ -359,7 +362,8 @@ static uint32_t slab_free(void *p, struct slab *s, uint32_t g, unsigned bytes)
 	case SLAB_PUT_INTERIOR:
 		bad_free(p, "interior pointer, not the start of a live object");
 	case SLAB_PUT_NOT_LIVE:
-		bad_free(p, "not a live per-CPU object (never allocated or already freed)");
+		bad_free(p,
+			 "not a live per-CPU object (never allocated or already freed)");
 	}
 	arena.slab_free_bytes += (uint64_t)bits * BITMAP_GRANULE;
 	return bits;
@@ -376,7 +380,8 @@ void arena_free(void *p)
 	arena_lock();
 	c = chunk_of(p);
 	if (!c)
-		bad_free(p, "not a live per-CPU object (never allocated or already freed)");
+		bad_free(p,
+			 "not a live per-CPU object (never allocated or already freed)");
 	off = (size_t)((char *)p - c->base);
 	g = (uint32_t)(off / BITMAP_GRANULE);
 	arena.last_freed = c;
@@ -384,13 +389,15 @@ void arena_free(void *p)
 	if (s) {
 		bits = slab_free(p, s, g, off % BITMAP_GRANULE);
 	} else {
-		switch (off % BITMAP_GRANULE ? BITMAP_INTERIOR : bitmap_free(&c->map, g, &bits)) {
+		switch (off % BITMAP_GRANULE ? BITMAP_INTERIOR
+					     : bitmap_free(&c->map, g, &bits)) {
 		case BITMAP_FREED:
 			break;
 		case BITMAP_INTERIOR:
 			bad_free(p, "interior pointer, not the start of a live object");
 		case BITMAP_NOT_LIVE:
-			bad_free(p, "not a live per-CPU object (never allocated or already freed)");
+			bad_free(p, "not a live per-CPU object (never allocated or "
+				    "already freed)");
 		}
 	}
 	arena.st.nr_alloc--;
@@ -470,16 +477,18 @@ static void report_object(struct chunk_report *r, struct report_walk *w, uint32_
 	w->end = pos + bits;
 }
 
-static void chunk_report(const struct chunk *c, uint32_t *histogram, struct chunk_report *r)
+static void chunk_report(const struct chunk *c, uint32_t *histogram,
+			 struct chunk_report *r)
 {
-	struct report_walk w = { .histogram = histogram, .lo = ARENA_MAX_BITS };
+	struct report_walk w = {.histogram = histogram, .lo = ARENA_MAX_BITS};
 	uint32_t pos = 0, bits;
 	uint64_t seen = 0;
 
-	*r = (struct chunk_report){ .base = c->base,
-				    .free_bytes = (uint64_t)c->map.hint.nr_free * BITMAP_GRANULE,
-				    .largest = (uint64_t)c->map.hint.contig * BITMAP_GRANULE,
-				    .nr_runs = c->map.nr_runs };
+	*r = (struct chunk_report){
+	    .base = c->base,
+	    .free_bytes = (uint64_t)c->map.hint.nr_free * BITMAP_GRANULE,
+	    .largest = (uint64_t)c->map.hint.contig * BITMAP_GRANULE,
+	    .nr_runs = c->map.nr_runs};
 	while (bitmap_next_alloc(&c->map, &pos, &bits)) {
 		const struct slab *s = c->slabs[pos / SLAB_BITS];
 
@@ -525,13 +534,14 @@ int arena_stats_print(FILE *f)
 		const struct chunk_report *r = &reports[i];
 
 		if (fprintf(f,
-			    "  chunk %" PRIu32 " at %p: %" PRIu64 " bytes free, largest run %" PRIu64
-			    ", %" PRIu64 " fragments, holes %" PRIu64 " bytes (max %" PRIu64
-			    "); %" PRIu64 " objects, size min/median/max %" PRIu64 "/%" PRIu64
-			    "/%" PRIu64 "\n",
-			    i, r->base, r->free_bytes, r->largest, r->nr_runs, r->hole_bytes,
-			    r->hole_max, r->nr_objects, r->size_min, r->size_median,
-			    r->size_max) < 0)
+			    "  chunk %" PRIu32 " at %p: %" PRIu64
+			    " bytes free, largest run %" PRIu64 ", %" PRIu64
+			    " fragments, holes %" PRIu64 " bytes (max %" PRIu64
+			    "); %" PRIu64 " objects, size min/median/max %" PRIu64
+			    "/%" PRIu64 "/%" PRIu64 "\n",
+			    i, r->base, r->free_bytes, r->largest, r->nr_runs,
+			    r->hole_bytes, r->hole_max, r->nr_objects, r->size_min,
+			    r->size_median, r->size_max) < 0)
 			err = -EIO;
 	}
 	if (reports)

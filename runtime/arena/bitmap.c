@@ -99,14 +99,14 @@ struct region {
 static struct bitmap_hint block_load(const struct bitmap_block *b)
 {
 	return (struct bitmap_hint){
-		.first_free = b->first_free,
-		.left_free = b->left_free,
-		.right_free = b->right_free,
-		.contig = b->contig,
-		.contig_start = b->contig_start,
-		.scan = b->scan,
-		.scan_start = b->scan_start,
-		.nr_free = b->nr_free,
+	    .first_free = b->first_free,
+	    .left_free = b->left_free,
+	    .right_free = b->right_free,
+	    .contig = b->contig,
+	    .contig_start = b->contig_start,
+	    .scan = b->scan,
+	    .scan_start = b->scan_start,
+	    .nr_free = b->nr_free,
 	};
 }
 
@@ -184,7 +184,8 @@ static uint32_t region_next_free(const struct region *r, uint32_t from)
 	if (from >= r->size)
 		return r->size;
 	if (!r->whole)
-		return next_zero(m->alloc_map, r->base + from, r->base + r->size) - r->base;
+		return next_zero(m->alloc_map, r->base + from, r->base + r->size) -
+		       r->base;
 	end = (from / BB + 1) * BB;
 	from = next_zero(m->alloc_map, from, end);
 	if (from < end)
@@ -206,15 +207,19 @@ struct refresh {
 	uint32_t pre, pre_start;
 	bool pre_ok;
 	uint32_t all, all_start; /* longest run so far, skipped ones included */
-	bool exact;              /* all is exact (no unknown gap so far) */
-	bool placed;             /* all_start is where the run of length all is */
+	bool exact;		 /* all is exact (no unknown gap so far) */
+	bool placed;		 /* all_start is where the run of length all is */
 };
 
 /* Start from a run known to be the longest up to its end (or from none). */
 static void refresh_init(struct refresh *f, uint32_t len, uint32_t start)
 {
-	*f = (struct refresh){ .best = len, .best_start = start, .all = len,
-			       .all_start = start, .exact = true, .placed = true };
+	*f = (struct refresh){.best = len,
+			      .best_start = start,
+			      .all = len,
+			      .all_start = start,
+			      .exact = true,
+			      .placed = true};
 }
 
 static void refresh_yield(struct refresh *f, uint32_t start, uint32_t len, uint32_t gap)
@@ -329,8 +334,8 @@ static void region_runs(const struct region *r, uint32_t from, struct refresh *f
  * [s, e) inside the free run [rs, re) has just been allocated (the bitmap
  * already says so; for the whole map, so do the blocks' hints).
  */
-static void hint_alloc(struct bitmap_hint *h, const struct region *r, uint32_t s, uint32_t e,
-		       uint32_t rs, uint32_t re)
+static void hint_alloc(struct bitmap_hint *h, const struct region *r, uint32_t s,
+		       uint32_t e, uint32_t rs, uint32_t re)
 {
 	bool known = scan_known(h);
 
@@ -407,12 +412,12 @@ static void hint_free(struct bitmap_hint *h, uint32_t size, uint32_t s, uint32_t
 
 /* Apply an allocation ([s, e) in run [rs, re)) or a free ([s, e) merged
  * into [ms, me), passed as rs, re) to every block it covers. */
-static void blocks_update(struct bitmap *m, uint32_t s, uint32_t e, uint32_t rs, uint32_t re,
-			  bool alloc)
+static void blocks_update(struct bitmap *m, uint32_t s, uint32_t e, uint32_t rs,
+			  uint32_t re, bool alloc)
 {
 	for (uint32_t b = s / BB; b * BB < e; b++) {
 		uint32_t bs = b * BB, be = bs + BB;
-		struct region r = { .m = m, .base = bs, .size = BB };
+		struct region r = {.m = m, .base = bs, .size = BB};
 		struct bitmap_hint h = block_load(&m->blocks[b]);
 		uint32_t cs = s > bs ? s - bs : 0, ce = (e < be ? e : be) - bs;
 		uint32_t crs = rs > bs ? rs - bs : 0, cre = (re < be ? re : be) - bs;
@@ -432,8 +437,8 @@ static void blocks_update(struct bitmap *m, uint32_t s, uint32_t e, uint32_t rs,
 void bitmap_init(struct bitmap *m, uint32_t nr_bits, uint64_t *maps,
 		 struct bitmap_block *blocks)
 {
-	struct bitmap_hint empty = { .left_free = BB, .right_free = BB, .contig = BB,
-				     .nr_free = BB };
+	struct bitmap_hint empty = {
+	    .left_free = BB, .right_free = BB, .contig = BB, .nr_free = BB};
 
 	m->nr_bits = nr_bits;
 	m->nr_blocks = nr_bits / BB;
@@ -443,8 +448,10 @@ void bitmap_init(struct bitmap *m, uint32_t nr_bits, uint64_t *maps,
 	m->blocks = blocks;
 	for (uint32_t b = 0; b < m->nr_blocks; b++)
 		block_store(&blocks[b], &empty);
-	m->hint = (struct bitmap_hint){ .left_free = nr_bits, .right_free = nr_bits,
-					.contig = nr_bits, .nr_free = nr_bits };
+	m->hint = (struct bitmap_hint){.left_free = nr_bits,
+				       .right_free = nr_bits,
+				       .contig = nr_bits,
+				       .nr_free = nr_bits};
 }
 
 /* Where an allocation of bits aligned to align would go in [rs, re). */
@@ -501,7 +508,8 @@ static bool find_fit(const struct bitmap *m, uint32_t bits, uint32_t align, uint
 		if (!inside && !tail)
 			continue;
 		pos = bs + blk->first_free;
-		if (bits > blk->scan && (blk->scan || blk->first_free >= blk->contig_start))
+		if (bits > blk->scan &&
+		    (blk->scan || blk->first_free >= blk->contig_start))
 			pos = bs + blk->contig_start;
 		while ((pos = next_zero(m->alloc_map, pos, be)) < be) {
 			uint32_t z = next_one(m->alloc_map, pos, be);
@@ -518,7 +526,7 @@ static bool find_fit(const struct bitmap *m, uint32_t bits, uint32_t align, uint
 int64_t bitmap_alloc(struct bitmap *m, uint32_t bits, uint32_t align)
 {
 	struct bitmap_hint *h = &m->hint;
-	struct region whole = { .m = m, .size = m->nr_bits, .whole = true };
+	struct region whole = {.m = m, .size = m->nr_bits, .whole = true};
 	uint32_t at, rs, re, e;
 
 	if (!bitmap_fits(m, bits))

@@ -72,9 +72,9 @@ struct bitmap_block {
 };
 
 struct bitmap {
-	uint32_t nr_bits;   /* a multiple of BITMAP_BLOCK_BITS */
+	uint32_t nr_bits; /* a multiple of BITMAP_BLOCK_BITS */
 	uint32_t nr_blocks;
-	uint32_t nr_runs;   /* free runs */
+	uint32_t nr_runs; /* free runs */
 	struct bitmap_hint hint;
 	uint64_t *alloc_map;
 	uint64_t *bound_map;
@@ -109,8 +109,8 @@ int64_t bitmap_alloc(struct bitmap *m, uint32_t bits, uint32_t align);
 
 enum bitmap_free_error {
 	BITMAP_FREED = 0,
-	BITMAP_INTERIOR,   /* inside a live allocation */
-	BITMAP_NOT_LIVE,   /* free space: never allocated or already freed */
+	BITMAP_INTERIOR, /* inside a live allocation */
+	BITMAP_NOT_LIVE, /* free space: never allocated or already freed */
 };
 
 /* Free the allocation starting at off, setting *bits to its length. */

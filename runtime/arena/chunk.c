@@ -45,7 +45,7 @@ struct chunk *chunk_create(void)
 	struct chunk *c = mallocx(head, meta);
 	uint64_t *maps = mallocx(bitmap_map_bytes(CHUNK_UNIT_BITS), meta | MALLOCX_ZERO);
 	char *base = mallocx(chunk_reserved_bytes(),
-			    meta | MALLOCX_ALIGN(PCPU_ALIGN_MAX) | MALLOCX_ZERO);
+			     meta | MALLOCX_ALIGN(PCPU_ALIGN_MAX) | MALLOCX_ZERO);
 
 	if (!c || !maps || !base) {
 		if (c)
@@ -63,7 +63,8 @@ struct chunk *chunk_create(void)
 	c->pristine = 0;
 	c->slot = -1;
 	c->prev = c->next = NULL;
-	c->meta_bytes = sallocx(c, MALLOCX_TCACHE_NONE) + sallocx(maps, MALLOCX_TCACHE_NONE);
+	c->meta_bytes =
+	    sallocx(c, MALLOCX_TCACHE_NONE) + sallocx(maps, MALLOCX_TCACHE_NONE);
 	return c;
 }
 

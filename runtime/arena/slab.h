@@ -38,8 +38,8 @@
 
 struct slab {
 	struct chunk *chunk;
-	uint32_t base;     /* first granule, a multiple of SLAB_BITS */
-	uint16_t size;     /* granules per slot: the class */
+	uint32_t base; /* first granule, a multiple of SLAB_BITS */
+	uint16_t size; /* granules per slot: the class */
 	uint16_t nr_slots;
 	uint16_t nr_used;
 	uint64_t used[SLAB_MAX_SLOTS / 64];
@@ -68,10 +68,10 @@ uint32_t slab_take(struct slab *s, int *zero);
 
 enum slab_put_error {
 	SLAB_PUT = 0,
-	SLAB_PUT_EMPTY,     /* put, and s has no live slot left: release it */
-	SLAB_PUT_INTERIOR,  /* inside a live slot, or not at a granule */
-	SLAB_PUT_NOT_LIVE,  /* a free slot or the unused tail: never allocated
-			     * or already freed */
+	SLAB_PUT_EMPTY,	   /* put, and s has no live slot left: release it */
+	SLAB_PUT_INTERIOR, /* inside a live slot, or not at a granule */
+	SLAB_PUT_NOT_LIVE, /* a free slot or the unused tail: never allocated
+			    * or already freed */
 };
 
 /* Return the slot at granule off of s's chunk (off inside s); bytes is

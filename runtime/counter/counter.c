@@ -110,14 +110,15 @@ static inline void counter_add(struct counter *ct, int64_t amount, int32_t batch
 
 	/* An amount that alone leaves the batch goes to the count directly
 	 * (it would fold at once); the delta stays inside the batch. */
-	if (__builtin_expect(batch > 0 && pcpu_abi_within(amount, (uint64_t)batch - 1), 1))
+	if (__builtin_expect(batch > 0 && pcpu_abi_within(amount, (uint64_t)batch - 1),
+			     1))
 		fold = cpu_this_add_take64(ct->deltas, amount, batch);
 	if (__builtin_expect(fold != 0, 0))
 		__atomic_fetch_add(ct->count, fold, __ATOMIC_RELAXED);
 }
 
 __attribute__((flatten)) void counter_add_batch(struct counter *ct, int64_t amount,
-						 int32_t batch)
+						int32_t batch)
 {
 	/* Record the batch before adding with it: read()'s bound, and the
 	 * fast decisions of compare and limited_add, rest on it. */
@@ -194,8 +195,8 @@ enum limited { LIMITED_ADDED, LIMITED_FULL, LIMITED_SLOW };
  * inside, so a fast add either saw the gate raised and stood aside, or
  * finished before the slow path sums.
  */
-static __attribute__((flatten)) enum limited limited_fast(struct counter *ct, int64_t limit,
-							  int64_t amount)
+static __attribute__((flatten)) enum limited limited_fast(struct counter *ct,
+							  int64_t limit, int64_t amount)
 {
 	struct cpu_gate_reader *r;
 	enum limited res = LIMITED_SLOW;
@@ -209,7 +210,8 @@ static __attribute__((flatten)) enum limited limited_fast(struct counter *ct, in
 	entered = cpu_gate_enter(r);
 	batch = __atomic_load_n(&ct->batch, __ATOMIC_RELAXED);
 	if (!__atomic_load_n(&ct->gate, __ATOMIC_RELAXED) &&
-	    limited_far(__atomic_load_n(ct->count, __ATOMIC_RELAXED), limit, amount, batch))
+	    limited_far(__atomic_load_n(ct->count, __ATOMIC_RELAXED), limit, amount,
+			batch))
 		res = cpu_this_add_within64(ct->deltas, amount, batch) ? LIMITED_ADDED
 								       : LIMITED_FULL;
 	cpu_gate_exit(r, entered);
@@ -262,9 +264,9 @@ static __attribute__((noinline)) bool limited_slow(struct counter *ct, int64_t l
 			added = false;
 			break;
 		}
-	} while (!__atomic_compare_exchange_n(ct->count, &count,
-					      (int64_t)((uint64_t)count + (uint64_t)amount),
-					      false, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	} while (!__atomic_compare_exchange_n(
+	    ct->count, &count, (int64_t)((uint64_t)count + (uint64_t)amount), false,
+	    __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 	/* The caller's copy, full or not: batch 1 takes whatever it holds. */
 	taken = cpu_this_add_take64(ct->deltas, 0, 1);
 	if (taken)
@@ -272,7 +274,8 @@ static __attribute__((noinline)) bool limited_slow(struct counter *ct, int64_t l
 	futex_unlock(&ct->lock);
 	/* Still inside the gate (our count holds it up): close it near the
 	 * limit, open it far from it. */
-	if (limited_far(count, limit, amount, __atomic_load_n(&ct->batch, __ATOMIC_RELAXED)))
+	if (limited_far(count, limit, amount,
+			__atomic_load_n(&ct->batch, __ATOMIC_RELAXED)))
 		__atomic_fetch_and(&ct->gate, ~GATE_CLOSED, __ATOMIC_RELAXED);
 	else
 		__atomic_fetch_or(&ct->gate, GATE_CLOSED, __ATOMIC_RELAXED);
@@ -286,8 +289,8 @@ static __attribute__((noinline)) bool limited_slow(struct counter *ct, int64_t l
  * limit, where most limited adds are refused, this keeps them a sum.  Out
  * of line, like the slow path, to keep the fast path short.
  */
-static __attribute__((noinline)) bool limited_fits(const struct counter *ct, int64_t limit,
-						   int64_t amount)
+static __attribute__((noinline)) bool limited_fits(const struct counter *ct,
+						   int64_t limit, int64_t amount)
 {
 	uint64_t count = (uint64_t)__atomic_load_n(ct->count, __ATOMIC_RELAXED);
 

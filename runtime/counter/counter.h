@@ -20,8 +20,8 @@
 
 struct counter {
 	int64_t *deltas; /* per-CPU */
-	int64_t *count;  /* in a block of the group's counts, own cache lines */
-	int32_t batch;   /* the largest batch an add has used */
+	int64_t *count;	 /* in a block of the group's counts, own cache lines */
+	int32_t batch;	 /* the largest batch an add has used */
 	uint32_t front_magic, front_group, front_reserved;
 	uint32_t gate; /* limited adds summing now, and GATE_CLOSED */
 	int lock;      /* the limited adds' slow paths take turns */

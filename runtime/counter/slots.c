@@ -10,8 +10,7 @@ static char **slot_field(void *objs, size_t size, size_t offset, unsigned i)
 	return (char **)((char *)objs + (size_t)i * size + offset);
 }
 
-int counter_slots_alloc(void *objs, size_t size, size_t offset, unsigned n,
-			size_t width)
+int counter_slots_alloc(void *objs, size_t size, size_t offset, unsigned n, size_t width)
 {
 	size_t per_run = PCPU_ALLOC_MAX / width;
 	unsigned i, run = 0;
@@ -23,7 +22,8 @@ int counter_slots_alloc(void *objs, size_t size, size_t offset, unsigned n,
 			run = i;
 			if (left > per_run)
 				left = per_run;
-			*slot_field(objs, size, offset, i) = arena_alloc(left * width, width);
+			*slot_field(objs, size, offset, i) =
+			    arena_alloc(left * width, width);
 			if (!*slot_field(objs, size, offset, i)) {
 				counter_slots_free(objs, size, offset, i, width);
 				return -ENOMEM;
@@ -31,13 +31,12 @@ int counter_slots_alloc(void *objs, size_t size, size_t offset, unsigned n,
 			continue;
 		}
 		*slot_field(objs, size, offset, i) =
-			*slot_field(objs, size, offset, run) + (i - run) * width;
+		    *slot_field(objs, size, offset, run) + (i - run) * width;
 	}
 	return 0;
 }
 
-void counter_slots_free(void *objs, size_t size, size_t offset, unsigned n,
-			size_t width)
+void counter_slots_free(void *objs, size_t size, size_t offset, unsigned n, size_t width)
 {
 	for (unsigned i = 0; i < n; i += PCPU_ALLOC_MAX / width)
 		arena_free(*slot_field(objs, size, offset, i));

@@ -21,11 +21,9 @@
 
 /* Give each of the n counters its zeroed per-CPU copy of width bytes; 0,
  * or -ENOMEM with nothing allocated. */
-int counter_slots_alloc(void *objs, size_t size, size_t offset, unsigned n,
-			size_t width);
+int counter_slots_alloc(void *objs, size_t size, size_t offset, unsigned n, size_t width);
 
 /* Free what counter_slots_alloc() gave the same n counters. */
-void counter_slots_free(void *objs, size_t size, size_t offset, unsigned n,
-			size_t width);
+void counter_slots_free(void *objs, size_t size, size_t offset, unsigned n, size_t width);
 
 #endif

@@ -50,7 +50,8 @@ static unsigned long tree_total(const struct tree *t)
 
 	for (int cpu = 0; cpu < cpu_nr_units; cpu++)
 		sum += __atomic_load_n((uint32_t *)arena_ptr(t->level0, cpu),
-				       __ATOMIC_RELAXED) & mask;
+				       __ATOMIC_RELAXED) &
+		       mask;
 	return sum;
 }
 

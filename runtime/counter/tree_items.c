@@ -8,17 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LINE 64
+#define LINE	   64
 #define POOL_SLOTS 8 /* one line per position */
 
 /* The first line of a slab; the position blocks follow. */
 struct slab {
 	struct slab *next, *prev; /* pool slabs with a free slot */
-	uint32_t used;            /* bitmap of pool slots handed out */
+	uint32_t used;		  /* bitmap of pool slots handed out */
 };
 _Static_assert(sizeof(struct slab) <= LINE, "slab header outgrew its line");
 
-static struct slab pool = { &pool, &pool, 0 };
+static struct slab pool = {&pool, &pool, 0};
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 

@@ -27,8 +27,8 @@ void tree_shape_init(struct tree_shape *s, unsigned nr_leaves)
 	s->nr_items = pos;
 }
 
-void tree_propagate(const struct tree_shape *s, char *items, size_t stride,
-		    unsigned leaf, unsigned batch_shift, long carry)
+void tree_propagate(const struct tree_shape *s, char *items, size_t stride, unsigned leaf,
+		    unsigned batch_shift, long carry)
 {
 	unsigned j;
 
@@ -50,7 +50,7 @@ unsigned long tree_items_total(const struct tree_shape *s, const char *items,
 			       size_t stride, unsigned batch_shift)
 {
 	unsigned long total = (unsigned long)__atomic_load_n(
-		(const long *)(items + (s->nr_items - 1) * stride), __ATOMIC_RELAXED);
+	    (const long *)(items + (s->nr_items - 1) * stride), __ATOMIC_RELAXED);
 
 	for (unsigned j = 1; j < s->nr_levels; j++) {
 		unsigned long mask = (1UL << tree_level_shift(s, batch_shift, j)) - 1;
@@ -58,9 +58,10 @@ unsigned long tree_items_total(const struct tree_shape *s, const char *items,
 		for (unsigned k = 0; k < s->level_items[j]; k++) {
 			unsigned pos = s->level_start[j] + k;
 
-			total += (unsigned long)__atomic_load_n(
-					 (const long *)(items + pos * stride),
-					 __ATOMIC_RELAXED) & mask;
+			total +=
+			    (unsigned long)__atomic_load_n(
+				(const long *)(items + pos * stride), __ATOMIC_RELAXED) &
+			    mask;
 		}
 	}
 	return total;
@@ -68,8 +69,8 @@ unsigned long tree_items_total(const struct tree_shape *s, const char *items,
 
 unsigned long tree_under(const struct tree_shape *s, unsigned batch_shift)
 {
-	unsigned __int128 under = (unsigned __int128)s->nr_leaves *
-				  ((1UL << batch_shift) - 1);
+	unsigned __int128 under =
+	    (unsigned __int128)s->nr_leaves * ((1UL << batch_shift) - 1);
 	unsigned j;
 
 	for (j = 1; j < s->nr_levels; j++) {

@@ -46,8 +46,7 @@ void tree_shape_init(struct tree_shape *s, unsigned nr_leaves);
 
 /* Change of x rounded down to a multiple of 2^shift, when adding inc made
  * x res: what a node passes to its parent.  Unsigned, so values wrap. */
-static inline long tree_carry(unsigned long res, unsigned long inc,
-			      unsigned shift)
+static inline long tree_carry(unsigned long res, unsigned long inc, unsigned shift)
 {
 	unsigned long mask = ~0UL << shift;
 
@@ -73,8 +72,8 @@ static inline unsigned tree_leaf_shift(unsigned batch_shift)
  * too. */
 
 /* log2 of the batch of level j for a leaf batch of 2^batch_shift. */
-static inline unsigned tree_level_shift(const struct tree_shape *s,
-					unsigned batch_shift, unsigned level)
+static inline unsigned tree_level_shift(const struct tree_shape *s, unsigned batch_shift,
+					unsigned level)
 {
 	unsigned shift = batch_shift + level * s->fanout_shift;
 
@@ -86,8 +85,8 @@ static inline unsigned tree_level_shift(const struct tree_shape *s,
  * position k of the counter is the long at items + k * stride bytes.
  * Atomic, so any number of threads may propagate into one tree at once.
  */
-void tree_propagate(const struct tree_shape *s, char *items, size_t stride,
-		    unsigned leaf, unsigned batch_shift, long carry);
+void tree_propagate(const struct tree_shape *s, char *items, size_t stride, unsigned leaf,
+		    unsigned batch_shift, long carry);
 
 /*
  * The root plus what every item below it keeps back: with the leaves'

@@ -28,13 +28,12 @@ static int config_count(const char *name, const char *v)
 
 static enum config_mode config_mode(const char *v)
 {
-	static const char *const names[] = { "auto", "rseq", "atomic", "local" };
+	static const char *const names[] = {"auto", "rseq", "atomic", "local"};
 
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(v, names[i]))
 			return (enum config_mode)i;
-	diag_warn("PCPU_MODE=%s is not one of auto, rseq, atomic, local; using auto",
-		  v);
+	diag_warn("PCPU_MODE=%s is not one of auto, rseq, atomic, local; using auto", v);
 	return CONFIG_MODE_AUTO;
 }
 

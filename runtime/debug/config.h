@@ -20,11 +20,11 @@ enum config_mode {
 
 struct config {
 	enum config_mode mode; /* PCPU_MODE=auto|rseq|atomic|local */
-	int nr_cpus;           /* PCPU_NR_CPUS, 0 if unset */
-	int nr_slots;          /* PCPU_NR_SLOTS, 0 if unset */
+	int nr_cpus;	       /* PCPU_NR_CPUS, 0 if unset */
+	int nr_slots;	       /* PCPU_NR_SLOTS, 0 if unset */
 	const char *stats;     /* PCPU_STATS=stderr|<path>, NULL if unset */
 	bool debug_leaks;      /* PCPU_DEBUG=leaks */
-	bool verbose;          /* PCPU_VERBOSE=1 */
+	bool verbose;	       /* PCPU_VERBOSE=1 */
 };
 
 /* Upper bound accepted for PCPU_NR_CPUS and PCPU_NR_SLOTS. */

@@ -45,8 +45,8 @@ static bool stats_path(char *buf, size_t size)
 static int stats_open(const char *path)
 {
 	struct stat st;
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK |
-				    O_CLOEXEC,
+	int fd = open(path,
+		      O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
 		      0644);
 
 	if (fd < 0) {
@@ -120,5 +120,6 @@ void exit_stats_print(void)
 	else
 		err = fputs(": no per-CPU allocations\n", f) == EOF ? -EIO : 0;
 	if (fclose(f) || err)
-		diag_warn("PCPU_STATS=%s: write error; statistics incomplete", config.stats);
+		diag_warn("PCPU_STATS=%s: write error; statistics incomplete",
+			  config.stats);
 }

@@ -17,10 +17,10 @@
 #include "debug/stack.h"
 #include "debug/symbolize.h"
 
-#define LEAK_DEPTH 32
+#define LEAK_DEPTH	 32
 #define LEAK_BUCKET_BITS 16
-#define LEAK_BUCKETS (1u << LEAK_BUCKET_BITS)
-#define LEAK_SLAB ((size_t)1 << 20)
+#define LEAK_BUCKETS	 (1u << LEAK_BUCKET_BITS)
+#define LEAK_SLAB	 ((size_t)1 << 20)
 
 struct leak {
 	struct leak *next;
@@ -37,8 +37,8 @@ static uint64_t nr_recorded;
 
 static void *leaks_map(size_t size)
 {
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p =
+	    mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
 }
@@ -57,7 +57,8 @@ void leaks_init(void)
 {
 	buckets = leaks_map(LEAK_BUCKETS * sizeof(*buckets));
 	if (!buckets) {
-		diag_warn("PCPU_DEBUG=leaks: no memory for the leak table; leak checking is off");
+		diag_warn("PCPU_DEBUG=leaks: no memory for the leak table; leak checking "
+			  "is off");
 		config.debug_leaks = false;
 		return;
 	}
@@ -114,8 +115,9 @@ void leaks_record(void *p, size_t size)
 	}
 	pthread_mutex_unlock(&leaks_lock);
 	if (!r)
-		diag_warn("PCPU_DEBUG=leaks: no memory to record %p; it will not be reported",
-			  p);
+		diag_warn(
+		    "PCPU_DEBUG=leaks: no memory to record %p; it will not be reported",
+		    p);
 }
 
 void leaks_forget(void *p)
@@ -153,7 +155,7 @@ static int first_frame(const struct leak *r, const void *self_base)
 
 struct leak_group {
 	const struct leak *first; /* a record with the group's stack */
-	int from;                 /* its first frame worth showing */
+	int from;		  /* its first frame worth showing */
 	uint64_t bytes, count;
 };
 
@@ -181,7 +183,7 @@ static bool group_add(struct leak_group **groups, size_t *nr, size_t *cap,
 		*groups = n;
 		*cap = ncap;
 	}
-	(*groups)[(*nr)++] = (struct leak_group){ r, from, 0, 0 };
+	(*groups)[(*nr)++] = (struct leak_group){r, from, 0, 0};
 	return true;
 }
 
@@ -214,9 +216,11 @@ void leaks_report(FILE *f)
 			int from = first_frame(r, self_base);
 			size_t g;
 
-			for (g = 0; g < nr_groups && !same_stack(&groups[g], r, from); g++)
+			for (g = 0; g < nr_groups && !same_stack(&groups[g], r, from);
+			     g++)
 				;
-			if (g == nr_groups && !group_add(&groups, &nr_groups, &cap, r, from)) {
+			if (g == nr_groups &&
+			    !group_add(&groups, &nr_groups, &cap, r, from)) {
 				nr_ungrouped++;
 			} else {
 				groups[g].bytes += r->size;
@@ -227,31 +231,40 @@ void leaks_report(FILE *f)
 		}
 	}
 	if (!count) {
-		fprintf(f, "==%d== libpcpu: no per-CPU leaks (%" PRIu64 " allocations recorded, all freed)\n",
+		fprintf(f,
+			"==%d== libpcpu: no per-CPU leaks (%" PRIu64
+			" allocations recorded, all freed)\n",
 			pid, nr_recorded);
 		pthread_mutex_unlock(&leaks_lock);
 		return;
 	}
 	qsort(groups, nr_groups, sizeof(*groups), group_cmp);
-	fprintf(f, "=================================================================\n"
-		   "==%d==ERROR: libpcpu: detected per-CPU memory leaks (PCPU_DEBUG=leaks)\n",
-		pid);
+	fprintf(
+	    f,
+	    "=================================================================\n"
+	    "==%d==ERROR: libpcpu: detected per-CPU memory leaks (PCPU_DEBUG=leaks)\n",
+	    pid);
 	for (size_t g = 0; g < nr_groups; g++) {
 		const struct leak *r = groups[g].first;
 
-		fprintf(f, "\nLeak of %" PRIu64 " byte(s) per CPU in %" PRIu64
-			   " object(s) allocated from:\n",
+		fprintf(f,
+			"\nLeak of %" PRIu64 " byte(s) per CPU in %" PRIu64
+			" object(s) allocated from:\n",
 			groups[g].bytes, groups[g].count);
 		for (int i = groups[g].from; i < r->depth; i++) {
 			symbolize(r->pcs[i], line, sizeof(line));
-			fprintf(f, "    #%d %p %s\n", i - groups[g].from, r->pcs[i], line);
+			fprintf(f, "    #%d %p %s\n", i - groups[g].from, r->pcs[i],
+				line);
 		}
 	}
 	if (nr_ungrouped)
-		fprintf(f, "\n(%" PRIu64 " more object(s) not shown: no memory to group them)\n",
+		fprintf(f,
+			"\n(%" PRIu64
+			" more object(s) not shown: no memory to group them)\n",
 			nr_ungrouped);
-	fprintf(f, "\nSUMMARY: libpcpu: %" PRIu64 " byte(s) per CPU leaked in %" PRIu64
-		   " allocation(s) (%" PRIu64 " bytes over %d CPUs)\n",
+	fprintf(f,
+		"\nSUMMARY: libpcpu: %" PRIu64 " byte(s) per CPU leaked in %" PRIu64
+		" allocation(s) (%" PRIu64 " bytes over %d CPUs)\n",
 		bytes, count, bytes * (uint64_t)cpu_nr_units, cpu_nr_units);
 	pthread_mutex_unlock(&leaks_lock);
 	if (groups)

@@ -21,7 +21,8 @@ void stack_init(void)
 	if (lib)
 		stack_unwind = (stack_unwind_fn *)dlsym(lib, "unw_backtrace");
 	if (!stack_unwind)
-		diag_warn("PCPU_DEBUG=leaks: cannot use %s (%s); call stacks come from glibc's backtrace()",
+		diag_warn("PCPU_DEBUG=leaks: cannot use %s (%s); call stacks come from "
+			  "glibc's backtrace()",
 			  STACK_LIBUNWIND, lib ? "no unw_backtrace" : dlerror());
 }
 

@@ -51,7 +51,7 @@ static const struct symbolize_file *file_of(const struct link_map *map)
 	f = &files[nr_files < SYMBOLIZE_FILES ? nr_files++ : SYMBOLIZE_FILES - 1];
 	if (f->image)
 		munmap((void *)f->image, f->size);
-	*f = (struct symbolize_file){ .map = map };
+	*f = (struct symbolize_file){.map = map};
 	fd = open(module_path(map), O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return f;
@@ -78,15 +78,15 @@ static const char *find_symbol(const struct symbolize_file *f, uint32_t type,
 			       uintptr_t vaddr, uintptr_t *start)
 {
 	const ElfW(Ehdr) *eh = (const void *)f->image;
-	const ElfW(Shdr) *sh;
+	const ElfW(Shdr) * sh;
 
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
 	    !in_image(f, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(*sh)))
 		return NULL;
 	sh = (const void *)(f->image + eh->e_shoff);
 	for (unsigned i = 0; i < eh->e_shnum; i++) {
-		const ElfW(Shdr) *strs;
-		const ElfW(Sym) *sym;
+		const ElfW(Shdr) * strs;
+		const ElfW(Sym) * sym;
 		size_t n;
 
 		if (sh[i].sh_type != type || sh[i].sh_link >= eh->e_shnum ||
@@ -102,14 +102,15 @@ static const char *find_symbol(const struct symbolize_file *f, uint32_t type,
 
 			if ((kind != STT_FUNC && kind != STT_GNU_IFUNC) ||
 			    sym[k].st_shndx == SHN_UNDEF || vaddr < sym[k].st_value ||
-			    vaddr - sym[k].st_value >= (sym[k].st_size ? sym[k].st_size : 1) ||
+			    vaddr - sym[k].st_value >=
+				(sym[k].st_size ? sym[k].st_size : 1) ||
 			    sym[k].st_name >= strs->sh_size)
 				continue;
 			*start = sym[k].st_value;
 			/* Names are NUL-terminated inside the string table;
 			 * check, since the file is untrusted input. */
-			const char *name = (const char *)f->image + strs->sh_offset +
-					   sym[k].st_name;
+			const char *name =
+			    (const char *)f->image + strs->sh_offset + sym[k].st_name;
 			if (memchr(name, '\0', strs->sh_size - sym[k].st_name))
 				return name;
 		}

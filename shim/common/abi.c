@@ -10,9 +10,9 @@
  */
 #include "abi.h"
 
-struct pcpu_abi_process pcpu_abi_process = { .version = PCPU_ABI_VERSION };
-PCPU_ABI_THREAD_LOCAL struct pcpu_abi_thread pcpu_abi_thread
-    PCPU_ABI_TLS_MODEL = { .slot = ~(uintptr_t)0 };
+struct pcpu_abi_process pcpu_abi_process = {.version = PCPU_ABI_VERSION};
+PCPU_ABI_THREAD_LOCAL struct pcpu_abi_thread pcpu_abi_thread PCPU_ABI_TLS_MODEL = {
+    .slot = ~(uintptr_t)0};
 
 void abi_publish(const struct pcpu_abi_process *d)
 {

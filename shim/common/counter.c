@@ -52,7 +52,8 @@ void percpu_counter_destroy(struct percpu_counter *c)
 
 void percpu_counter_destroy_many(struct percpu_counter *c, unsigned n)
 {
-	const char *fn = n == 1 ? "percpu_counter_destroy" : "percpu_counter_destroy_many";
+	const char *fn =
+	    n == 1 ? "percpu_counter_destroy" : "percpu_counter_destroy_many";
 
 	if (n == 0)
 		return;
@@ -63,7 +64,7 @@ void percpu_counter_destroy_many(struct percpu_counter *c, unsigned n)
 	}
 	counter_backend_destroy(c, n);
 	for (unsigned i = 0; i < n; i++)
-		c[i] = (struct percpu_counter){ 0 };
+		c[i] = (struct percpu_counter){0};
 }
 
 void percpu_counter_add_batch(struct percpu_counter *c, int64_t amount, int32_t batch)
@@ -159,15 +160,13 @@ int64_t percpu_counter_sum_positive(struct percpu_counter *c)
  * and from the ends of the int64_t range: next to an end, the exact value
  * may have wrapped to the other one (after set(INT64_MIN), say).
  */
-int percpu_counter_compare_batch(struct percpu_counter *c, int64_t rhs,
-				 int32_t batch)
+int percpu_counter_compare_batch(struct percpu_counter *c, int64_t rhs, int32_t batch)
 {
 	/* The library's proven bound (the largest batch any add used), or the
 	 * caller's word for it, whichever is wider. */
-	__int128 slack = counter_backend_read_slack(
-			  counter_of(c, "percpu_counter_compare")),
-		said =
-		(__int128)(batch > 0 ? batch : 0) * pcpu_nr_cpus();
+	__int128 slack =
+		     counter_backend_read_slack(counter_of(c, "percpu_counter_compare")),
+		 said = (__int128)(batch > 0 ? batch : 0) * pcpu_nr_cpus();
 
 	if (said > slack)
 		slack = said;

@@ -33,8 +33,7 @@ void counter_backend_add(struct percpu_counter *c, int64_t amount, int32_t batch
 int64_t counter_backend_sum(struct percpu_counter *c);
 void counter_backend_set(struct percpu_counter *c, int64_t value);
 /* Add amount unless the exact value would pass limit (counter_within_limit). */
-bool counter_backend_limited_add(struct percpu_counter *c, int64_t limit,
-				 int64_t amount);
+bool counter_backend_limited_add(struct percpu_counter *c, int64_t limit, int64_t amount);
 /* How far read() may be from the exact value: the largest batch the adds
  * used times the copies; 0 where read() is exact. */
 int64_t counter_backend_read_slack(struct percpu_counter *c);

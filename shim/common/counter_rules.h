@@ -43,7 +43,8 @@ static inline void counter_check_group(const char *fn, const void *obj, unsigned
 static inline void counter_check_self(const char *fn, const void *obj, bool self)
 {
 	if (__builtin_expect(!self, 0))
-		diag_die(fn, obj, "a copy of a counter (a counter cannot be moved or copied)");
+		diag_die(fn, obj,
+			 "a copy of a counter (a counter cannot be moved or copied)");
 }
 
 /* percpu_counter's default batch for nr_cpus copies: max(32, 2 nr_cpus). */

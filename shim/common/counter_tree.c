@@ -57,8 +57,8 @@ void percpu_counter_tree_destroy(struct percpu_counter_tree *c)
 
 void percpu_counter_tree_destroy_many(struct percpu_counter_tree *c, unsigned n)
 {
-	const char *fn = n == 1 ? "percpu_counter_tree_destroy" :
-				  "percpu_counter_tree_destroy_many";
+	const char *fn =
+	    n == 1 ? "percpu_counter_tree_destroy" : "percpu_counter_tree_destroy_many";
 
 	if (n == 0)
 		return;
@@ -66,7 +66,7 @@ void percpu_counter_tree_destroy_many(struct percpu_counter_tree *c, unsigned n)
 		counter_check_group(fn, &c[i], tree_of(&c[i], fn)->__group, i, n);
 	tree_backend_destroy(c, n);
 	for (unsigned i = 0; i < n; i++)
-		c[i] = (struct percpu_counter_tree){ 0 };
+		c[i] = (struct percpu_counter_tree){0};
 }
 
 void percpu_counter_tree_add(struct percpu_counter_tree *c, long inc)
@@ -116,7 +116,7 @@ struct approx {
 
 static struct approx approx_of(struct percpu_counter_tree *c)
 {
-	struct approx a = { 0 };
+	struct approx a = {0};
 
 	a.value = percpu_counter_tree_approximate_sum(c);
 	percpu_counter_tree_approximate_accuracy_range(c, &a.under, &a.over);
@@ -148,8 +148,8 @@ long percpu_counter_tree_precise_sum_positive(struct percpu_counter_tree *c)
 	return v > 0 ? v : 0;
 }
 
-void percpu_counter_tree_approximate_min_max(struct percpu_counter_tree *c,
-					     long *approx, long *min, long *max)
+void percpu_counter_tree_approximate_min_max(struct percpu_counter_tree *c, long *approx,
+					     long *min, long *max)
 {
 	struct approx a = approx_of(c);
 
@@ -169,8 +169,7 @@ unsigned long percpu_counter_tree_inaccuracy(struct percpu_counter_tree *c)
 	return a.under > a.over ? a.under : a.over;
 }
 
-int percpu_counter_tree_approximate_compare_value(struct percpu_counter_tree *c,
-						  long v)
+int percpu_counter_tree_approximate_compare_value(struct percpu_counter_tree *c, long v)
 {
 	struct approx a = approx_of(c);
 
@@ -181,8 +180,7 @@ int percpu_counter_tree_approximate_compare_value(struct percpu_counter_tree *c,
 	return 0;
 }
 
-int percpu_counter_tree_precise_compare_value(struct percpu_counter_tree *c,
-					      long v)
+int percpu_counter_tree_precise_compare_value(struct percpu_counter_tree *c, long v)
 {
 	return sign_of((wide_t)v - percpu_counter_tree_precise_sum(c));
 }
@@ -227,8 +225,8 @@ int percpu_counter_tree_precise_compare(struct percpu_counter_tree *a,
  * the second pass instead of being stored: no allocation, and a bound that
  * moved in between only keeps more candidates.
  */
-int percpu_counter_tree_select_max(struct percpu_counter_tree *const *c,
-				   unsigned n, unsigned *nr_precise)
+int percpu_counter_tree_select_max(struct percpu_counter_tree *const *c, unsigned n,
+				   unsigned *nr_precise)
 {
 	wide_t best_lo = 0;
 	unsigned i, survivors = 0, first = 0, taken = 0;

@@ -51,6 +51,8 @@ void diag_warn(const char *fmt, ...)
 
 void diag_bad_object(const char *fn, const void *obj, const char *what)
 {
-	diag_die(fn, obj, "not an initialised %s (never initialised, already destroyed or corrupted)",
-		 what);
+	diag_die(
+	    fn, obj,
+	    "not an initialised %s (never initialised, already destroyed or corrupted)",
+	    what);
 }

@@ -14,7 +14,7 @@
 
 /* "libpcpu: fn(ptr): reason..." on stderr, then abort(). */
 _Noreturn void diag_die(const char *fn, const void *ptr, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4), cold));
+    __attribute__((format(printf, 3, 4), cold));
 
 /* "libpcpu: warning: ..." on stderr. */
 void diag_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2), cold));
@@ -22,11 +22,11 @@ void diag_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2), cold))
 /* Magic values at the start of every opaque object while it is live. */
 /* The inline fast paths check the same values (pcpu/abi.h). */
 #define DIAG_MAGIC_COUNTER PCPU_ABI_MAGIC_COUNTER
-#define DIAG_MAGIC_TREE    PCPU_ABI_MAGIC_TREE
-#define DIAG_MAGIC_REF     PCPU_ABI_MAGIC_REF
+#define DIAG_MAGIC_TREE	   PCPU_ABI_MAGIC_TREE
+#define DIAG_MAGIC_REF	   PCPU_ABI_MAGIC_REF
 
 _Noreturn void diag_bad_object(const char *fn, const void *obj, const char *what)
-	__attribute__((cold));
+    __attribute__((cold));
 
 /* Abort unless magic marks a live object of the expected kind.  Callers
  * pass 0 for a NULL object, which is then reported like any other. */

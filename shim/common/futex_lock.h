@@ -20,7 +20,8 @@ static inline void futex_lock(int *l)
 {
 	int seen = 0;
 
-	if (__atomic_compare_exchange_n(l, &seen, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+	if (__atomic_compare_exchange_n(l, &seen, 1, false, __ATOMIC_ACQUIRE,
+					__ATOMIC_RELAXED))
 		return;
 	if (seen != 2)
 		seen = __atomic_exchange_n(l, 2, __ATOMIC_ACQUIRE);

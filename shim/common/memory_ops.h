@@ -11,11 +11,9 @@
 #include <stddef.h>
 
 /* Copy st to the caller's struct of the caller's size (pcpu_stats()). */
-int memory_stats_copy(struct pcpu_stats *dst, size_t size,
-		      const struct pcpu_stats *st);
+int memory_stats_copy(struct pcpu_stats *dst, size_t size, const struct pcpu_stats *st);
 
 /* Print the summary lines every implementation shares; -EIO on error. */
-int memory_stats_print_summary(FILE *f, const char *runtime,
-			       const struct pcpu_stats *st);
+int memory_stats_print_summary(FILE *f, const char *runtime, const struct pcpu_stats *st);
 
 #endif

@@ -144,7 +144,7 @@ void ref_state_exit(struct ref *ref, int64_t count)
 		diag_die("percpu_ref_exit", ref_api(ref),
 			 "more puts than gets: the count is %lld", (long long)count);
 	/* A NULL pcpu sends the inline paths to calls that report misuse. */
-	*ref = (struct ref){ 0 };
+	*ref = (struct ref){0};
 }
 
 void ref_shared_get(struct ref *ref, unsigned long nr)

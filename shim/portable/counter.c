@@ -14,7 +14,7 @@
 int counter_backend_init(struct percpu_counter *c, int64_t value, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
-		c[i] = (struct percpu_counter){ .__own = value };
+		c[i] = (struct percpu_counter){.__own = value};
 		c[i].__count = &c[i].__own;
 	}
 	return 0;

@@ -16,7 +16,7 @@ int tree_backend_init(struct percpu_counter_tree *c, unsigned n, unsigned long b
 {
 	(void)batch_size;
 	for (unsigned i = 0; i < n; i++)
-		c[i] = (struct percpu_counter_tree){ .__root = &zero };
+		c[i] = (struct percpu_counter_tree){.__root = &zero};
 	return 0;
 }
 

@@ -43,8 +43,8 @@ static void identity_init(void)
 {
 	nr_cpus = cpus_possible();
 	identity_publish();
-	snprintf(runtime_name, sizeof(runtime_name),
-		 "libpcpu-api %s (portable, cpus=%d)", PCPU_VERSION, nr_cpus);
+	snprintf(runtime_name, sizeof(runtime_name), "libpcpu-api %s (portable, cpus=%d)",
+		 PCPU_VERSION, nr_cpus);
 }
 
 int pcpu_nr_cpus(void)

@@ -42,12 +42,12 @@
 #include "memory_backend.h"
 
 #define PORTABLE_UNIT ((size_t)1 << 20)
-#define BLOCK ((size_t)64 << 10)
-#define NR_BLOCKS (PORTABLE_UNIT / BLOCK)
-#define MIN_SHIFT 3
-#define MAX_SHIFT 15
-#define NR_CLASSES (MAX_SHIFT - MIN_SHIFT + 1)
-#define MAX_SLOTS (BLOCK >> MIN_SHIFT)
+#define BLOCK	      ((size_t)64 << 10)
+#define NR_BLOCKS     (PORTABLE_UNIT / BLOCK)
+#define MIN_SHIFT     3
+#define MAX_SHIFT     15
+#define NR_CLASSES    (MAX_SHIFT - MIN_SHIFT + 1)
+#define MAX_SLOTS     (BLOCK >> MIN_SHIFT)
 
 _Static_assert(PCPU_ALLOC_MAX == 1 << MAX_SHIFT, "classes up to the largest object");
 _Static_assert(PCPU_ALIGN_MAX <= BLOCK, "a block is aligned for every request");
@@ -59,8 +59,8 @@ struct chunk;
 
 struct block {
 	struct chunk *chunk;
-	char *base;      /* copy 0 */
-	unsigned shift;  /* log2 of the slot size; 0: no class */
+	char *base;	/* copy 0 */
+	unsigned shift; /* log2 of the slot size; 0: no class */
 	uint32_t nr_live, bump, nr_freed, hint;
 	struct block *prev, *next;
 	uint64_t live[MAX_SLOTS / 64];
@@ -75,7 +75,7 @@ static int lock;
 static struct chunk **chunks; /* by address */
 static unsigned nr_chunks, cap_chunks;
 static struct block *partial[NR_CLASSES]; /* blocks with a free slot */
-static struct block *unused;              /* blocks of no class, by next */
+static struct block *unused;		  /* blocks of no class, by next */
 static struct pcpu_stats stats;
 
 static void memory_prefork(void)
@@ -134,14 +134,14 @@ static bool chunk_add(void)
 		portable_copies = pcpu_nr_cpus();
 	len = PORTABLE_UNIT * (size_t)portable_copies;
 	c = calloc(1, sizeof(*c));
-	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		   -1, 0);
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	if (nr_chunks == cap_chunks) {
 		unsigned cap = cap_chunks ? 2 * cap_chunks : 8;
 		struct chunk **grown = c && mem != MAP_FAILED
-					       ? realloc(chunks, cap * sizeof(*chunks))
-					       : NULL;
+					   ? realloc(chunks, cap * sizeof(*chunks))
+					   : NULL;
 
 		if (grown) {
 			chunks = grown;
@@ -284,7 +284,8 @@ static _Noreturn void bad_free(void *p, const char *why, const char *start)
 {
 	futex_unlock(&lock);
 	if (start)
-		diag_die("pcpu_free", p, "interior pointer, %zu bytes into the object at %p",
+		diag_die("pcpu_free", p,
+			 "interior pointer, %zu bytes into the object at %p",
 			 (size_t)((const char *)p - start), (const void *)start);
 	diag_die("pcpu_free", p, "%s", why);
 }
@@ -292,7 +293,7 @@ static _Noreturn void bad_free(void *p, const char *why, const char *start)
 void memory_backend_free(void *p)
 {
 	static const char not_live[] =
-		"not a live per-CPU object (never allocated or already freed)";
+	    "not a live per-CPU object (never allocated or already freed)";
 	struct chunk *c;
 	struct block *b;
 	uint32_t i;

@@ -11,12 +11,20 @@
 
 #include "../utils/tap.h"
 
-namespace {
+namespace
+{
 
-class Counter {
-public:
-	explicit Counter(int64_t v) { ok_ = percpu_counter_init(&c_, v) == 0; }
-	~Counter() { percpu_counter_destroy(&c_); }
+class Counter
+{
+      public:
+	explicit Counter(int64_t v)
+	{
+		ok_ = percpu_counter_init(&c_, v) == 0;
+	}
+	~Counter()
+	{
+		percpu_counter_destroy(&c_);
+	}
 	Counter(const Counter &) = delete;
 	Counter &operator=(const Counter &) = delete;
 	Counter &operator+=(int64_t v)
@@ -24,24 +32,42 @@ public:
 		percpu_counter_add(&c_, v);
 		return *this;
 	}
-	int64_t sum() { return percpu_counter_sum(&c_); }
-	bool good() const { return ok_; }
+	int64_t sum()
+	{
+		return percpu_counter_sum(&c_);
+	}
+	bool good() const
+	{
+		return ok_;
+	}
 
-private:
+      private:
 	struct percpu_counter c_;
 	bool ok_;
 };
 
-template <typename T> class PerCpu {
-public:
-	PerCpu() : p_(static_cast<T *>(pcpu_alloc(sizeof(T), alignof(T)))) {}
-	~PerCpu() { pcpu_free(p_); }
+template <typename T> class PerCpu
+{
+      public:
+	PerCpu() : p_(static_cast<T *>(pcpu_alloc(sizeof(T), alignof(T))))
+	{
+	}
+	~PerCpu()
+	{
+		pcpu_free(p_);
+	}
 	PerCpu(const PerCpu &) = delete;
 	PerCpu &operator=(const PerCpu &) = delete;
-	T &at(int cpu) { return *static_cast<T *>(pcpu_ptr(p_, cpu)); }
-	T *get() { return p_; }
+	T &at(int cpu)
+	{
+		return *static_cast<T *>(pcpu_ptr(p_, cpu));
+	}
+	T *get()
+	{
+		return p_;
+	}
 
-private:
+      private:
 	T *p_;
 };
 
@@ -94,7 +120,7 @@ int main()
 	percpu_ref_exit(&ref);
 
 	struct percpu_counter_tree trees[2];
-	struct percpu_counter_tree *const list[2] = { &trees[0], &trees[1] };
+	struct percpu_counter_tree *const list[2] = {&trees[0], &trees[1]};
 	is(percpu_counter_tree_init_many(trees, 2, 64), 0,
 	   "percpu_counter_tree_init_many");
 	percpu_counter_tree_add(&trees[1], 5);

@@ -19,7 +19,8 @@ int main(void)
 	tap_diag("machine: %s%s", uname(&u) ? "unknown" : u.machine,
 		 tap_emulated() ? " (emulated)" : "");
 
-	ok(rt && strstr(rt, PCPU_VERSION), "pcpu_runtime() names version %s", PCPU_VERSION);
+	ok(rt && strstr(rt, PCPU_VERSION), "pcpu_runtime() names version %s",
+	   PCPU_VERSION);
 	ok(rt == pcpu_runtime(), "pcpu_runtime() returns one static string");
 	ok(nr >= 1, "pcpu_nr_cpus() = %d is at least 1", nr);
 	ok(nr >= sysconf(_SC_NPROCESSORS_ONLN), "pcpu_nr_cpus() covers every online CPU");

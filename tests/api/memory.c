@@ -930,7 +930,8 @@ static void test_malloc_untouched(void)
 		   found ? info.dli_fname : "?");
 	else
 		ok(found && strstr(info.dli_fname, "libc.so"),
-		   "the process's malloc is still libc's (%s)", found ? info.dli_fname : "?");
+		   "the process's malloc is still libc's (%s)",
+		   found ? info.dli_fname : "?");
 }
 
 int main(void)

@@ -134,7 +134,7 @@ static void null_tree_add(void *arg)
 
 static void null_tree_select_max(void *arg)
 {
-	struct percpu_counter_tree *c[2] = { &trees[0], NULL };
+	struct percpu_counter_tree *c[2] = {&trees[0], NULL};
 
 	(void)arg;
 	if (percpu_counter_tree_init(&trees[0], 32))
@@ -175,10 +175,11 @@ static void null_pcpu_ptr(void *arg)
 int main(void)
 {
 	static int first = 0, middle = 1, last = 2;
-	static unsigned long huge[] = { ULONG_MAX, 1UL << 63, 1UL << 59 };
+	static unsigned long huge[] = {ULONG_MAX, 1UL << 63, 1UL << 59};
 
 	tap_start();
-	tap_aborts(counter_destroy_member, &first, "libpcpu: percpu_counter_destroy(0x*): " NOT_MADE,
+	tap_aborts(counter_destroy_member, &first,
+		   "libpcpu: percpu_counter_destroy(0x*): " NOT_MADE,
 		   "percpu_counter_destroy of the first of an init_many aborts");
 	tap_aborts(counter_destroy_member, &middle, NOT_MADE,
 		   "percpu_counter_destroy of the middle of an init_many aborts");
@@ -187,8 +188,9 @@ int main(void)
 	tap_aborts(counter_destroy_many_fewer, NULL,
 		   "libpcpu: percpu_counter_destroy_many(0x*): " NOT_MADE,
 		   "percpu_counter_destroy_many of 2 of an init_many of 3 aborts");
-	tap_aborts(counter_destroy_many_tail, NULL, NOT_MADE,
-		   "percpu_counter_destroy_many of the last 2 of an init_many of 3 aborts");
+	tap_aborts(
+	    counter_destroy_many_tail, NULL, NOT_MADE,
+	    "percpu_counter_destroy_many of the last 2 of an init_many of 3 aborts");
 	tap_aborts(counter_destroy_many_of_singles, NULL, NOT_MADE,
 		   "percpu_counter_destroy_many of 2 counters made one by one aborts");
 	tap_aborts(counter_destroy_copy, &first,
@@ -207,32 +209,42 @@ int main(void)
 		   "percpu_counter_tree_destroy_many of 2 of an init_many of 3 aborts");
 	for (unsigned i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
 		tap_aborts(ref_get_many, &huge[i],
-			   "libpcpu: percpu_ref_get_many(0x*): * references: more than a ref can count*",
+			   "libpcpu: percpu_ref_get_many(0x*): * references: more than a "
+			   "ref can count*",
 			   "percpu_ref_get_many(r, %#lx) aborts", huge[i]);
 		tap_aborts(ref_put_many, &huge[i],
-			   "libpcpu: percpu_ref_put_many(0x*): * references: more than a ref can count*",
+			   "libpcpu: percpu_ref_put_many(0x*): * references: more than a "
+			   "ref can count*",
 			   "percpu_ref_put_many(r, %#lx) aborts", huge[i]);
 	}
 	tap_aborts(null_counter_add, NULL,
 		   "libpcpu: percpu_counter_*((nil)): not an initialised percpu_counter ",
 		   "percpu_counter_add(NULL) aborts with the message");
-	tap_aborts(null_counter_sum, NULL,
-		   "libpcpu: percpu_counter_sum((nil)): not an initialised percpu_counter ",
-		   "percpu_counter_sum(NULL) aborts with the message");
-	tap_aborts(null_counter_destroy, NULL,
-		   "libpcpu: percpu_counter_destroy((nil)): not an initialised percpu_counter ",
-		   "percpu_counter_destroy(NULL) aborts with the message");
+	tap_aborts(
+	    null_counter_sum, NULL,
+	    "libpcpu: percpu_counter_sum((nil)): not an initialised percpu_counter ",
+	    "percpu_counter_sum(NULL) aborts with the message");
+	tap_aborts(
+	    null_counter_destroy, NULL,
+	    "libpcpu: percpu_counter_destroy((nil)): not an initialised percpu_counter ",
+	    "percpu_counter_destroy(NULL) aborts with the message");
 	tap_aborts(null_tree_add, NULL,
-		   "libpcpu: percpu_counter_tree_add((nil)): not an initialised percpu_counter_tree",
+		   "libpcpu: percpu_counter_tree_add((nil)): not an initialised "
+		   "percpu_counter_tree",
 		   "percpu_counter_tree_add(NULL) aborts with the message");
-	tap_aborts(null_tree_select_max, NULL,
-		   "libpcpu: percpu_counter_tree_*((nil)): not an initialised percpu_counter_tree",
-		   "percpu_counter_tree_select_max with a NULL entry aborts with the message");
-	tap_aborts(null_ref_get, NULL, "libpcpu: percpu_ref_get((nil)): not an initialised percpu_ref",
+	tap_aborts(
+	    null_tree_select_max, NULL,
+	    "libpcpu: percpu_counter_tree_*((nil)): not an initialised "
+	    "percpu_counter_tree",
+	    "percpu_counter_tree_select_max with a NULL entry aborts with the message");
+	tap_aborts(null_ref_get, NULL,
+		   "libpcpu: percpu_ref_get((nil)): not an initialised percpu_ref",
 		   "percpu_ref_get(NULL) aborts with the message");
-	tap_aborts(null_ref_put, NULL, "libpcpu: percpu_ref_put((nil)): not an initialised percpu_ref",
+	tap_aborts(null_ref_put, NULL,
+		   "libpcpu: percpu_ref_put((nil)): not an initialised percpu_ref",
 		   "percpu_ref_put(NULL) aborts with the message");
-	tap_aborts(null_ref_kill, NULL, "libpcpu: percpu_ref_kill((nil)): not an initialised percpu_ref",
+	tap_aborts(null_ref_kill, NULL,
+		   "libpcpu: percpu_ref_kill((nil)): not an initialised percpu_ref",
 		   "percpu_ref_kill(NULL) aborts with the message");
 	tap_aborts(null_pcpu_sum, NULL, "libpcpu: pcpu_*((nil)): not a per-CPU pointer",
 		   "pcpu_sum(NULL) aborts with the message");

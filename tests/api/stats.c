@@ -55,7 +55,8 @@ static void test_counts(void)
 	ok(mid.max_alloc_size >= 40 + (N - 1) * 100,
 	   "max_alloc_size >= the largest request");
 	ok(mid.nr_max_chunks >= mid.nr_chunks, "peak chunks >= chunks held");
-	ok(mid.nr_chunks >= 1 && mid.unit_size, "a chunk of fixed units holds live objects");
+	ok(mid.nr_chunks >= 1 && mid.unit_size,
+	   "a chunk of fixed units holds live objects");
 	if (mid.unit_size && mid.nr_cpus > 1)
 		is((char *)pcpu_ptr(p[0], 1) - (char *)pcpu_ptr(p[0], 0), mid.unit_size,
 		   "copies are unit_size apart");
@@ -126,7 +127,7 @@ static void test_print(void)
 	ok(len > 0 && text[len - 1] == '\n', "it printed whole lines");
 	tap_diag("pcpu_stats_print wrote %zu bytes", len);
 	ok(strstr(text, tap_fmt(" %llu ", (unsigned long long)st.nr_alloc_total)) &&
-		   strstr(text, tap_fmt(" %llu ", (unsigned long long)st.bytes_used)),
+	       strstr(text, tap_fmt(" %llu ", (unsigned long long)st.bytes_used)),
 	   "the printout shows pcpu_stats' counts (%llu allocations, %llu bytes)",
 	   (unsigned long long)st.nr_alloc_total, (unsigned long long)st.bytes_used);
 

@@ -31,7 +31,8 @@ static int fs_init(struct fs_info *fs, int64_t blocks, int64_t reserved)
 /* Enough free blocks for nr on top of the reserve? */
 static bool fs_has_free(struct fs_info *fs, int64_t nr)
 {
-	return __percpu_counter_compare(&fs->free_blocks, nr + fs->reserved, FS_BATCH) >= 0;
+	return __percpu_counter_compare(&fs->free_blocks, nr + fs->reserved, FS_BATCH) >=
+	       0;
 }
 
 static void fs_take(struct fs_info *fs, int64_t nr)
@@ -65,14 +66,14 @@ static void test_reserve_boundary(void)
 		pthread_join(t[i], NULL);
 	fs_take(&fs, 1000);
 	exact = percpu_counter_sum(&fs.free_blocks);
-	is(exact, 1000000 - 3 * (5000 + 4999 + 1000) - 1000,
-	   "fs: the exact free count");
+	is(exact, 1000000 - 3 * (5000 + 4999 + 1000) - 1000, "fs: the exact free count");
 	tap_diag("read %lld exact %lld", (long long)percpu_counter_read(&fs.free_blocks),
 		 (long long)exact);
 	/* The reserve boundary, from both sides and at it. */
 	int64_t avail = exact - fs.reserved;
 	ok(fs_has_free(&fs, avail), "fs: exactly the free blocks above the reserve fit");
-	ok(!fs_has_free(&fs, avail + 1), "fs: one more block than available does not fit");
+	ok(!fs_has_free(&fs, avail + 1),
+	   "fs: one more block than available does not fit");
 	for (int64_t d = -3; d <= 3; d++) {
 		int want = (exact > exact + d) - (exact < exact + d);
 
@@ -84,7 +85,8 @@ static void test_reserve_boundary(void)
 	   "__percpu_counter_compare far below decides too");
 	is(__percpu_counter_compare(&fs.free_blocks, exact - 100000, 0), 1,
 	   "__percpu_counter_compare with batch 0");
-	is(__percpu_counter_sum(&fs.free_blocks), exact, "__percpu_counter_sum is the exact sum");
+	is(__percpu_counter_sum(&fs.free_blocks), exact,
+	   "__percpu_counter_sum is the exact sum");
 	percpu_counter_destroy(&fs.free_blocks);
 }
 
@@ -127,7 +129,8 @@ static void test_local_and_sync(void)
 	for (int i = 0; i < 10; i++)
 		percpu_counter_add_local(&c, 1000);
 	percpu_counter_sub_local(&c, 500);
-	is(percpu_counter_sum(&c), 100 + 10000 - 500, "add_local/sub_local count exactly");
+	is(percpu_counter_sum(&c), 100 + 10000 - 500,
+	   "add_local/sub_local count exactly");
 	if (runtime)
 		is(percpu_counter_read(&c), 100, "add_local stays in the unit's delta");
 	percpu_counter_sync(&c);
@@ -135,7 +138,8 @@ static void test_local_and_sync(void)
 	   "percpu_counter_sync folds the caller's delta into the count");
 	is(percpu_counter_sum(&c), 100 + 10000 - 500, "sync loses nothing");
 	percpu_counter_sync(&c);
-	is(percpu_counter_sum(&c), 100 + 10000 - 500, "sync of an empty delta changes nothing");
+	is(percpu_counter_sum(&c), 100 + 10000 - 500,
+	   "sync of an empty delta changes nothing");
 	percpu_counter_destroy(&c);
 }
 

@@ -31,8 +31,8 @@ struct net_device {
 
 static void netdev_release(struct percpu_ref *ref)
 {
-	struct net_device *dev = (struct net_device *)((char *)ref -
-				 offsetof(struct net_device, refcnt));
+	struct net_device *dev =
+	    (struct net_device *)((char *)ref - offsetof(struct net_device, refcnt));
 
 	dev->released = 1;
 }
@@ -87,8 +87,9 @@ static void netdev_get_stats64(struct net_device *dev, struct pcpu_sw_netstats *
 {
 	int cpu;
 
-	*tot = (struct pcpu_sw_netstats){ 0 };
-	for_each_possible_cpu(cpu) {
+	*tot = (struct pcpu_sw_netstats){0};
+	for_each_possible_cpu(cpu)
+	{
 		const struct pcpu_sw_netstats *s = per_cpu_ptr(dev->tstats, cpu);
 
 		tot->rx_packets += __atomic_load_n(&s->rx_packets, __ATOMIC_RELAXED);
@@ -141,10 +142,10 @@ int main(void)
 
 	tap_start();
 	is(num_possible_cpus(), pcpu_nr_cpus(), "num_possible_cpus() is pcpu_nr_cpus()");
-	for_each_possible_cpu(cpu)
-		n++;
+	for_each_possible_cpu(cpu) n++;
 	is(n, pcpu_nr_cpus(), "for_each_possible_cpu() visits every CPU once");
-	ok(percpu_counter_batch >= 32, "percpu_counter_batch reads like the kernel's variable");
+	ok(percpu_counter_batch >= 32,
+	   "percpu_counter_batch reads like the kernel's variable");
 	is(netdev_init(&dev), 0, "kernel-style init with gfp arguments");
 	ok(((uintptr_t)per_cpu_ptr(dev.tstats, 0) & 7) == 0,
 	   "alloc_percpu() honours the type's alignment");
@@ -166,15 +167,13 @@ int main(void)
 	is(percpu_counter_sum(&dev.dropped), THREADS * PACKETS / 10,
 	   "percpu_counter_init() with gfp counts");
 	int64_t sum = 0;
-	for_each_possible_cpu(cpu)
-		sum += *per_cpu_ptr(dev.seq, cpu);
+	for_each_possible_cpu(cpu) sum += *per_cpu_ptr(dev.seq, cpu);
 	is(sum, THREADS * PACKETS, "this_cpu_inc_return() lands every increment");
 	ok(seq_max[0] >= 1 && seq_max[0] <= THREADS * PACKETS,
 	   "this_cpu_inc_return() returns the updated copy");
 	int64_t *mine = this_cpu_ptr(dev.seq);
 	int found = 0;
-	for_each_possible_cpu(cpu)
-		found += mine == per_cpu_ptr(dev.seq, cpu);
+	for_each_possible_cpu(cpu) found += mine == per_cpu_ptr(dev.seq, cpu);
 	is(found, 1, "this_cpu_ptr() is one CPU's copy");
 	ok(!dev.released, "the device ref is live while up");
 	netdev_uninit(&dev);

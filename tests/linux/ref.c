@@ -25,8 +25,9 @@ struct request_queue {
 
 static void queue_usage_release(struct percpu_ref *ref)
 {
-	struct request_queue *q = (struct request_queue *)((char *)ref -
-			offsetof(struct request_queue, q_usage_counter));
+	struct request_queue *q =
+	    (struct request_queue *)((char *)ref -
+				     offsetof(struct request_queue, q_usage_counter));
 
 	__atomic_fetch_add(&q->released, 1, __ATOMIC_RELEASE);
 }
@@ -90,13 +91,14 @@ static void wait_for_entry(struct request_queue *q, long *seen)
 
 static void test_freeze_cycles(void)
 {
-	struct request_queue q = { 0 };
+	struct request_queue q = {0};
 	pthread_t t[2];
 	int bad_inside = 0, bad_release = 0, bad_get = 0;
 	long seen = 0;
 
-	is(percpu_ref_init(&q.q_usage_counter, queue_usage_release, PERCPU_REF_ALLOW_REINIT,
-			   GFP_KERNEL), 0, "queue: percpu_ref_init with gfp");
+	is(percpu_ref_init(&q.q_usage_counter, queue_usage_release,
+			   PERCPU_REF_ALLOW_REINIT, GFP_KERNEL),
+	   0, "queue: percpu_ref_init with gfp");
 	for (int i = 0; i < 2; i++)
 		pthread_create(&t[i], NULL, submitter, &q);
 	for (int cycle = 1; cycle <= CYCLES; cycle++) {
@@ -119,8 +121,10 @@ static void test_freeze_cycles(void)
 		pthread_join(t[i], NULL);
 	is(bad_inside, 0, "%d freezes: nobody inside once the count is zero", CYCLES);
 	is(bad_release, 0, "%d freezes: release ran once per freeze", CYCLES);
-	is(bad_get, 0, "%d unfreezes: resurrect after release makes the queue live", CYCLES);
-	ok(q.entries >= CYCLES, "submitters entered between the freezes (%ld times)", q.entries);
+	is(bad_get, 0, "%d unfreezes: resurrect after release makes the queue live",
+	   CYCLES);
+	ok(q.entries >= CYCLES, "submitters entered between the freezes (%ld times)",
+	   q.entries);
 	queue_freeze(&q, CYCLES + 1);
 	is(q.released, CYCLES + 1, "a last freeze releases once more");
 	percpu_ref_exit(&q.q_usage_counter);

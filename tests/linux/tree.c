@@ -35,15 +35,19 @@ static void check_counters(const char *what)
 		bad += percpu_counter_tree_precise_sum(&counter[i]) != v;
 		bad += percpu_counter_tree_precise_compare_value(&counter[i], v) != 0;
 		bad += percpu_counter_tree_approximate_compare_value(&counter[i], v) != 0;
-		percpu_counter_tree_approximate_accuracy_range(&counter[i], &under, &over);
-		percpu_counter_tree_approximate_accuracy_range(&counter[i], &under0, &over0);
+		percpu_counter_tree_approximate_accuracy_range(&counter[i], &under,
+							       &over);
+		percpu_counter_tree_approximate_accuracy_range(&counter[i], &under0,
+							       &over0);
 		bad += under != under0 || over != over0;
 		bad += (long)(approx - (v - under)) < 0;
 		bad += (long)(approx - (v + over)) > 0;
-		percpu_counter_tree_approximate_min_max_range(approx, under, over, &min, &max);
+		percpu_counter_tree_approximate_min_max_range(approx, under, over, &min,
+							      &max);
 		bad += v - min < 0 || v - max > 0;
 		if (bad)
-			tap_diag("counter %d: v %ld approx %ld under %lu over %lu min %ld max %ld",
+			tap_diag("counter %d: v %ld approx %ld under %lu over %lu min "
+				 "%ld max %ld",
 				 i, v, approx, under, over, min, max);
 	}
 	bad += percpu_counter_tree_precise_compare(&counter[0], &counter[1]) != 0;
@@ -63,7 +67,8 @@ static void *worker(void *arg)
 
 	for (int i = 0; i < w->nr_inc; i++) {
 		percpu_counter_tree_add(&counter[w->index], w->increment);
-		__atomic_fetch_add(&global_counter[w->index], w->increment, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&global_counter[w->index], w->increment,
+				   __ATOMIC_RELAXED);
 	}
 	return NULL;
 }
@@ -71,7 +76,8 @@ static void *worker(void *arg)
 static void init_counters(unsigned long batch_size)
 {
 	items = calloc(NR_COUNTERS, percpu_counter_tree_items_size());
-	is(percpu_counter_tree_init_many(counter, items, NR_COUNTERS, batch_size, GFP_KERNEL),
+	is(percpu_counter_tree_init_many(counter, items, NR_COUNTERS, batch_size,
+					 GFP_KERNEL),
 	   0, "init_many with items and gfp, batch %lu", batch_size);
 	for (int i = 0; i < NR_COUNTERS; i++)
 		global_counter[i] = 0;
@@ -90,7 +96,8 @@ static void test_threads(unsigned long batch_size, long increment)
 
 	init_counters(batch_size);
 	for (int i = 0; i < 4; i++) {
-		w[i] = (struct work){ i % NR_COUNTERS, 3000, i < 2 ? increment : increment / 2 };
+		w[i] = (struct work){i % NR_COUNTERS, 3000,
+				     i < 2 ? increment : increment / 2};
 		pthread_create(&t[i], NULL, worker, &w[i]);
 	}
 	for (int i = 0; i < 4; i++)
@@ -105,9 +112,9 @@ static void test_threads(unsigned long batch_size, long increment)
 
 static void test_init_one_and_set(void)
 {
-	static const long values[] = { 5, 100, 127, 128, 255, 256, 4095, 4096, 500000, 0,
-				       -5, -100, -127, -128, -255, -256, -4095, -4096,
-				       -500000 };
+	static const long values[] = {5,    100,    127,   128,	  255,	  256,	4095,
+				      4096, 500000, 0,	   -5,	  -100,	  -127, -128,
+				      -255, -256,   -4095, -4096, -500000};
 	struct percpu_counter_tree pct;
 	struct percpu_counter_tree_level_item *counter_items;
 	int bad = 0;
@@ -140,7 +147,8 @@ static void test_init_one_and_set(void)
 int main(void)
 {
 	tap_start();
-	ok(percpu_counter_tree_items_size() > 0, "percpu_counter_tree_items_size() is a size");
+	ok(percpu_counter_tree_items_size() > 0,
+	   "percpu_counter_tree_items_size() is a size");
 	test_init_one_and_set();
 	for (unsigned long order = 2; order < 10; order += 3)
 		for (long inc = 1; inc < 100000; inc *= 100)

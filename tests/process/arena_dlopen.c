@@ -21,7 +21,7 @@ enum { PROBE_WORKS = 0, PROBE_BROKEN = 1, PROBE_NO_TLS = 2 };
 
 static bool malloc_is_libc(void)
 {
-	Dl_info info = { 0 };
+	Dl_info info = {0};
 
 	return dladdr((void *)malloc, &info) && info.dli_fname &&
 	       strstr(info.dli_fname, "libc.so");
@@ -39,8 +39,9 @@ static int probe(const char *path)
 		const char *err = dlerror();
 
 		fprintf(stderr, "dlopen: %s\n", err ? err : "?");
-		return err && strstr(err, "static TLS") && malloc_is_libc() ? PROBE_NO_TLS :
-									       PROBE_BROKEN;
+		return err && strstr(err, "static TLS") && malloc_is_libc()
+			   ? PROBE_NO_TLS
+			   : PROBE_BROKEN;
 	}
 	alloc = (void *(*)(size_t, size_t))dlsym(h, "pcpu_alloc");
 	release = (void (*)(void *))dlsym(h, "pcpu_free");
@@ -63,7 +64,7 @@ static int run_probe(char *self, const char *path, const char *tunables)
 			setenv("GLIBC_TUNABLES", tunables, 1);
 		else
 			unsetenv("GLIBC_TUNABLES");
-		tap_execv(self, (char *[]){ self, "probe", (char *)path, NULL });
+		tap_execv(self, (char *[]){self, "probe", (char *)path, NULL});
 		_exit(PROBE_BROKEN);
 	}
 	waitpid(pid, &status, 0);
@@ -78,7 +79,8 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "probe"))
 		return probe(argv[2]);
 	if (tap_heap_sanitized()) {
-		printf("1..0 # SKIP the sanitizer's runtime changes the static TLS block\n");
+		printf(
+		    "1..0 # SKIP the sanitizer's runtime changes the static TLS block\n");
 		return 0;
 	}
 	snprintf(path, sizeof(path), "%s/.libs/libpcpu.so", top ? top : ".");

@@ -16,8 +16,8 @@
 #include "../utils/tap.h"
 
 #define WANT_CPUS 1024
-#define NR_OBJ 20000
-#define SIZE 64
+#define NR_OBJ	  20000
+#define SIZE	  64
 
 static void *obj[NR_OBJ];
 
@@ -89,8 +89,8 @@ int main(int argc, char **argv)
 	good = fill_two_cpus();
 	grown = rss_kib() - base;
 	ok(good, "%d objects of %d bytes, written on CPUs 0 and 1", NR_OBJ, SIZE);
-	ok(grown < bound, "resident memory grew %ld KiB (< %ld; all CPUs would be %ld)", grown,
-	   bound, (long)NR_OBJ * SIZE * WANT_CPUS / 1024);
+	ok(grown < bound, "resident memory grew %ld KiB (< %ld; all CPUs would be %ld)",
+	   grown, bound, (long)NR_OBJ * SIZE * WANT_CPUS / 1024);
 	for (int i = 0; i < NR_OBJ; i++)
 		pcpu_free(obj[i]);
 
@@ -106,7 +106,8 @@ int main(int argc, char **argv)
 		obj[i] = pcpu_alloc(SIZE, 0);
 	}
 	ok(zero_copies(0) && zero_copies(1) && zero_copies(WANT_CPUS - 1) &&
-	   zero_copies(WANT_CPUS / 2), "written copies were zeroed on reuse, the others read zero");
+	       zero_copies(WANT_CPUS / 2),
+	   "written copies were zeroed on reuse, the others read zero");
 	for (int i = 0; i < NR_OBJ; i++)
 		pcpu_free(obj[i]);
 	return tap_done();

@@ -20,7 +20,7 @@
 
 #include "../utils/tap.h"
 
-#define TUNABLE "glibc.rtld.optional_static_tls=16384"
+#define TUNABLE	   "glibc.rtld.optional_static_tls=16384"
 #define NR_THREADS 4
 
 static struct {
@@ -73,8 +73,10 @@ static int use_and_close(const char *path)
 	    !RESOLVE(h, counter_add, "percpu_counter_add") ||
 	    !RESOLVE(h, counter_sum, "percpu_counter_sum") ||
 	    !RESOLVE(h, counter_destroy, "percpu_counter_destroy") ||
-	    !RESOLVE(h, ref_init, "percpu_ref_init") || !RESOLVE(h, ref_get, "percpu_ref_get") ||
-	    !RESOLVE(h, ref_put, "percpu_ref_put") || !RESOLVE(h, ref_kill, "percpu_ref_kill") ||
+	    !RESOLVE(h, ref_init, "percpu_ref_init") ||
+	    !RESOLVE(h, ref_get, "percpu_ref_get") ||
+	    !RESOLVE(h, ref_put, "percpu_ref_put") ||
+	    !RESOLVE(h, ref_kill, "percpu_ref_kill") ||
 	    !RESOLVE(h, ref_exit, "percpu_ref_exit"))
 		return 3;
 	if (lib.counter_init(&counter, 0) || lib.ref_init(&ref, NULL, 0))
@@ -108,7 +110,7 @@ static int run(char *self, const char *path, const char *mode, const char *tunab
 	if (pid == 0) {
 		setenv("GLIBC_TUNABLES", tunables, 1);
 		setenv("PCPU_MODE", mode, 1);
-		tap_execv(self, (char *[]){ self, "use", (char *)path, NULL });
+		tap_execv(self, (char *[]){self, "use", (char *)path, NULL});
 		_exit(127);
 	}
 	waitpid(pid, &status, 0);
@@ -128,7 +130,8 @@ int main(int argc, char **argv)
 	if (access(path, R_OK))
 		tap_bail("no %s", path);
 	is(run(argv[0], path, "rseq", TUNABLE), 0, "rseq: threads exit after dlclose");
-	is(run(argv[0], path, "atomic", TUNABLE), 0, "atomic: threads exit after dlclose");
+	is(run(argv[0], path, "atomic", TUNABLE), 0,
+	   "atomic: threads exit after dlclose");
 	is(run(argv[0], path, "local", TUNABLE), 0, "local: threads exit after dlclose");
 	is(run(argv[0], path, "local", TUNABLE ":glibc.pthread.rseq=0"), 0,
 	   "local without rseq: threads exit after dlclose");

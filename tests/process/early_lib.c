@@ -78,7 +78,8 @@ __attribute__((destructor)) static void early_fini(void)
 	pcpu_this_add(early_obj, 5);
 	obj = pcpu_alloc(64, 0);
 	if (!obj) {
-		early_say("early_lib: destructor: pcpu_alloc() failed after exit began\n");
+		early_say(
+		    "early_lib: destructor: pcpu_alloc() failed after exit began\n");
 		_exit(3);
 	}
 	if (percpu_counter_sum(&early_counter) != early_result.sum + 5 ||

@@ -13,15 +13,15 @@
 #include <stdint.h>
 
 #define EARLY_THREADS 4
-#define EARLY_ADDS 10000
+#define EARLY_ADDS    10000
 
 struct early_result {
-	char runtime[128];  /* pcpu_runtime() as the constructor saw it */
-	int nr_cpus;        /* pcpu_nr_cpus() likewise */
-	int64_t sum;        /* the shared counter after the threads */
-	int64_t obj_sum;    /* pcpu_sum() of the per-CPU object */
-	int threads_ok;     /* threads whose own checks passed */
-	int alloc_ok;       /* the per-CPU object was allocated */
+	char runtime[128]; /* pcpu_runtime() as the constructor saw it */
+	int nr_cpus;	   /* pcpu_nr_cpus() likewise */
+	int64_t sum;	   /* the shared counter after the threads */
+	int64_t obj_sum;   /* pcpu_sum() of the per-CPU object */
+	int threads_ok;	   /* threads whose own checks passed */
+	int alloc_ok;	   /* the per-CPU object was allocated */
 };
 
 extern struct early_result early_result;

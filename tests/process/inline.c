@@ -25,7 +25,7 @@
 
 #define N 10000
 
-static const char *const modes[] = { "call", "rseq", "atomic", "local" };
+static const char *const modes[] = {"call", "rseq", "atomic", "local"};
 
 /* Whether the runtime serves the program (not the portable library). */
 static bool runtime(void)
@@ -77,8 +77,8 @@ static void published(void)
 	   PCPU_ABI_VERSION);
 	/* The portable library publishes atomic mode (on glibc's areas). */
 	ok(d->mode < 4 && !strcmp(modes[d->mode], runtime() ? want : "atomic"),
-	   "the program's inline code sees mode %s (got %s)",
-	   runtime() ? want : "atomic", d->mode < 4 ? modes[d->mode] : "?");
+	   "the program's inline code sees mode %s (got %s)", runtime() ? want : "atomic",
+	   d->mode < 4 ? modes[d->mode] : "?");
 	if (d->mode != PCPU_ABI_CALL) {
 		is(d->nr_units, pcpu_nr_cpus(), "and the runtime's unit count");
 		is(d->batch, percpu_counter_batch(), "and its default batch");
@@ -154,7 +154,8 @@ static void hot_calls(void)
 	if (limited_inline())
 		/* One call each time the delta is full, to empty it. */
 		ok(limits <= (unsigned long)(N / (percpu_counter_batch() - 1) + 1),
-		   "%d limited adds far from the limit made %ld calls, one per full delta",
+		   "%d limited adds far from the limit made %ld calls, one per full "
+		   "delta",
 		   N, (long)limits);
 	else
 		is(limits, N, "elsewhere every limited add is a call");
@@ -196,8 +197,8 @@ static void shared_objects(void)
 		is(inline_calls - before, 0,
 		   "a linked library and a dlopen()ed plugin made no call");
 	else
-		ok(inline_calls - before > 0,
-		   "a linked library and a plugin call where the mode has no inline path");
+		ok(inline_calls - before > 0, "a linked library and a plugin call where "
+					      "the mode has no inline path");
 	is(pcpu_sum(p), 2 * N + 2, "their this-CPU adds landed on the program's object");
 	is(percpu_counter_sum(&c), 2 * N + 2, "their counter adds too");
 	dlclose(h);
@@ -235,17 +236,21 @@ static void misuse(void)
 	struct percpu_ref r;
 
 	memset(&c, 0, sizeof(c));
-	tap_aborts(use_counter, &c, tap_fmt("libpcpu: percpu_counter_*(%p): ", (void *)&c),
+	tap_aborts(use_counter, &c,
+		   tap_fmt("libpcpu: percpu_counter_*(%p): ", (void *)&c),
 		   "inline add on a zeroed counter aborts with the message");
-	tap_aborts(read_counter, &c, tap_fmt("libpcpu: percpu_counter_read(%p): ", (void *)&c),
+	tap_aborts(read_counter, &c,
+		   tap_fmt("libpcpu: percpu_counter_read(%p): ", (void *)&c),
 		   "inline read of a zeroed counter aborts with the message");
 	percpu_counter_init(&c, 0);
 	percpu_counter_destroy(&c);
-	tap_aborts(use_counter, &c, tap_fmt("libpcpu: percpu_counter_*(%p): ", (void *)&c),
+	tap_aborts(use_counter, &c,
+		   tap_fmt("libpcpu: percpu_counter_*(%p): ", (void *)&c),
 		   "inline add on a destroyed counter aborts with the message");
 	percpu_counter_tree_init(&t, 32);
 	percpu_counter_tree_destroy(&t);
-	tap_aborts(use_tree, &t, tap_fmt("libpcpu: percpu_counter_tree_*(%p): ", (void *)&t),
+	tap_aborts(use_tree, &t,
+		   tap_fmt("libpcpu: percpu_counter_tree_*(%p): ", (void *)&t),
 		   "inline tree add on a destroyed counter aborts with the message");
 	percpu_ref_init(&r, NULL, 0);
 	percpu_ref_kill(&r);

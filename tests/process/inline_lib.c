@@ -9,8 +9,7 @@
 
 #include "inline_lib.h"
 
-void INLINE_LIB_ENTRY(int64_t *p, struct percpu_counter *c,
-		      struct percpu_ref *r, long n)
+void INLINE_LIB_ENTRY(int64_t *p, struct percpu_counter *c, struct percpu_ref *r, long n)
 {
 	for (long i = 0; i < n; i++) {
 		pcpu_this_add(p, 1);

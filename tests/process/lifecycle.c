@@ -176,7 +176,7 @@ static int exec_child(const char *parent_runtime)
 
 static int child_execs(void *arg)
 {
-	char *argv[] = { "lifecycle", "--exec-child", arg, NULL };
+	char *argv[] = {"lifecycle", "--exec-child", arg, NULL};
 
 	execv("/proc/self/exe", argv);
 	return 4;
@@ -232,7 +232,7 @@ int main(int argc, char **argv)
 	is(pcpu_sum(early_obj), EARLY_THREADS * EARLY_ADDS,
 	   "their per-CPU object is still live and exact");
 
-	late_c = (struct percpu_counter){ 0 };
+	late_c = (struct percpu_counter){0};
 	late_counter = &late_c;
 	if (percpu_counter_init(late_counter, 0))
 		tap_bail("percpu_counter_init failed");
@@ -263,7 +263,8 @@ int main(int argc, char **argv)
 		tap_skip("qemu-user hangs forks of unwinding threads",
 			 "children forked while threads allocate all work");
 	else
-		is(fork_while_busy(), 0, "children forked while threads allocate all work");
+		is(fork_while_busy(), 0,
+		   "children forked while threads allocate all work");
 
 	/* An emulated program cannot exec one of its own architecture. */
 	if (getenv("PCPU_TEST_EMULATOR") && *getenv("PCPU_TEST_EMULATOR"))

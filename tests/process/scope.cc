@@ -71,7 +71,10 @@ struct percpu_guard {
 		if (!p)
 			throw std::bad_alloc();
 	}
-	~percpu_guard() { pcpu_free(p); }
+	~percpu_guard()
+	{
+		pcpu_free(p);
+	}
 };
 
 static struct percpu_counter thrown, caught;
@@ -106,7 +109,8 @@ static void worker(int id, int rounds)
 	}
 }
 
-namespace shop {
+namespace shop
+{
 struct cart {
 	__attribute__((noinline)) static int64_t *make_stats(int n)
 	{
@@ -159,7 +163,8 @@ int main(int argc, char **argv)
 		ok(own_malloc.find("libpcpu") == std::string::npos,
 		   "the program's own malloc is not libpcpu's (%s)", own_malloc.c_str());
 		ok(own_new.find("libpcpu") == std::string::npos,
-		   "the program's own operator new is not libpcpu's (%s)", own_new.c_str());
+		   "the program's own operator new is not libpcpu's (%s)",
+		   own_new.c_str());
 	} else {
 		ok(own_malloc.find("libc.so") != std::string::npos,
 		   "the program's own malloc is libc's");
@@ -168,9 +173,11 @@ int main(int argc, char **argv)
 	}
 	ok(!dlsym(RTLD_DEFAULT, "unw_backtrace"), "libunwind is not in the global scope");
 	if (leaks)
-		ok(loaded("libunwind.so"), "PCPU_DEBUG=leaks loaded libunwind (privately)");
+		ok(loaded("libunwind.so"),
+		   "PCPU_DEBUG=leaks loaded libunwind (privately)");
 	else
-		ok(!loaded("libunwind.so"), "libunwind is not loaded without PCPU_DEBUG=leaks");
+		ok(!loaded("libunwind.so"),
+		   "libunwind is not loaded without PCPU_DEBUG=leaks");
 
 	if (percpu_counter_init(&thrown, 0) || percpu_counter_init(&caught, 0))
 		tap_bail("percpu_counter_init failed");

@@ -18,7 +18,7 @@
 #include "../utils/tap.h"
 
 #define NR_THREADS 16
-#define BIG_BATCH (1 << 20)
+#define BIG_BATCH  (1 << 20)
 /* Large enough to pass the default batch many times over, small enough
  * that the adds far from the limit outnumber the exact ones near it. */
 #define LOADED_BATCH 4096
@@ -30,7 +30,7 @@ static int loaded, go;
 
 struct worker {
 	uint64_t rng;
-	int64_t added;      /* sum of the amounts limited_add accepted */
+	int64_t added;	       /* sum of the amounts limited_add accepted */
 	int64_t least_refused; /* least amount refused, 0 if none */
 };
 
@@ -66,7 +66,8 @@ static void *limited(void *arg)
 
 /* One run: the final value, the limited adds' total and the least amount
  * any thread was refused. */
-static void run(int64_t room, int amounts, int64_t *final, int64_t *added, int64_t *refused)
+static void run(int64_t room, int amounts, int64_t *final, int64_t *added,
+		int64_t *refused)
 {
 	pthread_t t[NR_THREADS];
 	struct worker w[NR_THREADS];
@@ -77,7 +78,7 @@ static void run(int64_t room, int amounts, int64_t *final, int64_t *added, int64
 	__atomic_store_n(&go, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&loaded, 0, __ATOMIC_RELAXED);
 	for (int i = 0; i < NR_THREADS; i++) {
-		w[i] = (struct worker){ .rng = 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1) };
+		w[i] = (struct worker){.rng = 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1)};
 		pthread_create(&t[i], NULL, limited, &w[i]);
 	}
 	/* every thread's large-batch add is in before any limited add */
@@ -106,8 +107,8 @@ static void test_concurrent(void)
 	is(added, 200000, "every accepted add is in the value");
 	run(300000, 7, &final, &added, &refused);
 	ok(final <= limit && final == NR_THREADS * 1000 + added,
-	   "%d threads adding 1..7: the value %lld stays within the limit %lld", NR_THREADS,
-	   (long long)final, (long long)limit);
+	   "%d threads adding 1..7: the value %lld stays within the limit %lld",
+	   NR_THREADS, (long long) final, (long long)limit);
 	ok(refused && final + refused > limit,
 	   "no amount was refused that fits (least refused %lld, room left %lld)",
 	   (long long)refused, (long long)(limit - final));
@@ -130,8 +131,10 @@ static void test_large_batch(void)
 
 	percpu_counter_init(&c, 0);
 	for (int i = 0; i < 3; i++)
-		ok(percpu_counter_limited_add(&c, -10, -3), "limited subtraction %d fits", i);
-	ok(!percpu_counter_limited_add(&c, -10, -3), "the fourth would pass -10: refused");
+		ok(percpu_counter_limited_add(&c, -10, -3), "limited subtraction %d fits",
+		   i);
+	ok(!percpu_counter_limited_add(&c, -10, -3),
+	   "the fourth would pass -10: refused");
 	ok(percpu_counter_limited_add(&c, -10, -1), "-1 reaches it exactly");
 	is(percpu_counter_sum(&c), -10, "at the lower limit");
 	percpu_counter_destroy(&c);
@@ -142,18 +145,19 @@ static void test_fast_path(void)
 	struct percpu_counter c;
 
 	if (!strcmp(tap_variant(), "api")) {
-		tap_skip("read is exact in the portable library", "fast path far from the limit");
+		tap_skip("read is exact in the portable library",
+			 "fast path far from the limit");
 		tap_skip("read is exact in the portable library", "slow path near it");
 		return;
 	}
 	percpu_counter_init(&c, 0);
-	ok(percpu_counter_limited_add(&c, 1000000000, 1) && percpu_counter_read(&c) == 0 &&
-	   percpu_counter_sum(&c) == 1,
+	ok(percpu_counter_limited_add(&c, 1000000000, 1) &&
+	       percpu_counter_read(&c) == 0 && percpu_counter_sum(&c) == 1,
 	   "far from the limit, a limited add goes to the CPU's delta (read() stays 0)");
 	/* It also empties the caller's delta into the count, so read() is 2
 	 * unless the thread moved to another unit in between. */
 	ok(percpu_counter_limited_add(&c, 3, 1) && percpu_counter_read(&c) >= 1 &&
-	   percpu_counter_sum(&c) == 2,
+	       percpu_counter_sum(&c) == 2,
 	   "near it, the exact path adds to the count");
 	percpu_counter_destroy(&c);
 }
@@ -164,7 +168,7 @@ static void test_fast_path(void)
  * a fold's take and its add to the count: rounds of 32 threads filling a
  * counter with adds of up to almost the batch, for a second.
  */
-#define CROWD 32
+#define CROWD	    32
 #define CROWD_LIMIT 20000
 
 static struct percpu_counter crowd;
@@ -175,9 +179,9 @@ static void *crowd_fill(void *arg)
 	int32_t batch = percpu_counter_batch();
 
 	for (int refused = 0; refused < 20;)
-		if (!percpu_counter_limited_add(&crowd, CROWD_LIMIT,
-						1 + (int64_t)(tap_rand(&rng) %
-							      (uint64_t)(batch - 1))))
+		if (!percpu_counter_limited_add(
+			&crowd, CROWD_LIMIT,
+			1 + (int64_t)(tap_rand(&rng) % (uint64_t)(batch - 1))))
 			refused++;
 	return NULL;
 }
@@ -194,7 +198,8 @@ static void test_crowd(void)
 
 		percpu_counter_init(&crowd, 0);
 		for (uintptr_t i = 0; i < CROWD; i++)
-			pthread_create(&t[i], NULL, crowd_fill, (void *)(i + rounds * CROWD));
+			pthread_create(&t[i], NULL, crowd_fill,
+				       (void *)(i + rounds * CROWD));
 		for (int i = 0; i < CROWD; i++)
 			pthread_join(t[i], NULL);
 		v = percpu_counter_sum(&crowd);

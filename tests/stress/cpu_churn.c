@@ -118,17 +118,20 @@ int main(int argc, char **argv)
 	tap_diag("VmRSS %ld KiB after %d threads, %ld KiB after %d", rss_warm,
 		 NR_CHURN / 10, rss_end, NR_CHURN);
 	if (tap_emulated() || tap_heap_sanitized())
-		tap_skip(tap_emulated() ? "emulated: qemu-user keeps memory for every exited thread"
-					: "sanitizer: it keeps exited threads' stacks",
-			 "resident set flat over %d more threads", NR_CHURN - NR_CHURN / 10);
+		tap_skip(tap_emulated()
+			     ? "emulated: qemu-user keeps memory for every exited thread"
+			     : "sanitizer: it keeps exited threads' stacks",
+			 "resident set flat over %d more threads",
+			 NR_CHURN - NR_CHURN / 10);
 	else
-		ok(rss_end - rss_warm < 2048, "resident set flat over %d more threads (+%ld KiB)",
+		ok(rss_end - rss_warm < 2048,
+		   "resident set flat over %d more threads (+%ld KiB)",
 		   NR_CHURN - NR_CHURN / 10, rss_end - rss_warm);
 
 	pid = fork();
 	if (pid == 0) {
 		setenv("PCPU_NR_SLOTS", OVERCAP_SLOTS, 1);
-		tap_execv("/proc/self/exe", (char *[]){ argv[0], "overcap", NULL });
+		tap_execv("/proc/self/exe", (char *[]){argv[0], "overcap", NULL});
 		_exit(127);
 	}
 	waitpid(pid, &status, 0);

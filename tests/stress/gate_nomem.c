@@ -63,8 +63,9 @@ int main(void)
 
 	tap_start();
 	if (tap_emulated() || tap_heap_sanitized()) {
-		tap_skip(tap_emulated() ? "the emulator maps memory for the threads it runs"
-					: "the sanitizer maps memory for the threads it runs",
+		tap_skip(tap_emulated()
+			     ? "the emulator maps memory for the threads it runs"
+			     : "the sanitizer maps memory for the threads it runs",
 			 "gated adds out of address space");
 		return tap_done();
 	}

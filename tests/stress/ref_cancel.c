@@ -38,7 +38,8 @@ static void on_release(struct percpu_ref *r)
 static void on_alarm(int sig)
 {
 	char msg[160];
-	int n = snprintf(msg, sizeof(msg), "not ok - wedged at %s (signal %d)\n", stage, sig);
+	int n =
+	    snprintf(msg, sizeof(msg), "not ok - wedged at %s (signal %d)\n", stage, sig);
 
 	if (write(STDOUT_FILENO, msg, (size_t)n) < 0)
 		_exit(2);
@@ -85,7 +86,7 @@ int main(void)
 		pthread_create(&loaders[i], NULL, loader, NULL);
 	end = tap_now() + tap_seconds(1.0);
 	do {
-		struct timespec nap = { 0, (long)(tap_rand(&seed) % 2000000) };
+		struct timespec nap = {0, (long)(tap_rand(&seed) % 2000000)};
 		pid_t pid;
 		int status;
 
@@ -117,7 +118,8 @@ int main(void)
 	alarm(0);
 	ok(!__atomic_load_n(&released, __ATOMIC_SEQ_CST), "main's reference holds it");
 	percpu_ref_put(&ref);
-	is(__atomic_load_n(&released, __ATOMIC_SEQ_CST), 1, "released once, by the last put");
+	is(__atomic_load_n(&released, __ATOMIC_SEQ_CST), 1,
+	   "released once, by the last put");
 	percpu_ref_exit(&ref);
 	return tap_done();
 }

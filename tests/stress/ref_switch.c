@@ -107,7 +107,7 @@ static void forked_child(void)
 static void fork_under_switches(void)
 {
 	pthread_t tid[NR_WORKERS], sw;
-	struct timespec gap = { 0, 200 * 1000 };
+	struct timespec gap = {0, 200 * 1000};
 	long switches;
 	int bad = 0;
 
@@ -124,8 +124,9 @@ static void fork_under_switches(void)
 		if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 		    WEXITSTATUS(status)) {
 			tap_diag("  fork %d: child %s", i,
-				 pid < 0 ? "not started" :
-				 WIFSIGNALED(status) ? "killed (hung?)" : "failed");
+				 pid < 0	       ? "not started"
+				 : WIFSIGNALED(status) ? "killed (hung?)"
+						       : "failed");
 			bad++;
 		}
 		nanosleep(&gap, NULL);

@@ -15,8 +15,8 @@
 #include "arena/bitmap.h"
 
 #define NR_BLOCKS 4
-#define NR_BITS (NR_BLOCKS * BITMAP_BLOCK_BITS)
-#define MAX_LIVE NR_BITS
+#define NR_BITS	  (NR_BLOCKS * BITMAP_BLOCK_BITS)
+#define MAX_LIVE  NR_BITS
 
 static struct bitmap map;
 static uint64_t maps[2 * NR_BITS / 64];
@@ -31,10 +31,10 @@ static char why[256];
 #define FAIL(...) (snprintf(why, sizeof(why), __VA_ARGS__), false)
 
 /* Brute-force hints of [base, base + size) of the model. */
-static bool check_hint(const char *what, uint32_t base, uint32_t size, uint32_t first_free,
-		       uint32_t left_free, uint32_t right_free, uint32_t contig,
-		       uint32_t contig_start, uint32_t scan, uint32_t scan_start,
-		       uint32_t nr_free)
+static bool check_hint(const char *what, uint32_t base, uint32_t size,
+		       uint32_t first_free, uint32_t left_free, uint32_t right_free,
+		       uint32_t contig, uint32_t contig_start, uint32_t scan,
+		       uint32_t scan_start, uint32_t nr_free)
 {
 	uint32_t ff = size, lf = 0, rf = 0, best = 0, nf = 0, before = 0;
 	bool run_ok;
@@ -64,16 +64,17 @@ static bool check_hint(const char *what, uint32_t base, uint32_t size, uint32_t 
 	if (first_free != ff)
 		return FAIL("%s: first_free %u, want %u", what, first_free, ff);
 	if (left_free != lf || right_free != rf)
-		return FAIL("%s: left/right_free %u/%u, want %u/%u", what, left_free, right_free,
-			    lf, rf);
+		return FAIL("%s: left/right_free %u/%u, want %u/%u", what, left_free,
+			    right_free, lf, rf);
 	if (nr_free != nf)
 		return FAIL("%s: nr_free %u, want %u", what, nr_free, nf);
 	if (contig != best)
 		return FAIL("%s: contig %u, want %u", what, contig, best);
 	if (contig) {
-		run_ok = contig_start + contig <= size &&
-			 (contig_start == 0 || used[base + contig_start - 1]) &&
-			 (contig_start + contig == size || used[base + contig_start + contig]);
+		run_ok =
+		    contig_start + contig <= size &&
+		    (contig_start == 0 || used[base + contig_start - 1]) &&
+		    (contig_start + contig == size || used[base + contig_start + contig]);
 		for (uint32_t i = 0; run_ok && i < contig; i++)
 			run_ok = !used[base + contig_start + i];
 		if (!run_ok)
@@ -89,10 +90,11 @@ static bool check_hint(const char *what, uint32_t base, uint32_t size, uint32_t 
 		for (uint32_t i = 0; run_ok && i < scan; i++)
 			run_ok = !used[base + scan_start + i];
 		if (!run_ok)
-			return FAIL("%s: scan_start %u is not a free run of %u", what, scan_start,
-				    scan);
+			return FAIL("%s: scan_start %u is not a free run of %u", what,
+				    scan_start, scan);
 		if (scan != before)
-			return FAIL("%s: scan %u, longest before contig is %u", what, scan, before);
+			return FAIL("%s: scan %u, longest before contig is %u", what,
+				    scan, before);
 	} else if (first_free >= contig_start && before) {
 		return FAIL("%s: scan claims nothing before contig, %u is", what, before);
 	}
@@ -117,7 +119,8 @@ static bool check_all(void)
 			return FAIL("no boundary at the start of %u+%u", s, live[k].bits);
 		for (uint32_t i = s + 1; i < e; i++)
 			if (bitmap_test(map.bound_map, i))
-				return FAIL("boundary inside %u+%u at %u", s, live[k].bits, i);
+				return FAIL("boundary inside %u+%u at %u", s,
+					    live[k].bits, i);
 		if (e < NR_BITS && !bitmap_test(map.bound_map, e))
 			return FAIL("no boundary at the end of %u+%u", s, live[k].bits);
 	}
@@ -127,9 +130,9 @@ static bool check_all(void)
 		const struct bitmap_block *k = &map.blocks[b];
 
 		snprintf(what, sizeof(what), "block %u", b);
-		if (!check_hint(what, b * BITMAP_BLOCK_BITS, BITMAP_BLOCK_BITS, k->first_free,
-				k->left_free, k->right_free, k->contig, k->contig_start, k->scan,
-				k->scan_start, k->nr_free))
+		if (!check_hint(what, b * BITMAP_BLOCK_BITS, BITMAP_BLOCK_BITS,
+				k->first_free, k->left_free, k->right_free, k->contig,
+				k->contig_start, k->scan, k->scan_start, k->nr_free))
 			return false;
 	}
 	const struct bitmap_hint *h = &map.hint;
@@ -173,8 +176,8 @@ static bool do_alloc(uint64_t *rng, uint32_t bits, uint32_t align)
 	int64_t at = bitmap_alloc(&map, bits, align);
 
 	if (at != want)
-		return FAIL("alloc %u@%u returned %" PRId64 ", the first fit is %" PRId64, bits,
-			    align, at, want);
+		return FAIL("alloc %u@%u returned %" PRId64 ", the first fit is %" PRId64,
+			    bits, align, at, want);
 	if (at < 0)
 		return true;
 	(void)rng;
@@ -182,8 +185,8 @@ static bool do_alloc(uint64_t *rng, uint32_t bits, uint32_t align)
 		return FAIL("alloc %u@%u returned %" PRId64, bits, align, at);
 	for (uint32_t i = 0; i < bits; i++) {
 		if (used[at + i])
-			return FAIL("alloc %u@%u at %" PRId64 " overlaps a live one", bits, align,
-				    at);
+			return FAIL("alloc %u@%u at %" PRId64 " overlaps a live one",
+				    bits, align, at);
 		used[at + i] = 1;
 	}
 	live[nr_live].off = (uint32_t)at;
@@ -210,8 +213,8 @@ static bool run_sequence(uint64_t *rng, unsigned ops, unsigned fill, unsigned *d
 		bool okay;
 
 		if (alloc) {
-			uint32_t align = 1u << (tap_rand(rng) % 4 ? tap_rand(rng) % 4 :
-								   tap_rand(rng) % 11);
+			uint32_t align = 1u << (tap_rand(rng) % 4 ? tap_rand(rng) % 4
+								  : tap_rand(rng) % 11);
 
 			okay = do_alloc(rng, random_bits(rng), align);
 		} else {
@@ -272,15 +275,18 @@ static void test_patterns(void)
 	for (uint32_t i = 0; good && i < BITMAP_BLOCK_BITS - 1; i++)
 		good = free_at(i) && check_all();
 	good = good && free_at(BITMAP_BLOCK_BITS) && check_all();
-	ok(good, "a free next to the map's left run stays apart from it (%s)", good ? "" : why);
+	ok(good, "a free next to the map's left run stays apart from it (%s)",
+	   good ? "" : why);
 	for (uint32_t i = BITMAP_BLOCK_BITS + 2; good && i < n; i += 2)
 		good = free_at(i) && check_all();
 	ok(good, "alternating frees keep every hint exact (%s)", good ? "" : why);
 	good = good && free_all();
 	ok(good, "freeing the rest in reverse (%s)", good ? "" : why);
-	ok(bitmap_empty(&map) && map.hint.contig == n && map.nr_runs == 1, "one free run");
+	ok(bitmap_empty(&map) && map.hint.contig == n && map.nr_runs == 1,
+	   "one free run");
 	for (uint32_t i = 0; good && i < n / 2; i++)
-		good = do_alloc(NULL, 1, 2) && live[nr_live - 1].off == 2 * i && check_all();
+		good =
+		    do_alloc(NULL, 1, 2) && live[nr_live - 1].off == 2 * i && check_all();
 	ok(good, "1-bit objects at 2-bit alignment go one after another (%s)",
 	   good ? "" : why);
 	good = good && free_all();
@@ -294,10 +300,12 @@ static void test_patterns(void)
 		good = free_at(i);
 	for (uint32_t i = 2048; good && i < 2056; i++)
 		good = free_at(i);
-	ok(good && map.hint.contig == 11, "holes of 11 (misaligned) and 8 (aligned) bits");
+	ok(good && map.hint.contig == 11,
+	   "holes of 11 (misaligned) and 8 (aligned) bits");
 	good = good && do_alloc(NULL, 8, 8);
 	ok(good && live[nr_live - 1].off == 2048,
-	   "8 bits at 8-bit alignment go into the shorter aligned hole (%s)", good ? "" : why);
+	   "8 bits at 8-bit alignment go into the shorter aligned hole (%s)",
+	   good ? "" : why);
 	good = good && free_all();
 	ok(good, "and free (%s)", good ? "" : why);
 }
@@ -307,7 +315,7 @@ int main(void)
 	uint64_t rng = 0x9e3779b97f4a7c15ull;
 	unsigned total = 0, done;
 	bool good = true;
-	const unsigned fills[] = { 55, 70, 50, 90, 30 };
+	const unsigned fills[] = {55, 70, 50, 90, 30};
 
 	bitmap_init(&map, NR_BITS, maps, blocks);
 	ok(check_all(), "an empty map's hints (%s)", why);
@@ -316,8 +324,8 @@ int main(void)
 	for (unsigned r = 0; good && r < sizeof(fills) / sizeof(fills[0]); r++) {
 		good = run_sequence(&rng, 24000, fills[r], &done);
 		total += done;
-		ok(good, "%u random operations at %u%% allocations, hints exact (%s)", done,
-		   fills[r], good ? "" : why);
+		ok(good, "%u random operations at %u%% allocations, hints exact (%s)",
+		   done, fills[r], good ? "" : why);
 		good = good && free_all();
 	}
 	ok(good && total >= 100000, "%u operations checked in all", total);

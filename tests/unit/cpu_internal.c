@@ -196,7 +196,8 @@ static void add_take_fold(void)
 	ok(folded != 0, "copies were folded");
 	is(copies_sum((int64_t *)units) + folded, want,
 	   "add_take under migration: copies + taken equal the model");
-	ok(inside, "every copy ended inside the batch (the take emptied the copy that crossed it)");
+	ok(inside, "every copy ended inside the batch (the take emptied the copy that "
+		   "crossed it)");
 }
 
 /* ---- folding ---- */

@@ -34,7 +34,8 @@ static bool shape_ok(unsigned leaves)
 
 		if (s.level_start[j] != pos)
 			return false;
-		if (j < levels && s.level_items[j] != ceil_div(leaves, 1ULL << (j * s.fanout_shift)))
+		if (j < levels &&
+		    s.level_items[j] != ceil_div(leaves, 1ULL << (j * s.fanout_shift)))
 			return false;
 		/* Every item has children, and at most the fan-out (16 at
 		 * the root of a one-level tree). */
@@ -49,9 +50,9 @@ static bool shape_ok(unsigned leaves)
 
 static void test_shapes(void)
 {
-	static const unsigned special[] = { 1, 2, 3, 7, 8, 9, 16, 17, 63, 64, 65, 127,
-					    128, 129, 255, 256, 257, 511, 512, 513,
-					    4095, 4096, 4097, 65535, 65536 };
+	static const unsigned special[] = {
+	    1,	 2,   3,   7,	8,   9,	  16,  17,   63,   64,	 65,	127,  128,
+	    129, 255, 256, 257, 511, 512, 513, 4095, 4096, 4097, 65535, 65536};
 	struct tree_shape s;
 	bool all = true;
 
@@ -83,10 +84,9 @@ static void test_shapes(void)
 	/* (orig, res): (0, -1), (3, 4), (4, 3), (1, 2), (2, 14), (-9, 7),
 	 * (LONG_MAX, LONG_MIN) */
 	ok(tree_carry((unsigned long)-1L, (unsigned long)-1L, 2) == -4 &&
-		   tree_carry(4, 1, 2) == 4 && tree_carry(3, (unsigned long)-1L, 2) == -4 &&
-		   tree_carry(2, 1, 2) == 0 && tree_carry(14, 12, 2) == 12 &&
-		   tree_carry(7, 16, 2) == 16 &&
-		   tree_carry(1UL << 63, 1, 2) == 4,
+	       tree_carry(4, 1, 2) == 4 && tree_carry(3, (unsigned long)-1L, 2) == -4 &&
+	       tree_carry(2, 1, 2) == 0 && tree_carry(14, 12, 2) == 12 &&
+	       tree_carry(7, 16, 2) == 16 && tree_carry(1UL << 63, 1, 2) == 4,
 	   "carries round both signs down, and wrap");
 }
 
@@ -114,7 +114,8 @@ static bool simulate(unsigned leaves, unsigned shift, bool misroute, uint64_t *s
 		unsigned route = misroute ? (unsigned)((r >> 40) % leaves) : k;
 
 		if (carry)
-			tree_propagate(&s, (char *)items, sizeof(long), route, shift, carry);
+			tree_propagate(&s, (char *)items, sizeof(long), route, shift,
+				       carry);
 		/* Every step for small trees, now and then for large ones. */
 		if (step % (leaves / 16 + 1) && step + 1 < 4 * leaves + 2000)
 			continue;
@@ -133,7 +134,8 @@ static bool simulate(unsigned leaves, unsigned shift, bool misroute, uint64_t *s
 		if (d > max_seen)
 			max_seen = d;
 		if (rebuilt != sum || d > under) {
-			tap_diag("  %u leaves batch %lu step %u: sum %lu rebuilt %lu root %ld under %lu",
+			tap_diag("  %u leaves batch %lu step %u: sum %lu rebuilt %lu "
+				 "root %ld under %lu",
 				 leaves, 1UL << shift, step, sum, rebuilt,
 				 items[s.nr_items - 1], under);
 			good = false;
@@ -146,7 +148,7 @@ static bool simulate(unsigned leaves, unsigned shift, bool misroute, uint64_t *s
 
 static void test_carries(void)
 {
-	static const unsigned sizes[] = { 1, 2, 3, 7, 8, 9, 64, 255, 256, 4096 };
+	static const unsigned sizes[] = {1, 2, 3, 7, 8, 9, 64, 255, 256, 4096};
 	uint64_t seed = 3;
 
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -155,8 +157,10 @@ static void test_carries(void)
 		for (unsigned shift = 1; shift <= 9; shift += 4)
 			all &= simulate(sizes[i], shift, false, &seed) &&
 			       simulate(sizes[i], shift, true, &seed);
-		ok(all, "%u leaves: root + residuals = leaves, within the range, "
-			"routed or not", sizes[i]);
+		ok(all,
+		   "%u leaves: root + residuals = leaves, within the range, "
+		   "routed or not",
+		   sizes[i]);
 	}
 }
 

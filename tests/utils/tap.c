@@ -140,8 +140,7 @@ static bool tap_match(const char *text, const char *pattern)
 	return true;
 }
 
-bool tap_aborts(void (*fn)(void *), void *arg, const char *want,
-		const char *fmt, ...)
+bool tap_aborts(void (*fn)(void *), void *arg, const char *want, const char *fmt, ...)
 {
 	char err[4096];
 	size_t len = 0;
@@ -177,8 +176,8 @@ bool tap_aborts(void (*fn)(void *), void *arg, const char *want,
 	tap_vreport(aborted && said, fmt, ap);
 	va_end(ap);
 	if (!aborted || !said)
-		tap_diag("  child %s; stderr: %s",
-			 aborted ? "aborted" : "did not abort", len ? err : "(empty)");
+		tap_diag("  child %s; stderr: %s", aborted ? "aborted" : "did not abort",
+			 len ? err : "(empty)");
 	return aborted && said;
 }
 

@@ -24,13 +24,13 @@ int tap_done(void);
 bool tap_ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tap_skip(const char *why, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void tap_bail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 bool tap_is_i64(int64_t got, int64_t want, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
-#define ok(cond, ...) tap_ok(!!(cond), __VA_ARGS__)
+#define ok(cond, ...)	   tap_ok(!!(cond), __VA_ARGS__)
 #define is(got, want, ...) tap_is_i64((int64_t)(got), (int64_t)(want), __VA_ARGS__)
 
 /*
@@ -39,8 +39,8 @@ bool tap_is_i64(int64_t got, int64_t want, const char *fmt, ...)
  * "libpcpu: percpu_ref_*(0x1234): " names the object, whichever function
  * noticed).
  */
-bool tap_aborts(void (*fn)(void *), void *arg, const char *want,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+bool tap_aborts(void (*fn)(void *), void *arg, const char *want, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Seconds a stress test should run: PCPU_TEST_SECONDS, else dflt. */
 double tap_seconds(double dflt);

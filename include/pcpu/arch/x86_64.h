@@ -33,7 +33,8 @@
  * API functions may call it.
  */
 #ifndef PCPU_ARCH_INLINE
-#define PCPU_ARCH_INLINE extern __inline__ __attribute__((__gnu_inline__, __always_inline__))
+#define PCPU_ARCH_INLINE                                                                 \
+	extern __inline__ __attribute__((__gnu_inline__, __always_inline__))
 #endif
 
 #define PCPU_ARCH_RSEQ 1
@@ -91,11 +92,11 @@ PCPU_ARCH_INLINE int64_t pcpu_arch_add_load_owned64(int64_t *at, int64_t v)
 }
 
 /* Add v, return the old value: an unlocked xadd, one instruction. */
-#define PCPU_ARCH_DEFINE_XADD_OWNED(name, type)                                \
-	PCPU_ARCH_INLINE type name(type *at, type v)                          \
-	{                                                                      \
-		__asm__("xadd %1, %0" : "+m"(*at), "+r"(v) : : "cc");          \
-		return v;                                                      \
+#define PCPU_ARCH_DEFINE_XADD_OWNED(name, type)                                          \
+	PCPU_ARCH_INLINE type name(type *at, type v)                                     \
+	{                                                                                \
+		__asm__("xadd %1, %0" : "+m"(*at), "+r"(v) : : "cc");                    \
+		return v;                                                                \
 	}
 PCPU_ARCH_DEFINE_XADD_OWNED(pcpu_arch_xadd_owned64, int64_t)
 PCPU_ARCH_DEFINE_XADD_OWNED(pcpu_arch_xadd_owned32, uint32_t)
@@ -104,38 +105,38 @@ PCPU_ARCH_DEFINE_XADD_OWNED(pcpu_arch_xadd_owned32, uint32_t)
  * The descriptor (3) and the section start (1): the abort handler (4)
  * jumps back to 6, which re-arms.  Clobbers %rax.
  */
-#define PCPU_RSEQ_ARM                                                          \
-	".pushsection __rseq_cs, \"aw\"\n\t"                                   \
-	".balign 32\n\t"                                                       \
-	"3:\n\t"                                                               \
-	".long 0, 0\n\t"                                                       \
-	".quad 1f, 2f - 1f, 4f\n\t"                                            \
-	".popsection\n\t"                                                      \
-	"6:\n\t"                                                               \
-	"leaq 3b(%%rip), %%rax\n\t"                                            \
-	"movq %%rax, %%fs:(%[cs])\n\t"                                         \
+#define PCPU_RSEQ_ARM                                                                    \
+	".pushsection __rseq_cs, \"aw\"\n\t"                                             \
+	".balign 32\n\t"                                                                 \
+	"3:\n\t"                                                                         \
+	".long 0, 0\n\t"                                                                 \
+	".quad 1f, 2f - 1f, 4f\n\t"                                                      \
+	".popsection\n\t"                                                                \
+	"6:\n\t"                                                                         \
+	"leaq 3b(%%rip), %%rax\n\t"                                                      \
+	"movq %%rax, %%fs:(%[cs])\n\t"                                                   \
 	"1:\n\t"
 
 /* Then the index: range-checked, times the stride, in %rax. */
-#define PCPU_RSEQ_BEGIN                                                        \
-	PCPU_RSEQ_ARM                                                          \
-	"movl %%fs:(%[ix]), %%eax\n\t"                                         \
-	"cmpl %[nr], %%eax\n\t"                                                \
-	"jae %l[fold]\n\t"                                                     \
+#define PCPU_RSEQ_BEGIN                                                                  \
+	PCPU_RSEQ_ARM                                                                    \
+	"movl %%fs:(%[ix]), %%eax\n\t"                                                   \
+	"cmpl %[nr], %%eax\n\t"                                                          \
+	"jae %l[fold]\n\t"                                                               \
 	"imulq %[stride], %%rax\n\t"
 
-#define PCPU_RSEQ_END                                                          \
-	"2:\n\t"                                                               \
-	".pushsection __rseq_failure, \"ax\"\n\t"                              \
-	".byte 0x0f, 0xb9, 0x3d\n\t"                                           \
-	".long 0x53053053\n\t"                                                 \
-	"4:\n\t"                                                               \
-	"jmp 6b\n\t"                                                           \
+#define PCPU_RSEQ_END                                                                    \
+	"2:\n\t"                                                                         \
+	".pushsection __rseq_failure, \"ax\"\n\t"                                        \
+	".byte 0x0f, 0xb9, 0x3d\n\t"                                                     \
+	".long 0x53053053\n\t"                                                           \
+	"4:\n\t"                                                                         \
+	"jmp 6b\n\t"                                                                     \
 	".popsection\n\t"
 
-#define PCPU_RSEQ_INPUTS                                                       \
-	[cs] "r"(pcpu_cs), [ix] "r"(pcpu_ix), [nr] "rm"(pcpu_nr),              \
-		[stride] "rm"(pcpu_stride), [p] "r"(p), [v] "er"(v)
+#define PCPU_RSEQ_INPUTS                                                                 \
+	[cs] "r"(pcpu_cs), [ix] "r"(pcpu_ix), [nr] "rm"(pcpu_nr),                        \
+	    [stride] "rm"(pcpu_stride), [p] "r"(p), [v] "er"(v)
 
 /*
  * Code in a shared object may be unmapped by dlclose(), and the kernel
@@ -147,7 +148,8 @@ PCPU_ARCH_DEFINE_XADD_OWNED(pcpu_arch_xadd_owned32, uint32_t)
  * object is never unloaded (the runtime, linked -z nodelete).
  */
 #if defined(__PIC__) && !defined(__PIE__) && !defined(PCPU_RSEQ_KEEP_ARMED)
-#define PCPU_RSEQ_LEAVE(cs) __asm__ __volatile__("movq $0, %%fs:(%0)" : : "r"(cs) : "memory")
+#define PCPU_RSEQ_LEAVE(cs)                                                              \
+	__asm__ __volatile__("movq $0, %%fs:(%0)" : : "r"(cs) : "memory")
 #else
 #define PCPU_RSEQ_LEAVE(cs) ((void)(cs))
 #endif
@@ -156,12 +158,11 @@ PCPU_ARCH_DEFINE_XADD_OWNED(pcpu_arch_xadd_owned32, uint32_t)
 PCPU_ARCH_INLINE int pcpu_arch_rseq_add(int64_t *p, int64_t v, PCPU_RSEQ_ARGS)
 {
 	__asm__ __volatile__ goto(PCPU_RSEQ_BEGIN
-		"addq %[v], (%[p], %%rax)\n\t"
-		PCPU_RSEQ_END
-		:
-		: PCPU_RSEQ_INPUTS
-		: "rax", "memory", "cc"
-		: fold);
+				  "addq %[v], (%[p], %%rax)\n\t" PCPU_RSEQ_END
+				  :
+				  : PCPU_RSEQ_INPUTS
+				  : "rax", "memory", "cc"
+				  : fold);
 	PCPU_RSEQ_LEAVE(pcpu_cs);
 	return 0;
 fold:
@@ -174,27 +175,26 @@ fold:
  * instructions' size): *r is the copy's new value; 0, or 1 for "index out
  * of range".
  */
-#define PCPU_ARCH_DEFINE_RSEQ_ADD_RETURN(name, type)                           \
-	PCPU_ARCH_INLINE int name(type *p, type v, type *r, PCPU_RSEQ_ARGS)   \
-	{                                                                      \
-		type n;                                                        \
-                                                                               \
-		__asm__ __volatile__ goto(PCPU_RSEQ_BEGIN                      \
-			"addq %[p], %%rax\n\t"                                 \
-			"mov (%%rax), %[n]\n\t"                                \
-			"add %[v], %[n]\n\t"                                   \
-			"mov %[n], (%%rax)\n\t"                                \
-			PCPU_RSEQ_END                                          \
-			: [n] "=&r"(n)                                         \
-			: PCPU_RSEQ_INPUTS                                     \
-			: "rax", "memory", "cc"                                \
-			: fold);                                               \
-		*r = n;                                                        \
-		PCPU_RSEQ_LEAVE(pcpu_cs);                                                    \
-		return 0;                                                      \
-	fold:                                                                  \
-		PCPU_RSEQ_LEAVE(pcpu_cs);                                                    \
-		return 1;                                                      \
+#define PCPU_ARCH_DEFINE_RSEQ_ADD_RETURN(name, type)                                     \
+	PCPU_ARCH_INLINE int name(type *p, type v, type *r, PCPU_RSEQ_ARGS)              \
+	{                                                                                \
+		type n;                                                                  \
+                                                                                         \
+		__asm__ __volatile__ goto(PCPU_RSEQ_BEGIN                                \
+					  "addq %[p], %%rax\n\t"                         \
+					  "mov (%%rax), %[n]\n\t"                        \
+					  "add %[v], %[n]\n\t"                           \
+					  "mov %[n], (%%rax)\n\t" PCPU_RSEQ_END          \
+					  : [n] "=&r"(n)                                 \
+					  : PCPU_RSEQ_INPUTS                             \
+					  : "rax", "memory", "cc"                        \
+					  : fold);                                       \
+		*r = n;                                                                  \
+		PCPU_RSEQ_LEAVE(pcpu_cs);                                                \
+		return 0;                                                                \
+	fold:                                                                            \
+		PCPU_RSEQ_LEAVE(pcpu_cs);                                                \
+		return 1;                                                                \
 	}
 PCPU_ARCH_DEFINE_RSEQ_ADD_RETURN(pcpu_arch_rseq_add_return64, int64_t)
 PCPU_ARCH_DEFINE_RSEQ_ADD_RETURN(pcpu_arch_rseq_add_return32, uint32_t)
@@ -207,25 +207,24 @@ PCPU_ARCH_DEFINE_RSEQ_ADD_RETURN(pcpu_arch_rseq_add_return32, uint32_t)
  * 0, or 1 for "index out of range".
  */
 PCPU_ARCH_INLINE int pcpu_arch_rseq_add_take(int64_t *p, int64_t v, uint64_t bm1,
-					      int64_t *taken, PCPU_RSEQ_ARGS)
+					     int64_t *taken, PCPU_RSEQ_ARGS)
 {
 	int64_t n, keep;
 
-	__asm__ __volatile__ goto(PCPU_RSEQ_BEGIN
-		"addq %[p], %%rax\n\t"
-		"movq (%%rax), %[n]\n\t"
-		"addq %[v], %[n]\n\t"
-		/* keep = n + bm1 <= 2 bm1 (unsigned) ? n : 0 */
-		"leaq (%[n], %[bm1]), %[keep]\n\t"
-		"cmpq %[span], %[keep]\n\t"
-		"sbbq %[keep], %[keep]\n\t"
-		"andq %[n], %[keep]\n\t"
-		"movq %[keep], (%%rax)\n\t"
-		PCPU_RSEQ_END
-		: [n] "=&r"(n), [keep] "=&r"(keep)
-		: PCPU_RSEQ_INPUTS, [bm1] "r"(bm1), [span] "rm"(2 * bm1 + 1)
-		: "rax", "memory", "cc"
-		: fold);
+	__asm__ __volatile__ goto(
+	    PCPU_RSEQ_BEGIN "addq %[p], %%rax\n\t"
+			    "movq (%%rax), %[n]\n\t"
+			    "addq %[v], %[n]\n\t"
+			    /* keep = n + bm1 <= 2 bm1 (unsigned) ? n : 0 */
+			    "leaq (%[n], %[bm1]), %[keep]\n\t"
+			    "cmpq %[span], %[keep]\n\t"
+			    "sbbq %[keep], %[keep]\n\t"
+			    "andq %[n], %[keep]\n\t"
+			    "movq %[keep], (%%rax)\n\t" PCPU_RSEQ_END
+	    : [n] "=&r"(n), [keep] "=&r"(keep)
+	    : PCPU_RSEQ_INPUTS, [bm1] "r"(bm1), [span] "rm"(2 * bm1 + 1)
+	    : "rax", "memory", "cc"
+	    : fold);
 	/* the sequence kept n, or stored 0 for an n that is never 0 */
 	*taken = n == keep ? 0 : n;
 	PCPU_RSEQ_LEAVE(pcpu_cs);
@@ -243,20 +242,19 @@ fold:
 PCPU_ARCH_INLINE int pcpu_arch_rseq_add_within(int64_t *p, int64_t v, uint64_t bm1,
 					       PCPU_RSEQ_ARGS)
 {
-	__asm__ __volatile__ goto(PCPU_RSEQ_BEGIN
-		"addq %[p], %%rax\n\t"
-		"movq (%%rax), %%rcx\n\t"
-		"addq %[v], %%rcx\n\t"
-		"addq %[bm1], %%rcx\n\t"
-		"cmpq %[bspan], %%rcx\n\t"
-		"ja %l[full]\n\t"
-		"subq %[bm1], %%rcx\n\t"
-		"movq %%rcx, (%%rax)\n\t"
-		PCPU_RSEQ_END
-		:
-		: PCPU_RSEQ_INPUTS, [bm1] "r"(bm1), [bspan] "rm"(2 * bm1)
-		: "rax", "rcx", "memory", "cc"
-		: fold, full);
+	__asm__ __volatile__ goto(
+	    PCPU_RSEQ_BEGIN "addq %[p], %%rax\n\t"
+			    "movq (%%rax), %%rcx\n\t"
+			    "addq %[v], %%rcx\n\t"
+			    "addq %[bm1], %%rcx\n\t"
+			    "cmpq %[bspan], %%rcx\n\t"
+			    "ja %l[full]\n\t"
+			    "subq %[bm1], %%rcx\n\t"
+			    "movq %%rcx, (%%rax)\n\t" PCPU_RSEQ_END
+	    :
+	    : PCPU_RSEQ_INPUTS, [bm1] "r"(bm1), [bspan] "rm"(2 * bm1)
+	    : "rax", "rcx", "memory", "cc"
+	    : fold, full);
 	PCPU_RSEQ_LEAVE(pcpu_cs);
 	return 0;
 fold:
@@ -274,17 +272,16 @@ full:
  * 1 index out of range, 2 gate closed.
  */
 PCPU_ARCH_INLINE int pcpu_arch_rseq_gated_add(int64_t *p, int64_t v, const int *gate,
-					       PCPU_RSEQ_ARGS)
+					      PCPU_RSEQ_ARGS)
 {
 	__asm__ __volatile__ goto(PCPU_RSEQ_BEGIN
-		"cmpl $0, (%[gate])\n\t"
-		"jne %l[closed]\n\t"
-		"addq %[v], (%[p], %%rax)\n\t"
-		PCPU_RSEQ_END
-		:
-		: PCPU_RSEQ_INPUTS, [gate] "r"(gate)
-		: "rax", "memory", "cc"
-		: fold, closed);
+				  "cmpl $0, (%[gate])\n\t"
+				  "jne %l[closed]\n\t"
+				  "addq %[v], (%[p], %%rax)\n\t" PCPU_RSEQ_END
+				  :
+				  : PCPU_RSEQ_INPUTS, [gate] "r"(gate)
+				  : "rax", "memory", "cc"
+				  : fold, closed);
 	PCPU_RSEQ_LEAVE(pcpu_cs);
 	return 0;
 fold:
@@ -303,25 +300,22 @@ closed:
  * owned slot), _locked_at for one that others update atomically.  0 added,
  * 2 gate closed.
  */
-#define PCPU_ARCH_DEFINE_RSEQ_GATED_ADD_AT(name, lock)                         \
-	PCPU_ARCH_INLINE int name(int64_t *at, int64_t v, const int *gate,    \
-				   long pcpu_cs)                               \
-	{                                                                      \
-		__asm__ __volatile__ goto(PCPU_RSEQ_ARM                        \
-			"cmpl $0, (%[gate])\n\t"                               \
-			"jne %l[closed]\n\t"                                   \
-			lock "addq %[v], (%[at])\n\t"                          \
-			PCPU_RSEQ_END                                          \
-			:                                                      \
-			: [cs] "r"(pcpu_cs), [at] "r"(at), [v] "er"(v),        \
-			  [gate] "r"(gate)                                     \
-			: "rax", "memory", "cc"                                \
-			: closed);                                             \
-		PCPU_RSEQ_LEAVE(pcpu_cs);                                                    \
-		return 0;                                                      \
-	closed:                                                                \
-		PCPU_RSEQ_LEAVE(pcpu_cs);                                                    \
-		return 2;                                                      \
+#define PCPU_ARCH_DEFINE_RSEQ_GATED_ADD_AT(name, lock)                                   \
+	PCPU_ARCH_INLINE int name(int64_t *at, int64_t v, const int *gate, long pcpu_cs) \
+	{                                                                                \
+		__asm__ __volatile__ goto(                                               \
+		    PCPU_RSEQ_ARM "cmpl $0, (%[gate])\n\t"                               \
+				  "jne %l[closed]\n\t" lock                              \
+				  "addq %[v], (%[at])\n\t" PCPU_RSEQ_END                 \
+		    :                                                                    \
+		    : [cs] "r"(pcpu_cs), [at] "r"(at), [v] "er"(v), [gate] "r"(gate)     \
+		    : "rax", "memory", "cc"                                              \
+		    : closed);                                                           \
+		PCPU_RSEQ_LEAVE(pcpu_cs);                                                \
+		return 0;                                                                \
+	closed:                                                                          \
+		PCPU_RSEQ_LEAVE(pcpu_cs);                                                \
+		return 2;                                                                \
 	}
 PCPU_ARCH_DEFINE_RSEQ_GATED_ADD_AT(pcpu_arch_rseq_gated_add_at, "")
 PCPU_ARCH_DEFINE_RSEQ_GATED_ADD_AT(pcpu_arch_rseq_gated_add_locked_at, "lock ")
@@ -340,29 +334,29 @@ PCPU_ARCH_DEFINE_RSEQ_GATED_ADD_AT(pcpu_arch_rseq_gated_add_locked_at, "lock ")
 PCPU_ARCH_INLINE int pcpu_arch_rseq_window_add_at(int64_t *at, int64_t v,
 						  const uint32_t *gate,
 						  const int64_t *count, uint64_t lo,
-						  uint64_t span, uint64_t bm1, long pcpu_cs)
+						  uint64_t span, uint64_t bm1,
+						  long pcpu_cs)
 {
-	__asm__ __volatile__ goto(PCPU_RSEQ_ARM
-		"cmpl $0, (%[gate])\n\t"
-		"jne %l[closed]\n\t"
-		"movq (%[count]), %%rax\n\t"
-		"subq %[lo], %%rax\n\t"
-		"cmpq %[span], %%rax\n\t"
-		"ja %l[closed]\n\t"
-		"movq (%[at]), %%rax\n\t"
-		"addq %[v], %%rax\n\t"
-		"addq %[bm1], %%rax\n\t"
-		"cmpq %[bspan], %%rax\n\t"
-		"ja %l[full]\n\t"
-		"subq %[bm1], %%rax\n\t"
-		"movq %%rax, (%[at])\n\t"
-		PCPU_RSEQ_END
-		:
-		: [cs] "r"(pcpu_cs), [at] "r"(at), [v] "er"(v), [gate] "r"(gate),
-		  [count] "r"(count), [lo] "rm"(lo), [span] "rm"(span), [bm1] "r"(bm1),
-		  [bspan] "rm"(2 * bm1)
-		: "rax", "memory", "cc"
-		: closed, full);
+	__asm__ __volatile__ goto(
+	    PCPU_RSEQ_ARM "cmpl $0, (%[gate])\n\t"
+			  "jne %l[closed]\n\t"
+			  "movq (%[count]), %%rax\n\t"
+			  "subq %[lo], %%rax\n\t"
+			  "cmpq %[span], %%rax\n\t"
+			  "ja %l[closed]\n\t"
+			  "movq (%[at]), %%rax\n\t"
+			  "addq %[v], %%rax\n\t"
+			  "addq %[bm1], %%rax\n\t"
+			  "cmpq %[bspan], %%rax\n\t"
+			  "ja %l[full]\n\t"
+			  "subq %[bm1], %%rax\n\t"
+			  "movq %%rax, (%[at])\n\t" PCPU_RSEQ_END
+	    :
+	    : [cs] "r"(pcpu_cs), [at] "r"(at), [v] "er"(v), [gate] "r"(gate),
+	      [count] "r"(count), [lo] "rm"(lo), [span] "rm"(span), [bm1] "r"(bm1),
+	      [bspan] "rm"(2 * bm1)
+	    : "rax", "memory", "cc"
+	    : closed, full);
 	PCPU_RSEQ_LEAVE(pcpu_cs);
 	return 0;
 closed:
@@ -378,21 +372,19 @@ full:
  * add and a store that a signal handler cannot split (it restarts them),
  * cheaper than an xadd where that costs a locked instruction.
  */
-#define PCPU_ARCH_DEFINE_RSEQ_ADD_RETURN_AT(name, type)                        \
-	PCPU_ARCH_INLINE type name(type *at, type v, long pcpu_cs)             \
-	{                                                                      \
-		type n;                                                        \
-                                                                               \
-		__asm__ __volatile__(PCPU_RSEQ_ARM                             \
-			"mov (%[at]), %[n]\n\t"                                 \
-			"add %[v], %[n]\n\t"                                    \
-			"mov %[n], (%[at])\n\t"                                 \
-			PCPU_RSEQ_END                                          \
-			: [n] "=&r"(n)                                         \
-			: [cs] "r"(pcpu_cs), [at] "r"(at), [v] "er"(v)         \
-			: "rax", "memory", "cc");                              \
-		PCPU_RSEQ_LEAVE(pcpu_cs);                                      \
-		return n;                                                      \
+#define PCPU_ARCH_DEFINE_RSEQ_ADD_RETURN_AT(name, type)                                  \
+	PCPU_ARCH_INLINE type name(type *at, type v, long pcpu_cs)                       \
+	{                                                                                \
+		type n;                                                                  \
+                                                                                         \
+		__asm__ __volatile__(PCPU_RSEQ_ARM "mov (%[at]), %[n]\n\t"               \
+						   "add %[v], %[n]\n\t"                  \
+						   "mov %[n], (%[at])\n\t" PCPU_RSEQ_END \
+				     : [n] "=&r"(n)                                      \
+				     : [cs] "r"(pcpu_cs), [at] "r"(at), [v] "er"(v)      \
+				     : "rax", "memory", "cc");                           \
+		PCPU_RSEQ_LEAVE(pcpu_cs);                                                \
+		return n;                                                                \
 	}
 PCPU_ARCH_DEFINE_RSEQ_ADD_RETURN_AT(pcpu_arch_rseq_add_return64_at, int64_t)
 PCPU_ARCH_DEFINE_RSEQ_ADD_RETURN_AT(pcpu_arch_rseq_add_return32_at, uint32_t)
