@@ -24,7 +24,8 @@
 # crosses the sanitizer's heap.  The shell tests also preload the
 # instrumented library into uninstrumented programs, where the sanitizer is
 # loaded late and checks only libpcpu.so's own accesses.  LeakSanitizer
-# stays on: a test that leaks heap memory fails.
+# stays on: a test that leaks heap memory fails.  TSan runs the API and
+# stress suites only (see below).
 #
 # tests/process/hygiene.sh accepts the sanitizers' libraries in the process
 # (PCPU_TEST_SANITIZER).
