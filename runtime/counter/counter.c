@@ -25,6 +25,7 @@
 #include "counter/counter.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -207,7 +208,7 @@ static __attribute__((flatten)) enum limited limited_fast(struct counter *ct,
 	if (__atomic_load_n(&ct->gate, __ATOMIC_RELAXED))
 		return LIMITED_SLOW;
 	r = cpu_gate_reader();
-	entered = cpu_gate_enter(r);
+	entered = cpu_gate_enter_fenced(r);
 	batch = __atomic_load_n(&ct->batch, __ATOMIC_RELAXED);
 	if (!__atomic_load_n(&ct->gate, __ATOMIC_RELAXED) &&
 	    limited_far(__atomic_load_n(ct->count, __ATOMIC_RELAXED), limit, amount,
@@ -223,7 +224,7 @@ static __attribute__((flatten)) enum limited limited_fast(struct counter *ct,
 static __attribute__((noinline)) bool limited_fold_owned(struct counter *ct)
 {
 	struct cpu_gate_reader *r = cpu_gate_reader();
-	uint64_t entered = cpu_gate_enter(r);
+	uint64_t entered = cpu_gate_enter_fenced(r);
 	bool folded = false;
 	int64_t taken;
 
@@ -297,6 +298,30 @@ static __attribute__((noinline)) bool limited_fits(const struct counter *ct,
 	return counter_within_limit((int64_t)(count + deltas_sum(ct)), amount, limit);
 }
 
+/*
+ * Wait, a little, for the gate to drop when slow paths far from the limit
+ * hold it (emptying full copies, which is short): queueing behind them
+ * would make every other limited add a slow path too, each with its own
+ * wait for the fast paths.  False if it stayed up (or is closed: near the
+ * limit every add is a slow path anyway).
+ */
+static __attribute__((noinline)) bool limited_gate_drops(const struct counter *ct)
+{
+	for (unsigned spins = 0; spins < 4096; spins++) {
+		uint32_t g = __atomic_load_n(&ct->gate, __ATOMIC_RELAXED);
+
+		if (!g)
+			return true;
+		if (g & GATE_CLOSED)
+			return false;
+		if (spins < 64)
+			pcpu_arch_relax();
+		else
+			sched_yield();
+	}
+	return false;
+}
+
 bool counter_limited_add(struct counter *ct, int64_t limit, int64_t amount)
 {
 	enum limited res = limited_fast(ct, limit, amount);
@@ -304,6 +329,9 @@ bool counter_limited_add(struct counter *ct, int64_t limit, int64_t amount)
 	if (__builtin_expect(res == LIMITED_ADDED, 1))
 		return true;
 	if (res == LIMITED_FULL && limited_fold_owned(ct) &&
+	    limited_fast(ct, limit, amount) == LIMITED_ADDED)
+		return true;
+	if (res == LIMITED_SLOW && limited_gate_drops(ct) &&
 	    limited_fast(ct, limit, amount) == LIMITED_ADDED)
 		return true;
 	return limited_fits(ct, limit, amount) && limited_slow(ct, limit, amount);
