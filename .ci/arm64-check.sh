@@ -72,7 +72,7 @@ for cpu in $cpus; do
 	else
 		# The failed tests' own logs; test-suite.log would repeat the
 		# summary that .ci/run counts.
-		find tests -name '*.trs' -exec grep -l -E \
+		find tests bench examples -name '*.trs' -exec grep -l -E \
 			'^:global-test-result: (FAIL|ERROR|XPASS)' {} + |
 		while read -r trs; do
 			echo "--- ${trs%.trs}.log"
