@@ -90,43 +90,6 @@ void counter_destroy_many(struct counter *c, unsigned n)
 	free(c->count);
 }
 
-/* The largest batch any add has used, kept in ->batch (an add with a
- * larger one leaves the inline path for this function). */
-static void counter_note_batch(struct counter *ct, int32_t batch)
-{
-	int32_t seen = __atomic_load_n(&ct->batch, __ATOMIC_RELAXED);
-
-	while (__builtin_expect(batch > seen, 0) &&
-	       !__atomic_compare_exchange_n(&ct->batch, &seen, batch, true,
-					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
-}
-
-/* The add of add_batch and of a fast limited add, at a recorded batch.
- * Both are flattened: with two callers the compiler left the this-CPU
- * add-take out of line, a call more on every add. */
-static inline void counter_add(struct counter *ct, int64_t amount, int32_t batch)
-{
-	int64_t fold = amount;
-
-	/* An amount that alone leaves the batch goes to the count directly
-	 * (it would fold at once); the delta stays inside the batch. */
-	if (__builtin_expect(batch > 0 && pcpu_abi_within(amount, (uint64_t)batch - 1),
-			     1))
-		fold = cpu_this_add_take64(ct->deltas, amount, batch);
-	if (__builtin_expect(fold != 0, 0))
-		__atomic_fetch_add(ct->count, fold, __ATOMIC_RELAXED);
-}
-
-__attribute__((flatten)) void counter_add_batch(struct counter *ct, int64_t amount,
-						int32_t batch)
-{
-	/* Record the batch before adding with it: read()'s bound, and the
-	 * fast decisions of compare and limited_add, rest on it. */
-	counter_note_batch(ct, batch);
-	counter_add(ct, amount, batch);
-}
-
 int64_t counter_sum(const struct counter *ct)
 {
 	uint64_t count = (uint64_t)__atomic_load_n(ct->count, __ATOMIC_RELAXED);

@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cpu/cpu.h"
+
 #pragma GCC visibility push(hidden)
 
 struct counter {
@@ -33,7 +35,6 @@ struct counter {
 int counter_init_many(struct counter *c, int64_t value, unsigned n, int32_t batch);
 /* Free what counter_init_many() gave c[0..n). */
 void counter_destroy_many(struct counter *c, unsigned n);
-void counter_add_batch(struct counter *ct, int64_t amount, int32_t batch);
 int64_t counter_sum(const struct counter *ct);
 /* Set the exact value, emptying the deltas (read() gives value too). */
 void counter_set(struct counter *ct, int64_t value);
@@ -41,6 +42,30 @@ void counter_set(struct counter *ct, int64_t value);
 bool counter_limited_add(struct counter *ct, int64_t limit, int64_t amount);
 /* The bound of |count - exact|: the largest batch used times the units. */
 int64_t counter_read_slack(const struct counter *ct);
+
+/*
+ * Add amount with batch.  Inline here, so that the shim's entry point is
+ * the whole add, not a call more on every one.  The batch is recorded
+ * first (->batch, the largest any add used: read()'s bound and the fast
+ * decisions of compare and limited_add rest on it; an add with a larger
+ * one leaves the inline path of <pcpu.h> for this); an amount that alone
+ * leaves the batch goes to the count directly (it would fold at once).
+ */
+static inline void counter_add_batch(struct counter *ct, int64_t amount, int32_t batch)
+{
+	int32_t seen = __atomic_load_n(&ct->batch, __ATOMIC_RELAXED);
+	int64_t fold = amount;
+
+	while (__builtin_expect(batch > seen, 0) &&
+	       !__atomic_compare_exchange_n(&ct->batch, &seen, batch, true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	if (__builtin_expect(batch > 0 && pcpu_abi_within(amount, (uint64_t)batch - 1),
+			     1))
+		fold = cpu_this_add_take64(ct->deltas, amount, batch);
+	if (__builtin_expect(fold != 0, 0))
+		__atomic_fetch_add(ct->count, fold, __ATOMIC_RELAXED);
+}
 
 #pragma GCC visibility pop
 

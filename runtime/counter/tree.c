@@ -103,21 +103,6 @@ __attribute__((noinline)) void tree_counter_carry(struct tree *t, long carry)
 	tree_propagate(&shape, t->items, t->stride, leaf, t->batch_shift, carry);
 }
 
-void tree_counter_add(struct tree *t, long inc)
-{
-	uint32_t res;
-	long carry;
-
-	if (__builtin_expect(pcpu_abi_tree_to_root(inc, t->leaf_shift), 0)) {
-		__atomic_fetch_add(t->root, inc, __ATOMIC_RELAXED);
-		return;
-	}
-	res = cpu_this_add_return32(t->level0, (uint32_t)inc);
-	carry = pcpu_abi_tree_leaf_carry(res, (unsigned long)inc, t->leaf_shift);
-	if (__builtin_expect(carry != 0, 0))
-		tree_counter_carry(t, carry);
-}
-
 long tree_counter_precise_sum(const struct tree *t)
 {
 	return (long)(tree_total(t) +

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpu/cpu.h"
+
 #pragma GCC visibility push(hidden)
 
 struct tree {
@@ -35,7 +37,6 @@ struct tree {
 int tree_counter_init_many(struct tree *c, unsigned n, unsigned long batch_size);
 /* Free what tree_counter_init_many() gave c[0..n). */
 void tree_counter_destroy_many(struct tree *c, unsigned n);
-void tree_counter_add(struct tree *t, long inc);
 /* Take a leaf's carry up the calling CPU's path to the root. */
 void tree_counter_carry(struct tree *t, long carry);
 long tree_counter_precise_sum(const struct tree *t);
@@ -43,6 +44,24 @@ long tree_counter_precise_sum(const struct tree *t);
 void tree_counter_set(struct tree *t, long v);
 /* How far root + bias may be below the precise sum. */
 unsigned long tree_counter_under(const struct tree *t);
+
+/* Add inc: to the calling CPU's leaf, carrying up only when it crosses a
+ * multiple of the leaf's range; an inc that alone reaches it goes to the
+ * root.  Inline here, so that the shim's entry point is the whole add. */
+static inline void tree_counter_add(struct tree *t, long inc)
+{
+	uint32_t res;
+	long carry;
+
+	if (__builtin_expect(pcpu_abi_tree_to_root(inc, t->leaf_shift), 0)) {
+		__atomic_fetch_add(t->root, inc, __ATOMIC_RELAXED);
+		return;
+	}
+	res = cpu_this_add_return32(t->level0, (uint32_t)inc);
+	carry = pcpu_abi_tree_leaf_carry(res, (unsigned long)inc, t->leaf_shift);
+	if (__builtin_expect(carry != 0, 0))
+		tree_counter_carry(t, carry);
+}
 
 #pragma GCC visibility pop
 

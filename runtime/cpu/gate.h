@@ -74,7 +74,7 @@ enum cpu_gated {
 /* cpu_gate_wait()'s how, or-ed. */
 #define CPU_GATE_SEQUENCES 1u /* gated adds are also sequences: restart them */
 #define CPU_GATE_NOT_SELF  2u /* never wait for the caller's own record */
-#define CPU_GATE_FENCED    4u /* the sections waited for entered fenced */
+#define CPU_GATE_FENCED	   4u /* the sections waited for entered fenced */
 
 /* Registration for cpu_gate_wait(); 0 always (falls back to fences). */
 int cpu_gate_init(void);

@@ -79,13 +79,5 @@ int pcpu_stats(struct pcpu_stats *st, size_t size)
 
 int pcpu_stats_print(FILE *f)
 {
-	struct pcpu_stats now;
-	int err;
-
-	if (!f)
-		return -EINVAL;
-	err = memory_backend_stats(&now);
-	if (!err)
-		err = memory_stats_print_summary(f, pcpu_runtime(), &now);
-	return err ? err : memory_backend_stats_detail(f);
+	return f ? memory_backend_stats_print(f) : -EINVAL;
 }

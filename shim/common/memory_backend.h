@@ -26,8 +26,9 @@ int memory_backend_units(void);
 void *memory_backend_ptr(void *p, int cpu);
 /* A snapshot of the statistics; 0 or -errno. */
 int memory_backend_stats(struct pcpu_stats *st);
-/* What the library reports beyond the summary lines (pcpu_stats_print()). */
-int memory_backend_stats_detail(FILE *f);
+/* pcpu_stats_print()'s report on f (not NULL): the summary lines of
+ * memory_ops.h, then whatever the library adds; 0 or -errno. */
+int memory_backend_stats_print(FILE *f);
 
 #pragma GCC visibility pop
 

@@ -40,6 +40,7 @@
 #include "diag.h"
 #include "futex_lock.h"
 #include "memory_backend.h"
+#include "memory_ops.h"
 
 #define PORTABLE_UNIT ((size_t)1 << 20)
 #define BLOCK	      ((size_t)64 << 10)
@@ -371,8 +372,10 @@ int memory_backend_stats(struct pcpu_stats *st)
 	return 0;
 }
 
-int memory_backend_stats_detail(FILE *f)
+int memory_backend_stats_print(FILE *f)
 {
-	(void)f;
-	return 0;
+	struct pcpu_stats now;
+
+	stats_snapshot(&now);
+	return memory_stats_print_summary(f, pcpu_runtime(), &now);
 }

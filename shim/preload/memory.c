@@ -49,9 +49,11 @@ int memory_backend_stats(struct pcpu_stats *st)
 	return err;
 }
 
-int memory_backend_stats_detail(FILE *f)
+int memory_backend_stats_print(FILE *f)
 {
-	return arena_stats_print(f);
+	int err = runtime_try_init();
+
+	return err ? err : runtime_stats_print(f);
 }
 
 void pcpu_this_add(int64_t *p, int64_t v)
