@@ -75,8 +75,31 @@ struct pcpu_abi_process {
 	long rseq_cs;	   /* thread-pointer offset of rseq_cs (rseq modes) */
 	long rseq_index;   /* thread-pointer offset of the unit index, or 0 */
 	int32_t batch;	   /* percpu_counter_batch() */
-	uint32_t reserved;
+	uint32_t counter_magic; /* PCPU_ABI_MAGIC_COUNTER, always (below) */
 };
+
+/*
+ * The smallest percpu_counter_batch() there is (it is max(32, 2 * CPUs)):
+ * a constant amount inside it never leaves a default-batch add's batch on
+ * its own, so the inline add need not check.
+ */
+#define PCPU_ABI_MIN_BATCH 32
+
+/*
+ * The 8 bytes of batch and counter_magic, as one word: they are laid out
+ * like a counter's __batch and __magic, so a counter whose largest batch
+ * is the default one holds the same word, and one comparison checks that
+ * it is initialised and that a default-batch add may stay inline (a
+ * counter another batch was used on, or the portable library's, with
+ * __batch 0, calls instead).
+ */
+PCPU_ARCH_INLINE uint64_t pcpu_abi_word(const void *p)
+{
+	uint64_t w;
+
+	__builtin_memcpy(&w, p, sizeof(w));
+	return w;
+}
 
 struct pcpu_abi_thread {
 	uintptr_t slot; /* owned slot's byte offset, or odd: none */

@@ -102,9 +102,36 @@ PCPU_INLINE void percpu_counter_add_batch(struct percpu_counter *c, int64_t amou
 		pcpu_call_percpu_counter_add_batch(c, amount, batch);
 }
 
+/*
+ * add_batch with the default batch, where the counter's largest batch is
+ * that one (pcpu/abi.h's word): one comparison for the counter's identity
+ * and the batch; none for the amount when it is a small constant.
+ */
+PCPU_ARCH_INLINE int pcpu_counter_fast_add_default(struct percpu_counter *c,
+						   int64_t amount)
+{
+	const struct pcpu_abi_process *d = &pcpu_abi_process;
+	uint64_t bm1 = (uint64_t)d->batch - 1;
+	int64_t taken;
+
+	if (PCPU_ABI_UNLIKELY(pcpu_abi_word(&c->__batch) != pcpu_abi_word(&d->batch)))
+		return 1;
+	if (!(__builtin_constant_p(amount) && amount > -PCPU_ABI_MIN_BATCH &&
+	      amount < PCPU_ABI_MIN_BATCH) &&
+	    PCPU_ABI_UNLIKELY(!pcpu_abi_within(amount, bm1))) {
+		__atomic_fetch_add(c->__count, amount, __ATOMIC_RELAXED);
+		return 0;
+	}
+	if (PCPU_ABI_UNLIKELY(pcpu_abi_this_add_take(c->__pcpu, amount, bm1, &taken)))
+		return 1;
+	if (PCPU_ABI_UNLIKELY(taken))
+		__atomic_fetch_add(c->__count, taken, __ATOMIC_RELAXED);
+	return 0;
+}
+
 PCPU_INLINE void percpu_counter_add(struct percpu_counter *c, int64_t amount)
 {
-	if (pcpu_counter_fast_add(c, amount, pcpu_abi_process.batch))
+	if (pcpu_counter_fast_add_default(c, amount))
 		pcpu_call_percpu_counter_add(c, amount);
 }
 
@@ -132,10 +159,11 @@ PCPU_INLINE int64_t percpu_counter_read(struct percpu_counter *c)
 }
 
 /*
- * The limited add's fast path, where it is one restartable sequence (local
- * mode on a thread's owned slot, with rseq areas): far from the limit,
- * further than the deltas can reach (->__batch, the largest batch any add
- * used, times the units), the add goes to the thread's delta, if that
+ * The limited add's fast path, where it is one restartable sequence (the
+ * rseq mode, and the local mode on a thread's owned slot with rseq areas):
+ * far from the limit, further than the deltas can reach (->__batch, the
+ * largest batch any add used, times the units plus one: a shared copy's
+ * fold may be in flight), the add goes to the thread's delta, if that
  * stays inside the batch, and the count is only read, inside the sequence
  * with the gate, so the library's slow path can shut it
  * (pcpu/arch/x86_64.h).  0 added, else take the call, which decides
@@ -150,12 +178,13 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t
 	int64_t slack, lo, hi;
 	int32_t batch = __atomic_load_n(&c->__batch, __ATOMIC_RELAXED);
 
-	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER || batch <= 0 ||
-			      (w & 1) || !(d->flags & PCPU_ABI_LOCAL_RSEQ) || !amount))
+	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER || batch <= 0 || !amount))
+		return 1;
+	if (w & 1 ? d->mode != PCPU_ABI_RSEQ : !(d->flags & PCPU_ABI_LOCAL_RSEQ))
 		return 1;
 	/* The window of counts that settle it, and none wraps (the library's
 	 * limited_far()); no window, or one that overflows: call. */
-	slack = (int64_t)batch * (int64_t)d->nr_units;
+	slack = (int64_t)batch * ((int64_t)d->nr_units + 1);
 	if (amount > 0) {
 		lo = INT64_MIN + slack;
 		if (__builtin_sub_overflow(limit, slack, &hi) ||
@@ -169,6 +198,10 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t
 	}
 	if (hi < lo)
 		return 1;
+	if (w & 1)
+		return pcpu_arch_rseq_window_add(c->__pcpu, amount, &c->__gate, c->__count,
+						 (uint64_t)lo, (uint64_t)hi - (uint64_t)lo,
+						 (uint64_t)batch - 1, PCPU_ABI_RSEQ_HERE(d));
 	return pcpu_arch_rseq_window_add_at(
 	    (int64_t *)((char *)c->__pcpu + w), amount, &c->__gate, c->__count,
 	    (uint64_t)lo, (uint64_t)hi - (uint64_t)lo, (uint64_t)batch - 1, d->rseq_cs);

@@ -17,9 +17,10 @@
  *
  * batch records the largest batch any add used (at least the default), so
  * |delta| < batch on every CPU after every add: the exact value is within
- * batch * nr_units of the count, proven rather than assumed.  Limited adds
- * and compare decide on the count alone when that bound settles the
- * outcome.  gate counts the limited adds deciding on the sum: while it is
+ * batch * nr_units of the count, proven rather than assumed, and within
+ * batch * (nr_units + 1) while a limited add folds a shared copy (below).
+ * Limited adds and compare decide on the count alone when that bound
+ * settles the outcome.  gate counts the limited adds deciding on the sum: while it is
  * not zero, fast limited adds stand aside (see below).
  */
 #include "counter/counter.h"
@@ -40,6 +41,17 @@
 #define COUNTER_LINE 64
 
 /*
+ * A counter's shared count (ct->count points to value) and, in the same
+ * line, the word a limited add's fold of a shared copy holds (see
+ * limited_fold()): the fold writes that line anyway.
+ */
+struct counter_count {
+	int64_t value;
+	int folding;
+	int pad;
+};
+
+/*
  * In gate: set by a slow path that found the counter near its limit, and
  * cleared by one that finds it far again.  While it is set the gate stays
  * raised with no slow path running, so the fast path stands aside all
@@ -55,7 +67,7 @@ static uint64_t deltas_sum(const struct counter *ct)
 
 int counter_init_many(struct counter *c, int64_t value, unsigned n, int32_t batch)
 {
-	int64_t *counts;
+	struct counter_count *counts;
 	int err;
 
 	/*
@@ -74,8 +86,8 @@ int counter_init_many(struct counter *c, int64_t value, unsigned n, int32_t batc
 		return err;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		counts[i] = value;
-		c[i].count = &counts[i];
+		counts[i] = (struct counter_count){.value = value};
+		c[i].count = &counts[i].value;
 		c[i].batch = batch;
 		c[i].gate = 0;
 		c[i].lock = 0;
@@ -114,14 +126,23 @@ void counter_set(struct counter *ct, int64_t value)
 }
 
 /*
+ * The bound of |exact - count| that fast decisions use: a batch per unit,
+ * and one more for the fold of a shared copy that may be in flight.
+ */
+static __int128 counter_slack(int32_t batch)
+{
+	return (__int128)batch * (cpu_nr_units + 1);
+}
+
+/*
  * Whether count settles a limited add of amount toward limit: every value
- * within slack (batch * nr_units) of count is at least |amount| inside the
- * limit, and none wraps around the int64_t range (then exact + amount
- * could overflow, which is past any limit).
+ * within the slack of count is at least |amount| inside the limit, and
+ * none wraps around the int64_t range (then exact + amount could
+ * overflow, which is past any limit).
  */
 static bool limited_far(int64_t count, int64_t limit, int64_t amount, int32_t batch)
 {
-	__int128 slack = (__int128)batch * cpu_nr_units;
+	__int128 slack = counter_slack(batch);
 	__int128 room = amount > 0 ? (__int128)limit - count : (__int128)count - limit;
 	__int128 need = slack + (amount > 0 ? (__int128)amount : -(__int128)amount);
 
@@ -130,22 +151,24 @@ static bool limited_far(int64_t count, int64_t limit, int64_t amount, int32_t ba
 
 /*
  * Why far is enough, and what keeps it so.  An exact value E = count + the
- * deltas; while no copy holds a batch or more, E < count + slack.  A fast
- * add decides on the count alone, adds only if its copy stays inside the
- * batch (cpu_this_add_within64(), never an add-take, which leaves the
- * copy over the batch until its take), and never folds: so while it runs,
- * no limited add changes the count, and after any number of fast adds E
- * is still below count + slack, which the decision kept |amount| inside
- * the limit.  Two things change the count, and both shut the fast paths
- * out or keep the bound:
+ * deltas + a value a fold has taken but not yet added; while no copy holds
+ * a batch or more, and at most one fold of a shared copy is in flight,
+ * E < count + slack.  A fast add decides on the count alone and adds only
+ * if its copy stays inside the batch (cpu_this_add_within64(), never an
+ * add-take, which leaves the copy over the batch until its take): after
+ * any number of fast adds E is still below count + slack, which the
+ * decision kept |amount| inside the limit.  Three things change the
+ * count, and each shuts the fast paths out or keeps the bound:
  *   - the slow path, under the gate (below);
  *   - a fold of a thread's own full slot (local mode), inside the thread's
  *     gate reader: it takes the slot (0 left) before it adds what it took
  *     to the count, and nobody else adds to that slot meanwhile, so the
- *     value in flight stands in for the slot's own (less than a batch) and
- *     the bound holds throughout.  A copy others add to (the rseq and
- *     atomic modes' units) could refill while its old value is in flight,
- *     so there a full copy takes the slow path, which folds it.
+ *     value in flight stands in for the slot's own (less than a batch);
+ *   - a fold of a full copy others add to (the rseq and atomic modes'
+ *     units, the local mode's shared slot), inside the gate reader too:
+ *     the copy may refill while its old value is in flight, which is the
+ *     slack's extra batch, so these folds take turns (a word beside the
+ *     count): one in flight at most.
  * A plain add (add_batch) folds with an add-take: concurrent with limited
  * adds, one of them may then pass the limit by less than that add's
  * batch, as it would with the add itself (pcpu.h).
@@ -182,22 +205,74 @@ static __attribute__((flatten)) enum limited limited_fast(struct counter *ct,
 	return res;
 }
 
-/* Empty the calling thread's own full slot into the count, inside its gate
- * reader (see above); false where copies are shared or the gate is up. */
-static __attribute__((noinline)) bool limited_fold_owned(struct counter *ct)
+/* The fold word beside ct's count. */
+static int *counter_folding(struct counter *ct)
+{
+	return &((struct counter_count *)(void *)ct->count)->folding;
+}
+
+enum limited_fold { FOLD_DONE, FOLD_BUSY, FOLD_GATED };
+
+/*
+ * Empty the calling thread's full copy into the count, inside its gate
+ * reader (see above): its own slot as it is, a shared copy only while no
+ * other fold of one is in flight (FOLD_BUSY: another is, and a retry will
+ * see it end; it is only a take and an add).  FOLD_GATED: a slow path
+ * sums, or the counter is near its limit.
+ */
+static __attribute__((noinline)) enum limited_fold limited_fold(struct counter *ct)
 {
 	struct cpu_gate_reader *r = cpu_gate_reader();
 	uint64_t entered = cpu_gate_enter_fenced(r);
-	bool folded = false;
+	enum limited_fold res = FOLD_DONE;
+	int *folding = counter_folding(ct);
 	int64_t taken;
 
-	if (!__atomic_load_n(&ct->gate, __ATOMIC_RELAXED) &&
-	    cpu_this_take_owned64(ct->deltas, &taken)) {
+	if (__atomic_load_n(&ct->gate, __ATOMIC_RELAXED)) {
+		res = FOLD_GATED;
+	} else if (cpu_this_take_owned64(ct->deltas, &taken)) {
 		__atomic_fetch_add(ct->count, taken, __ATOMIC_RELAXED);
-		folded = true;
+	} else if (!__atomic_load_n(folding, __ATOMIC_RELAXED) &&
+		   !__atomic_exchange_n(folding, 1, __ATOMIC_ACQUIRE)) {
+		/* batch 1 takes whatever the copy holds */
+		taken = cpu_this_add_take64(ct->deltas, 0, 1);
+		__atomic_fetch_add(ct->count, taken, __ATOMIC_RELAXED);
+		__atomic_store_n(folding, 0, __ATOMIC_RELEASE);
+	} else {
+		res = FOLD_BUSY;
 	}
 	cpu_gate_exit(r, entered);
-	return folded;
+	return res;
+}
+
+/*
+ * A full copy: fold it and add again, waiting a little for another fold
+ * of a shared copy to end (it was preempted if the wait runs out: the
+ * slow path then makes the add, exactly).
+ */
+static __attribute__((noinline)) bool limited_refill(struct counter *ct, int64_t limit,
+						     int64_t amount)
+{
+	for (unsigned spins = 0; spins < 256; spins++) {
+		switch (limited_fold(ct)) {
+		case FOLD_GATED:
+			return false;
+		case FOLD_BUSY:
+			pcpu_arch_relax();
+			continue;
+		case FOLD_DONE:
+			break;
+		}
+		switch (limited_fast(ct, limit, amount)) {
+		case LIMITED_ADDED:
+			return true;
+		case LIMITED_SLOW:
+			return false;
+		case LIMITED_FULL:
+			break;
+		}
+	}
+	return false;
 }
 
 /*
@@ -291,8 +366,7 @@ bool counter_limited_add(struct counter *ct, int64_t limit, int64_t amount)
 
 	if (__builtin_expect(res == LIMITED_ADDED, 1))
 		return true;
-	if (res == LIMITED_FULL && limited_fold_owned(ct) &&
-	    limited_fast(ct, limit, amount) == LIMITED_ADDED)
+	if (res == LIMITED_FULL && limited_refill(ct, limit, amount))
 		return true;
 	if (res == LIMITED_SLOW && limited_gate_drops(ct) &&
 	    limited_fast(ct, limit, amount) == LIMITED_ADDED)
@@ -302,5 +376,5 @@ bool counter_limited_add(struct counter *ct, int64_t limit, int64_t amount)
 
 int64_t counter_read_slack(const struct counter *ct)
 {
-	return (int64_t)__atomic_load_n(&ct->batch, __ATOMIC_RELAXED) * cpu_nr_units;
+	return (int64_t)counter_slack(__atomic_load_n(&ct->batch, __ATOMIC_RELAXED));
 }

@@ -10,7 +10,8 @@
  */
 #include "abi.h"
 
-struct pcpu_abi_process pcpu_abi_process = {.version = PCPU_ABI_VERSION};
+struct pcpu_abi_process pcpu_abi_process = {.version = PCPU_ABI_VERSION,
+					    .counter_magic = PCPU_ABI_MAGIC_COUNTER};
 PCPU_ABI_THREAD_LOCAL struct pcpu_abi_thread pcpu_abi_thread PCPU_ABI_TLS_MODEL = {
     .slot = ~(uintptr_t)0};
 
