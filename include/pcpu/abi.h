@@ -67,14 +67,14 @@
 #define PCPU_ABI_LOCAL_RSEQ 1u /* local mode: gated adds are rseq sequences */
 
 struct pcpu_abi_process {
-	uint32_t version;  /* PCPU_ABI_VERSION of the library that set it */
-	uint32_t mode;	   /* PCPU_ABI_* */
-	uint32_t nr_units; /* pcpu_nr_cpus() */
-	uint32_t flags;	   /* PCPU_ABI_LOCAL_RSEQ */
-	uint64_t stride;   /* bytes between two units' copies of an object */
-	long rseq_cs;	   /* thread-pointer offset of rseq_cs (rseq modes) */
-	long rseq_index;   /* thread-pointer offset of the unit index, or 0 */
-	int32_t batch;	   /* percpu_counter_batch() */
+	uint32_t version;	/* PCPU_ABI_VERSION of the library that set it */
+	uint32_t mode;		/* PCPU_ABI_* */
+	uint32_t nr_units;	/* pcpu_nr_cpus() */
+	uint32_t flags;		/* PCPU_ABI_LOCAL_RSEQ */
+	uint64_t stride;	/* bytes between two units' copies of an object */
+	long rseq_cs;		/* thread-pointer offset of rseq_cs (rseq modes) */
+	long rseq_index;	/* thread-pointer offset of the unit index, or 0 */
+	int32_t batch;		/* percpu_counter_batch() */
 	uint32_t counter_magic; /* PCPU_ABI_MAGIC_COUNTER, always (below) */
 };
 

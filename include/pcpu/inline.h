@@ -178,7 +178,8 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t
 	int64_t slack, lo, hi;
 	int32_t batch = __atomic_load_n(&c->__batch, __ATOMIC_RELAXED);
 
-	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER || batch <= 0 || !amount))
+	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER || batch <= 0 ||
+			      !amount))
 		return 1;
 	if (w & 1 ? d->mode != PCPU_ABI_RSEQ : !(d->flags & PCPU_ABI_LOCAL_RSEQ))
 		return 1;
@@ -199,9 +200,10 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t
 	if (hi < lo)
 		return 1;
 	if (w & 1)
-		return pcpu_arch_rseq_window_add(c->__pcpu, amount, &c->__gate, c->__count,
-						 (uint64_t)lo, (uint64_t)hi - (uint64_t)lo,
-						 (uint64_t)batch - 1, PCPU_ABI_RSEQ_HERE(d));
+		return pcpu_arch_rseq_window_add(
+		    c->__pcpu, amount, &c->__gate, c->__count, (uint64_t)lo,
+		    (uint64_t)hi - (uint64_t)lo, (uint64_t)batch - 1,
+		    PCPU_ABI_RSEQ_HERE(d));
 	return pcpu_arch_rseq_window_add_at(
 	    (int64_t *)((char *)c->__pcpu + w), amount, &c->__gate, c->__count,
 	    (uint64_t)lo, (uint64_t)hi - (uint64_t)lo, (uint64_t)batch - 1, d->rseq_cs);

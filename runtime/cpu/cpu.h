@@ -209,8 +209,8 @@ void cpu_closable_reopen(int64_t *p, int *gate);
  * Wait until every gated fast path that read its gate before the call has
  * finished: the sections entered with cpu_gate_enter_fenced() (gate.h),
  * and, in the rseq mode and the local mode with rseq areas, the inline
- * API's restartable sequences (a membarrier restarts them).  Not the caller's own section,
- * which a signal handler calling this may have interrupted (it would never
+ * API's restartable sequences (a membarrier restarts them).  Not the caller's own
+ * section, which a signal handler calling this may have interrupted (it would never
  * finish).  Elsewhere no barrier is needed, so the wait costs a scan of
  * the readers.
  */

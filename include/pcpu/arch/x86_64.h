@@ -333,18 +333,18 @@ PCPU_ARCH_DEFINE_RSEQ_GATED_ADD_AT(pcpu_arch_rseq_gated_add_locked_at, "lock ")
  * span, v, bm1 and bspan (2 bm1); labels closed and full.
  */
 #define PCPU_RSEQ_WINDOW_ADD(copy, tmp)                                                  \
-	"cmpl $0, (%[gate])\n\t"                                                        \
-	"jne %l[closed]\n\t"                                                            \
-	"movq (%[count]), " tmp "\n\t"                                                  \
-	"subq %[lo], " tmp "\n\t"                                                       \
-	"cmpq %[span], " tmp "\n\t"                                                     \
-	"ja %l[closed]\n\t"                                                             \
-	"movq (" copy "), " tmp "\n\t"                                                  \
-	"addq %[v], " tmp "\n\t"                                                        \
-	"addq %[bm1], " tmp "\n\t"                                                      \
-	"cmpq %[bspan], " tmp "\n\t"                                                    \
-	"ja %l[full]\n\t"                                                               \
-	"subq %[bm1], " tmp "\n\t"                                                      \
+	"cmpl $0, (%[gate])\n\t"                                                         \
+	"jne %l[closed]\n\t"                                                             \
+	"movq (%[count]), " tmp "\n\t"                                                   \
+	"subq %[lo], " tmp "\n\t"                                                        \
+	"cmpq %[span], " tmp "\n\t"                                                      \
+	"ja %l[closed]\n\t"                                                              \
+	"movq (" copy "), " tmp "\n\t"                                                   \
+	"addq %[v], " tmp "\n\t"                                                         \
+	"addq %[bm1], " tmp "\n\t"                                                       \
+	"cmpq %[bspan], " tmp "\n\t"                                                     \
+	"ja %l[full]\n\t"                                                                \
+	"subq %[bm1], " tmp "\n\t"                                                       \
 	"movq " tmp ", (" copy ")\n\t" PCPU_RSEQ_END
 #define PCPU_RSEQ_WINDOW_INPUTS                                                          \
 	[v] "er"(v), [gate] "r"(gate), [count] "r"(count), [lo] "rm"(lo),                \
@@ -360,7 +360,8 @@ PCPU_ARCH_INLINE int pcpu_arch_rseq_window_add_at(int64_t *at, int64_t v,
 {
 	__asm__ __volatile__ goto(PCPU_RSEQ_ARM PCPU_RSEQ_WINDOW_ADD("%[at]", "%%rax")
 				  :
-				  : [cs] "r"(pcpu_cs), [at] "r"(at), PCPU_RSEQ_WINDOW_INPUTS
+				  : [cs] "r"(pcpu_cs), [at] "r"(at),
+				    PCPU_RSEQ_WINDOW_INPUTS
 				  : "rax", "memory", "cc"
 				  : closed, full);
 	PCPU_RSEQ_LEAVE(pcpu_cs);
@@ -374,18 +375,18 @@ full:
 }
 
 /* On this unit's copy of p: the same, and 1 for "index out of range". */
-PCPU_ARCH_INLINE int pcpu_arch_rseq_window_add(int64_t *p, int64_t v, const uint32_t *gate,
-					       const int64_t *count, uint64_t lo,
-					       uint64_t span, uint64_t bm1, PCPU_RSEQ_ARGS)
+PCPU_ARCH_INLINE int pcpu_arch_rseq_window_add(int64_t *p, int64_t v,
+					       const uint32_t *gate, const int64_t *count,
+					       uint64_t lo, uint64_t span, uint64_t bm1,
+					       PCPU_RSEQ_ARGS)
 {
-	__asm__ __volatile__ goto(PCPU_RSEQ_BEGIN "addq %[p], %%rax\n\t" PCPU_RSEQ_WINDOW_ADD(
-				      "%%rax", "%%rcx")
-				  :
-				  : [cs] "r"(pcpu_cs), [ix] "r"(pcpu_ix), [nr] "rm"(pcpu_nr),
-				    [stride] "rm"(pcpu_stride), [p] "r"(p),
-				    PCPU_RSEQ_WINDOW_INPUTS
-				  : "rax", "rcx", "memory", "cc"
-				  : fold, closed, full);
+	__asm__ __volatile__ goto(
+	    PCPU_RSEQ_BEGIN "addq %[p], %%rax\n\t" PCPU_RSEQ_WINDOW_ADD("%%rax", "%%rcx")
+	    :
+	    : [cs] "r"(pcpu_cs), [ix] "r"(pcpu_ix), [nr] "rm"(pcpu_nr),
+	      [stride] "rm"(pcpu_stride), [p] "r"(p), PCPU_RSEQ_WINDOW_INPUTS
+	    : "rax", "rcx", "memory", "cc"
+	    : fold, closed, full);
 	PCPU_RSEQ_LEAVE(pcpu_cs);
 	return 0;
 fold:
