@@ -228,6 +228,38 @@ PCPU_ARCH_INLINE int pcpu_abi_within(int64_t n, uint64_t bm1)
 }
 
 /*
+ * The counts that settle a limited add of amount (not 0) toward limit,
+ * whatever the deltas hold while they stay within slack (>= 0) of the
+ * count: the window [lo, lo + span], such that every value within slack
+ * of a count in it is |amount| inside the limit and wraps nowhere.  0, or
+ * non-zero: there is no window (the limit is too close to the end of the
+ * int64_t range for the slack).  One computation for the inline fast path
+ * and the library's.
+ */
+PCPU_ARCH_INLINE int pcpu_abi_limited_window(int64_t limit, int64_t amount, int64_t slack,
+					     uint64_t *lo, uint64_t *span)
+{
+	int64_t l, h;
+
+	if (amount > 0) {
+		l = INT64_MIN + slack;
+		if (__builtin_sub_overflow(limit, slack, &h) ||
+		    __builtin_sub_overflow(h, amount, &h))
+			return 1;
+	} else {
+		h = INT64_MAX - slack;
+		if (__builtin_add_overflow(limit, slack, &l) ||
+		    __builtin_sub_overflow(l, amount, &l))
+			return 1;
+	}
+	if (h < l)
+		return 1;
+	*lo = (uint64_t)l;
+	*span = (uint64_t)h - (uint64_t)l;
+	return 0;
+}
+
+/*
  * The end of an add-take whose add made the copy at u n: if n left the
  * batch, take the whole copy and return what it held, else 0.  An
  * exchange, so adds that landed since go with it and none is lost; right
@@ -301,6 +333,23 @@ PCPU_ARCH_INLINE long pcpu_abi_tree_leaf_carry(uint32_t res, unsigned long inc,
 	uint32_t mask = ((uint32_t)1 << shift) - 1;
 
 	return (long)(inc + ((res - (uint32_t)inc) & mask) - (res & mask));
+}
+
+/*
+ * An inc or dec (a constant 1 or -1): it never spans a leaf's batch (2 at
+ * least, so 1 <= shift <= 31), and it carries the whole batch exactly when
+ * the residual it leaves (inc) or left (dec) is 0, which the bits above
+ * the residual's, shifted out, show.  Fewer instructions than the general
+ * arithmetic; the same result.
+ */
+#define PCPU_ABI_TREE_UNIT(inc) (__builtin_constant_p(inc) && ((inc) == 1 || (inc) == -1))
+PCPU_ARCH_INLINE long pcpu_abi_tree_unit_carry(uint32_t res, long inc, unsigned shift)
+{
+	uint32_t below = inc > 0 ? res : res + 1;
+
+	if (PCPU_ABI_LIKELY((uint32_t)(below << (32 - shift)) != 0))
+		return 0;
+	return inc > 0 ? 1L << shift : -(1L << shift);
 }
 
 /*

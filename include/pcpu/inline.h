@@ -175,7 +175,7 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t
 #if PCPU_ARCH_RSEQ
 	const struct pcpu_abi_process *d = &pcpu_abi_process;
 	uintptr_t w = pcpu_abi_thread.slot;
-	int64_t slack, lo, hi;
+	uint64_t lo, span;
 	int32_t batch = __atomic_load_n(&c->__batch, __ATOMIC_RELAXED);
 
 	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER || batch <= 0 ||
@@ -183,30 +183,18 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t
 		return 1;
 	if (w & 1 ? d->mode != PCPU_ABI_RSEQ : !(d->flags & PCPU_ABI_LOCAL_RSEQ))
 		return 1;
-	/* The window of counts that settle it, and none wraps (the library's
-	 * limited_far()); no window, or one that overflows: call. */
-	slack = (int64_t)batch * ((int64_t)d->nr_units + 1);
-	if (amount > 0) {
-		lo = INT64_MIN + slack;
-		if (__builtin_sub_overflow(limit, slack, &hi) ||
-		    __builtin_sub_overflow(hi, amount, &hi))
-			return 1;
-	} else {
-		hi = INT64_MAX - slack;
-		if (__builtin_add_overflow(limit, slack, &lo) ||
-		    __builtin_sub_overflow(lo, amount, &lo))
-			return 1;
-	}
-	if (hi < lo)
+	/* The window of counts that settle it (the library decides on the
+	 * same one); none: call. */
+	if (pcpu_abi_limited_window(
+		limit, amount, (int64_t)batch * ((int64_t)d->nr_units + 1), &lo, &span))
 		return 1;
 	if (w & 1)
 		return pcpu_arch_rseq_window_add(
-		    c->__pcpu, amount, &c->__gate, c->__count, (uint64_t)lo,
-		    (uint64_t)hi - (uint64_t)lo, (uint64_t)batch - 1,
-		    PCPU_ABI_RSEQ_HERE(d));
-	return pcpu_arch_rseq_window_add_at(
-	    (int64_t *)((char *)c->__pcpu + w), amount, &c->__gate, c->__count,
-	    (uint64_t)lo, (uint64_t)hi - (uint64_t)lo, (uint64_t)batch - 1, d->rseq_cs);
+		    c->__pcpu, amount, &c->__gate, c->__count, lo, span,
+		    (uint64_t)batch - 1, PCPU_ABI_RSEQ_HERE(d));
+	return pcpu_arch_rseq_window_add_at((int64_t *)((char *)c->__pcpu + w), amount,
+					    &c->__gate, c->__count, lo, span,
+					    (uint64_t)batch - 1, d->rseq_cs);
 #else
 	(void)c, (void)limit, (void)amount;
 	return 1;
@@ -231,7 +219,8 @@ PCPU_INLINE void percpu_counter_tree_add(struct percpu_counter_tree *c, long inc
 		pcpu_call_percpu_counter_tree_add(c, inc);
 		return;
 	}
-	if (PCPU_ABI_UNLIKELY(pcpu_abi_tree_to_root(inc, c->__leaf_shift))) {
+	if (!PCPU_ABI_TREE_UNIT(inc) &&
+	    PCPU_ABI_UNLIKELY(pcpu_abi_tree_to_root(inc, c->__leaf_shift))) {
 		__atomic_fetch_add(c->__root, inc, __ATOMIC_RELAXED);
 		return;
 	}
@@ -240,7 +229,9 @@ PCPU_INLINE void percpu_counter_tree_add(struct percpu_counter_tree *c, long inc
 		pcpu_call_percpu_counter_tree_add(c, inc);
 		return;
 	}
-	carry = pcpu_abi_tree_leaf_carry(res, (unsigned long)inc, c->__leaf_shift);
+	carry = PCPU_ABI_TREE_UNIT(inc)
+		    ? pcpu_abi_tree_unit_carry(res, inc, c->__leaf_shift)
+		    : pcpu_abi_tree_leaf_carry(res, (unsigned long)inc, c->__leaf_shift);
 	if (PCPU_ABI_UNLIKELY(carry != 0))
 		pcpu_abi_tree_carry(c, carry);
 }

@@ -45,7 +45,7 @@ struct chunk *chunk_create(void)
 	struct chunk *c = mallocx(head, meta);
 	uint64_t *maps = mallocx(bitmap_map_bytes(CHUNK_UNIT_BITS), meta | MALLOCX_ZERO);
 	char *base = mallocx(chunk_reserved_bytes(),
-			     meta | MALLOCX_ALIGN(PCPU_ALIGN_MAX) | MALLOCX_ZERO);
+			     meta | MALLOCX_ALIGN(CHUNK_BASE_ALIGN) | MALLOCX_ZERO);
 
 	if (!c || !maps || !base) {
 		if (c)

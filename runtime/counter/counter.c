@@ -129,24 +129,24 @@ void counter_set(struct counter *ct, int64_t value)
  * The bound of |exact - count| that fast decisions use: a batch per unit,
  * and one more for the fold of a shared copy that may be in flight.
  */
-static __int128 counter_slack(int32_t batch)
+static int64_t counter_slack(int32_t batch)
 {
-	return (__int128)batch * (cpu_nr_units + 1);
+	return (int64_t)batch * (cpu_nr_units + 1);
 }
 
 /*
  * Whether count settles a limited add of amount toward limit: every value
  * within the slack of count is at least |amount| inside the limit, and
  * none wraps around the int64_t range (then exact + amount could
- * overflow, which is past any limit).
+ * overflow, which is past any limit).  The inline path's window.
  */
 static bool limited_far(int64_t count, int64_t limit, int64_t amount, int32_t batch)
 {
-	__int128 slack = counter_slack(batch);
-	__int128 room = amount > 0 ? (__int128)limit - count : (__int128)count - limit;
-	__int128 need = slack + (amount > 0 ? (__int128)amount : -(__int128)amount);
+	uint64_t lo, span;
 
-	return room >= need && count - slack >= INT64_MIN && count + slack <= INT64_MAX;
+	return !pcpu_abi_limited_window(limit, amount, counter_slack(batch), &lo,
+					&span) &&
+	       (uint64_t)count - lo <= span;
 }
 
 /*
@@ -376,5 +376,5 @@ bool counter_limited_add(struct counter *ct, int64_t limit, int64_t amount)
 
 int64_t counter_read_slack(const struct counter *ct)
 {
-	return (int64_t)counter_slack(__atomic_load_n(&ct->batch, __ATOMIC_RELAXED));
+	return counter_slack(__atomic_load_n(&ct->batch, __ATOMIC_RELAXED));
 }

@@ -82,7 +82,7 @@ static bool copies_disjoint(void *p, size_t size)
 static void test_sizes_and_alignment(void)
 {
 	static const size_t sizes[] = {1, 2, 7, 8, 24, 100, 4096, 5000, PCPU_ALLOC_MAX};
-	static const size_t aligns[] = {0, 1, 2, 4, 8, 16, 64, 256, 4096};
+	static const size_t aligns[] = {0, 1, 2, 4, 8, 16, 64, PCPU_ALIGN_MAX};
 
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		for (size_t a = 0; a < sizeof(aligns) / sizeof(aligns[0]); a++) {

@@ -3,8 +3,11 @@
  * Unit test of runtime/tree_shape.c, compiled in: the shapes for leaf
  * counts from 1 to 65536, and carries from every leaf of the required
  * shapes (routed to the right parent or not) checked against the identity
- * the accuracy range rests on: root + every residual = sum of the leaves.
+ * the accuracy range rests on: root + every residual = sum of the leaves;
+ * and the inline add's shortcut carry of an inc or dec against the
+ * general carry arithmetic, at every leaf batch.
  */
+#include <pcpu.h>
 #include <stdlib.h>
 
 #include "../utils/tap.h"
@@ -164,10 +167,49 @@ static void test_carries(void)
 	}
 }
 
+/* pcpu_abi_tree_unit_carry() against pcpu_abi_tree_leaf_carry(), for inc
+ * and dec at every leaf shift, on the values around the residual's wraps
+ * and at random. */
+static void test_unit_carries(void)
+{
+	uint64_t seed = 11;
+	unsigned bad = 0, checked = 0;
+
+	for (unsigned shift = 1; shift <= 31; shift++) {
+		uint32_t batch = (uint32_t)1 << shift;
+
+		for (int k = -3; k < 4096 + 3; k++) {
+			uint32_t res;
+
+			if (k < 4096 - 64)
+				res = (uint32_t)(k / 8) * batch + (uint32_t)(k % 8) - 3;
+			else
+				res =
+				    (uint32_t)(seed = seed * 6364136223846793005u + 1) >>
+				    7;
+			for (long inc = -1; inc <= 1; inc += 2) {
+				long want = pcpu_abi_tree_leaf_carry(
+				    res, (unsigned long)inc, shift);
+
+				checked++;
+				if (pcpu_abi_tree_unit_carry(res, inc, shift) != want &&
+				    bad++ < 5)
+					tap_diag(
+					    "shift %u res %u inc %ld: %ld, want %ld",
+					    shift, res, inc,
+					    pcpu_abi_tree_unit_carry(res, inc, shift),
+					    want);
+			}
+		}
+	}
+	is(bad, 0, "the inline inc/dec carry equals the general one (%u cases)", checked);
+}
+
 int main(void)
 {
 	tap_start();
 	test_shapes();
 	test_carries();
+	test_unit_carries();
 	return tap_done();
 }
