@@ -32,8 +32,10 @@
  *
  * ABI policy: the layouts of these two objects and of the public structs
  * of <pcpu.h> are part of the ABI of version node PCPU_1.  Fields may be
- * appended to pcpu_abi_process (existing ones never move or change
- * meaning, and PCPU_ABI_VERSION counts the additions); any incompatible
+ * appended to pcpu_abi_process, or take the place of a reserved word that
+ * was 0 where a 0 makes inline code call (existing ones never move or
+ * change meaning, and PCPU_ABI_VERSION counts the additions); any
+ * incompatible
  * change gets new symbol names and a new version node, so that a binary
  * built against this header never runs its inline paths against a layout
  * it does not know.
@@ -49,7 +51,10 @@
 #include <pcpu/arch/generic.h>
 #endif
 
-#define PCPU_ABI_VERSION 1
+/* 1: the first layout.  2: counter_magic in place of a reserved word that
+ * was 0 (inline code built against 2 that meets a version-1 library sees a
+ * word no counter holds, and calls). */
+#define PCPU_ABI_VERSION 2
 
 /* pcpu_abi_process.mode */
 #define PCPU_ABI_CALL	0 /* no inline path: call the library */
