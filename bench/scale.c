@@ -291,40 +291,57 @@ static void target_destroy(struct target *t)
 	percpu_ref_exit(&t->ref);
 }
 
+/*
+ * Workload by workload, with every thread count's repetitions interleaved
+ * (threads_measure_scaling()): on a shared machine, a workload's 1..N
+ * thread figures then meet the same load, and their ratio is the scaling.
+ */
 void bench_scale(struct bench *b)
 {
-	for (int n = 1; n <= b->max_threads; n++) {
-		/* a copy: recording more results moves the stored ones */
-		struct result base = {.s.reps = 0};
+	int max = b->max_threads;
+	/* copies: recording more results moves the stored ones */
+	struct result *base = calloc((size_t)max, sizeof(*base));
+	struct target **t = calloc((size_t)max, sizeof(*t));
+	struct sample *s = calloc((size_t)max, sizeof(*s));
+	uint64_t *total = calloc((size_t)max, sizeof(*total));
 
-		for (unsigned w = 0; w < NR_WORKLOADS; w++) {
-			const struct workload *wl = &workloads[w];
-			struct target *t = aligned_alloc(64, sizeof(*t));
-			uint64_t total = 0;
-			struct sample s;
+	if (!base || !t || !s || !total)
+		exit(1);
+	for (unsigned w = 0; w < NR_WORKLOADS; w++) {
+		const struct workload *wl = &workloads[w];
 
-			if (!t || target_init(t, b->batch))
+		for (int i = 0; i < max; i++) {
+			t[i] = aligned_alloc(64, sizeof(*t[i]));
+			total[i] = 0;
+			if (!t[i] || target_init(t[i], b->batch))
 				exit(1);
-			if (threads_measure(n, wl->body, t, b->target_ms, b->reps, &s,
-					    &total))
-				fprintf(stderr, "pcpu-bench: %s: run failed\n", wl->name);
-			int64_t want = wl->count == count_zero ? 0 : (int64_t)total;
-			if (wl->count(t) != want)
+		}
+		if (threads_measure_scaling(max, wl->body, (void *const *)t, b->target_ms,
+					    b->reps, s, total))
+			fprintf(stderr, "pcpu-bench: %s: run failed\n", wl->name);
+		for (int i = 0; i < max; i++) {
+			int64_t want = wl->count == count_zero ? 0 : (int64_t)total[i];
+
+			if (wl->count(t[i]) != want)
 				fprintf(
 				    stderr,
 				    "pcpu-bench: WARNING: %s (%s, %d threads) counted "
 				    "%lld, expected %lld\n",
-				    wl->name, b->mode, n, (long long)wl->count(t),
+				    wl->name, b->mode, i + 1, (long long)wl->count(t[i]),
 				    (long long)want);
-			target_destroy(t);
-			free(t);
+			target_destroy(t[i]);
+			free(t[i]);
 			if (w == 0 || strcmp(wl->group, workloads[w - 1].group))
-				base.s.reps = 0;
+				base[i].s.reps = 0;
 			const struct result *r = bench_record(
-			    b, "scale", wl->name, wl->impl, n, wl->param, "ns/op", s,
-			    strcmp(wl->impl, "libpcpu") ? NULL : &base);
-			if (!base.s.reps && r)
-				base = *r;
+			    b, "scale", wl->name, wl->impl, i + 1, wl->param, "ns/op",
+			    s[i], strcmp(wl->impl, "libpcpu") ? NULL : &base[i]);
+			if (!base[i].s.reps && r)
+				base[i] = *r;
 		}
 	}
+	free(total);
+	free(s);
+	free(t);
+	free(base);
 }

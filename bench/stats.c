@@ -41,7 +41,13 @@ struct sample stats_summarize(const double *v, unsigned n)
 int stats_repeat(double (*fn)(void *arg), void *arg, unsigned warmup, unsigned reps,
 		 struct sample *out)
 {
-	double v[STATS_MAX_REPS];
+	return stats_repeat_rounds(fn, &arg, 1, warmup, reps, out);
+}
+
+int stats_repeat_rounds(double (*fn)(void *arg), void *const *args, unsigned k,
+			unsigned warmup, unsigned reps, struct sample *out)
+{
+	double *v = malloc(sizeof(*v) * STATS_MAX_REPS * (k ? k : 1));
 	unsigned n = 0;
 	int ret = 0;
 
@@ -49,22 +55,28 @@ int stats_repeat(double (*fn)(void *arg), void *arg, unsigned warmup, unsigned r
 		reps = STATS_MIN_REPS;
 	if (reps > STATS_MAX_REPS)
 		reps = STATS_MAX_REPS;
-	while (warmup--) {
-		if (fn(arg) < 0) {
-			*out = stats_summarize(v, 0);
-			return -1;
-		}
-	}
-	while (n < reps) {
-		double x = fn(arg);
+	if (!v)
+		ret = -1;
+	for (; !ret && warmup; warmup--)
+		for (unsigned i = 0; i < k && !ret; i++)
+			if (fn(args[i]) < 0)
+				ret = -1;
+	/* A failed run stops every measurement at the rounds completed. */
+	while (!ret && n < reps) {
+		for (unsigned i = 0; i < k && !ret; i++) {
+			double x = fn(args[i]);
 
-		if (x < 0) {
-			ret = -1;
-			break;
+			if (x < 0)
+				ret = -1;
+			else
+				v[i * STATS_MAX_REPS + n] = x;
 		}
-		v[n++] = x;
+		if (!ret)
+			n++;
 	}
-	*out = stats_summarize(v, n);
+	for (unsigned i = 0; i < k; i++)
+		out[i] = stats_summarize(v ? v + i * STATS_MAX_REPS : NULL, v ? n : 0);
+	free(v);
 	return ret;
 }
 

@@ -39,6 +39,14 @@ struct sample stats_summarize(const double *v, unsigned n);
 int stats_repeat(double (*fn)(void *arg), void *arg, unsigned warmup, unsigned reps,
 		 struct sample *out);
 
+/*
+ * The same for k measurements at once, fn(args[i]) summarized in out[i]:
+ * each repetition runs them all in turn, so all k sample the same stretch
+ * of a shared machine's load and their ratios are not skewed by it.
+ */
+int stats_repeat_rounds(double (*fn)(void *arg), void *const *args, unsigned k,
+			unsigned warmup, unsigned reps, struct sample *out);
+
 /* Monotonic nanoseconds. */
 uint64_t stats_now_ns(void);
 

@@ -121,22 +121,50 @@ static double measure_once(void *p)
 	return ns < 0 ? -1 : ns / (double)m->iters;
 }
 
-int threads_measure(int n, thread_body *body, void *arg, double target_ms, unsigned reps,
-		    struct sample *out, uint64_t *total_ops)
+/* Warm-up: grow the run until it lasts about target_ms.  0, or -1. */
+static int measure_warm(struct measure *m, double target_ms)
 {
-	struct measure m = {n, body, arg, 1000, total_ops};
 	double target_ns = target_ms * 1e6;
 
-	/* Warm-up: grow the run until it lasts about target_ms. */
 	for (int i = 0; i < 30; i++) {
-		double ns = measure_once(&m) * (double)m.iters;
+		double ns = measure_once(m) * (double)m->iters;
 
 		if (ns < 0)
 			return -1;
 		if (ns >= target_ns / 2)
 			break;
 		double grow = ns > 0 ? target_ns / ns : 100;
-		m.iters = (uint64_t)((double)m.iters * (grow > 100 ? 100 : grow)) + 1;
+		m->iters = (uint64_t)((double)m->iters * (grow > 100 ? 100 : grow)) + 1;
 	}
+	return 0;
+}
+
+int threads_measure(int n, thread_body *body, void *arg, double target_ms, unsigned reps,
+		    struct sample *out, uint64_t *total_ops)
+{
+	struct measure m = {n, body, arg, 1000, total_ops};
+
+	if (measure_warm(&m, target_ms))
+		return -1;
 	return stats_repeat(measure_once, &m, 1, reps, out);
+}
+
+int threads_measure_scaling(int max, thread_body *body, void *const *args,
+			    double target_ms, unsigned reps, struct sample *out,
+			    uint64_t *totals)
+{
+	struct measure *m = calloc((size_t)max, sizeof(*m));
+	void **mp = calloc((size_t)max, sizeof(*mp));
+	int err = !m || !mp ? -1 : 0;
+
+	for (int i = 0; !err && i < max; i++) {
+		m[i] = (struct measure){i + 1, body, args[i], 1000, &totals[i]};
+		mp[i] = &m[i];
+		err = measure_warm(&m[i], target_ms);
+	}
+	if (!err)
+		err = stats_repeat_rounds(measure_once, mp, (unsigned)max, 1, reps, out);
+	free(mp);
+	free(m);
+	return err;
 }

@@ -32,4 +32,15 @@ double threads_run(int n, thread_body *body, void *arg, uint64_t iters);
 int threads_measure(int n, thread_body *body, void *arg, double target_ms, unsigned reps,
 		    struct sample *out, uint64_t *total_ops);
 
+/*
+ * threads_measure() for 1..max threads at once, the n-thread runs on
+ * args[n - 1], summarized in out[n - 1] and counted in totals[n - 1]:
+ * after every warm-up, each repetition times 1, 2, ... max threads in
+ * turn (stats_repeat_rounds()), so a scaling ratio compares runs made
+ * under the same load.
+ */
+int threads_measure_scaling(int max, thread_body *body, void *const *args,
+			    double target_ms, unsigned reps, struct sample *out,
+			    uint64_t *totals);
+
 #endif

@@ -22,6 +22,17 @@ static double next_value(void *arg)
 	return s->v[i % s->n];
 }
 
+/* Which measurement each call of logged_value() served, in call order. */
+static char call_log[64];
+static unsigned nr_calls;
+
+static double logged_value(void *arg)
+{
+	if (nr_calls < sizeof(call_log) - 1)
+		call_log[nr_calls++] = ((struct seq *)arg)->v[0] == 5 ? 'a' : 'b';
+	return next_value(arg);
+}
+
 int main(void)
 {
 	tap_start();
@@ -74,6 +85,28 @@ int main(void)
 	q = (struct seq){runs + 1, 7, 0, 0};
 	ok(stats_repeat(next_value, &q, 1, 5, &s) == -1 && s.reps == 0 && q.calls == 1,
 	   "a failed warm-up stops before timing");
+
+	/* Rounds: each repetition calls every measurement in turn. */
+	const double other[] = {2, 8, 6, 4, 2};
+	struct seq a = {runs + 1, 7, 0, -1}, b = {other, 5, 0, -1};
+	void *args[] = {&a, &b};
+	struct sample two[2];
+
+	ok(stats_repeat_rounds(logged_value, args, 2, 1, 5, two) == 0, "rounds succeed");
+	ok(!strcmp(call_log, "abababababab"),
+	   "one warm-up each, then 5 rounds of a then b (%s)", call_log);
+	ok(two[0].reps == 5 && two[0].median == 4 && two[0].min == 1 && two[0].max == 9 &&
+	       two[1].reps == 5 && two[1].median == 4 && two[1].min == 2 &&
+	       two[1].max == 8,
+	   "each measurement summarized from its own timed calls (got %g %g)",
+	   two[0].median, two[1].median);
+	a = (struct seq){runs + 1, 7, 0, -1};
+	b = (struct seq){other, 5, 0, 3};
+	int failed = stats_repeat_rounds(next_value, args, 2, 1, 5, two);
+	ok(failed == -1 && two[0].reps == 2 && two[1].reps == 2 && a.calls == 4 &&
+	       b.calls == 4,
+	   "a failed run keeps the rounds completed before it, for both (reps %u %u)",
+	   two[0].reps, two[1].reps);
 
 	uint64_t t0 = stats_now_ns(), t1 = stats_now_ns();
 	ok(t1 >= t0 && t0 > 0, "the clock is monotonic");
