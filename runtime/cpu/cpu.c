@@ -125,7 +125,6 @@ void cpu_closable_reopen(int64_t *p, int *gate)
 
 void cpu_gate_sync_fast_paths(void)
 {
-	cpu_gate_wait(
-	    CPU_GATE_NOT_SELF | CPU_GATE_FENCED |
-	    (cpu_local_rseq || cpu_mode == CPU_MODE_RSEQ ? CPU_GATE_SEQUENCES : 0));
+	cpu_gate_wait(CPU_GATE_NOT_SELF | CPU_GATE_FENCED |
+		      (cpu_gated_sequences() ? CPU_GATE_SEQUENCES : 0));
 }
