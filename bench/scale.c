@@ -292,56 +292,59 @@ static void target_destroy(struct target *t)
 }
 
 /*
- * Workload by workload, with every thread count's repetitions interleaved
- * (threads_measure_scaling()): on a shared machine, a workload's 1..N
- * thread figures then meet the same load, and their ratio is the scaling.
+ * Every workload on 1..N threads, measured in rounds (threads_measure_
+ * rounds()): each repetition runs them all in turn, so that the ratios
+ * the report draws, an operation over its baselines and N threads over
+ * one, compare runs that met the same load on a shared machine.
  */
 void bench_scale(struct bench *b)
 {
-	int max = b->max_threads;
+	unsigned max = (unsigned)b->max_threads, k = NR_WORKLOADS * max;
+	struct threads_job *jobs = calloc(k, sizeof(*jobs));
+	struct sample *s = calloc(k, sizeof(*s));
+	uint64_t *total = calloc(k, sizeof(*total));
 	/* copies: recording more results moves the stored ones */
-	struct result *base = calloc((size_t)max, sizeof(*base));
-	struct target **t = calloc((size_t)max, sizeof(*t));
-	struct sample *s = calloc((size_t)max, sizeof(*s));
-	uint64_t *total = calloc((size_t)max, sizeof(*total));
+	struct result *base = calloc(max, sizeof(*base));
 
-	if (!base || !t || !s || !total)
+	if (!jobs || !s || !total || !base)
 		exit(1);
-	for (unsigned w = 0; w < NR_WORKLOADS; w++) {
-		const struct workload *wl = &workloads[w];
+	for (unsigned j = 0; j < k; j++) {
+		struct target *t = aligned_alloc(64, sizeof(*t));
 
-		for (int i = 0; i < max; i++) {
-			t[i] = aligned_alloc(64, sizeof(*t[i]));
-			total[i] = 0;
-			if (!t[i] || target_init(t[i], b->batch))
-				exit(1);
-		}
-		if (threads_measure_scaling(max, wl->body, (void *const *)t, b->target_ms,
-					    b->reps, s, total))
-			fprintf(stderr, "pcpu-bench: %s: run failed\n", wl->name);
-		for (int i = 0; i < max; i++) {
-			int64_t want = wl->count == count_zero ? 0 : (int64_t)total[i];
+		if (!t || target_init(t, b->batch))
+			exit(1);
+		jobs[j] =
+		    (struct threads_job){(int)(j % max) + 1, workloads[j / max].body, t};
+	}
+	if (threads_measure_rounds(jobs, k, b->target_ms, b->reps, s, total))
+		fprintf(stderr, "pcpu-bench: scale: a run failed\n");
+	/* Thread count by thread count, as the tables read. */
+	for (unsigned n = 1; n <= max; n++)
+		for (unsigned w = 0; w < NR_WORKLOADS; w++) {
+			const struct workload *wl = &workloads[w];
+			unsigned j = w * max + n - 1;
+			struct target *t = jobs[j].arg;
+			int64_t want = wl->count == count_zero ? 0 : (int64_t)total[j];
 
-			if (wl->count(t[i]) != want)
+			if (wl->count(t) != want)
 				fprintf(
 				    stderr,
-				    "pcpu-bench: WARNING: %s (%s, %d threads) counted "
+				    "pcpu-bench: WARNING: %s (%s, %u threads) counted "
 				    "%lld, expected %lld\n",
-				    wl->name, b->mode, i + 1, (long long)wl->count(t[i]),
+				    wl->name, b->mode, n, (long long)wl->count(t),
 				    (long long)want);
-			target_destroy(t[i]);
-			free(t[i]);
+			target_destroy(t);
+			free(t);
 			if (w == 0 || strcmp(wl->group, workloads[w - 1].group))
-				base[i].s.reps = 0;
+				base[n - 1].s.reps = 0;
 			const struct result *r = bench_record(
-			    b, "scale", wl->name, wl->impl, i + 1, wl->param, "ns/op",
-			    s[i], strcmp(wl->impl, "libpcpu") ? NULL : &base[i]);
-			if (!base[i].s.reps && r)
-				base[i] = *r;
+			    b, "scale", wl->name, wl->impl, (int)n, wl->param, "ns/op",
+			    s[j], strcmp(wl->impl, "libpcpu") ? NULL : &base[n - 1]);
+			if (!base[n - 1].s.reps && r)
+				base[n - 1] = *r;
 		}
-	}
+	free(base);
 	free(total);
 	free(s);
-	free(t);
-	free(base);
+	free(jobs);
 }

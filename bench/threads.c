@@ -149,21 +149,21 @@ int threads_measure(int n, thread_body *body, void *arg, double target_ms, unsig
 	return stats_repeat(measure_once, &m, 1, reps, out);
 }
 
-int threads_measure_scaling(int max, thread_body *body, void *const *args,
-			    double target_ms, unsigned reps, struct sample *out,
-			    uint64_t *totals)
+int threads_measure_rounds(const struct threads_job *jobs, unsigned k, double target_ms,
+			   unsigned reps, struct sample *out, uint64_t *totals)
 {
-	struct measure *m = calloc((size_t)max, sizeof(*m));
-	void **mp = calloc((size_t)max, sizeof(*mp));
+	struct measure *m = calloc(k ? k : 1, sizeof(*m));
+	void **mp = calloc(k ? k : 1, sizeof(*mp));
 	int err = !m || !mp ? -1 : 0;
 
-	for (int i = 0; !err && i < max; i++) {
-		m[i] = (struct measure){i + 1, body, args[i], 1000, &totals[i]};
+	for (unsigned i = 0; !err && i < k; i++) {
+		m[i] = (struct measure){jobs[i].n, jobs[i].body, jobs[i].arg, 1000,
+					&totals[i]};
 		mp[i] = &m[i];
 		err = measure_warm(&m[i], target_ms);
 	}
 	if (!err)
-		err = stats_repeat_rounds(measure_once, mp, (unsigned)max, 1, reps, out);
+		err = stats_repeat_rounds(measure_once, mp, k, 1, reps, out);
 	free(mp);
 	free(m);
 	return err;

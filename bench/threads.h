@@ -32,15 +32,21 @@ double threads_run(int n, thread_body *body, void *arg, uint64_t iters);
 int threads_measure(int n, thread_body *body, void *arg, double target_ms, unsigned reps,
 		    struct sample *out, uint64_t *total_ops);
 
+/* One measurement of threads_measure_rounds(): body on n threads. */
+struct threads_job {
+	int n;
+	thread_body *body;
+	void *arg;
+};
+
 /*
- * threads_measure() for 1..max threads at once, the n-thread runs on
- * args[n - 1], summarized in out[n - 1] and counted in totals[n - 1]:
- * after every warm-up, each repetition times 1, 2, ... max threads in
- * turn (stats_repeat_rounds()), so a scaling ratio compares runs made
- * under the same load.
+ * threads_measure() for k jobs at once, job i summarized in out[i] and its
+ * operations counted in totals[i]: after every job's warm-up, each
+ * repetition times every job in turn (stats_repeat_rounds()), so that on
+ * a shared machine all of them meet the same load and the ratios between
+ * them (an operation over its baseline, 2 threads over 1) hold.
  */
-int threads_measure_scaling(int max, thread_body *body, void *const *args,
-			    double target_ms, unsigned reps, struct sample *out,
-			    uint64_t *totals);
+int threads_measure_rounds(const struct threads_job *jobs, unsigned k, double target_ms,
+			   unsigned reps, struct sample *out, uint64_t *totals);
 
 #endif
