@@ -74,19 +74,18 @@ Every figure comes from \`pcpu-bench\` linked against \`libpcpu-api\`
 (column \`api\`) and the same binary with \`libpcpu.so\` preloaded in each
 access mode the runtime provides (columns named by the mode
 \`pcpu_runtime()\` reported).  Each cell is the median of at least 5 timed
-repetitions after a warm-up, threads pinned one per CPU.  The updates
-and their baselines, on 1, 2, ... threads, are measured in rounds: each
+repetitions after a warm-up, threads pinned one per CPU.  The updates and
+their baselines, on 1, 2, ... threads, are measured in rounds: each
 repetition runs every one of them in turn, so that the ratios (an update
 over its baseline, N threads over one) compare runs made under the same
-load.  Row \`thread-local\` is
-an add to a thread-local \`int64_t\` in memory (one add instruction with a
-memory operand), the memory operation a per-CPU add replaces; row
-\`thread-local store\` keeps the count in a register and only stores it,
-below any add.  "(Nx)" is the
-median of a baseline measured in the same process divided by the cell's:
-above 1, libpcpu is faster or smaller than the baseline.  Ratios hold on a
-busy machine where absolute times do not.  ">N" is a run stopped at its
-time limit, N a lower bound.  Row \`call floor\` is an exported call that
+load.  Row \`thread-local\` is an add to a thread-local \`int64_t\` in
+memory (one add instruction with a memory operand), the memory operation a
+per-CPU add replaces; row \`thread-local store\` keeps the count in a
+register and only stores it, below any add.  "(Nx)" is the median of a
+baseline measured in the same process divided by the cell's: above 1,
+libpcpu is faster or smaller than the baseline.  Ratios hold on a busy
+machine where absolute times do not.  ">N" is a run stopped at its time
+limit, N a lower bound.  Row \`call floor\` is an exported call that
 returns at once (\`pcpu_free(NULL)\`), the least any libpcpu call costs;
 \`no-inline\` is the operation as an exported call, as a caller built with
 \`-DPCPU_NO_INLINE\` makes it.
