@@ -235,22 +235,30 @@ fold:
 }
 
 /*
- * Add v to this unit's copy of p only if the copy's new value n stays
- * inside the batch (n + bm1 <= 2 bm1, unsigned): no copy ever holds a
- * batch or more.  0 added, 1 index out of range, 3 not added (full).
+ * The end of a sequence that adds v to the copy at the address in register
+ * copy only if the copy's new value n stays inside the batch (n + bm1 <=
+ * 2 bm1, unsigned; operands v, bm1 and bspan = 2 bm1), through register
+ * tmp: no copy ever holds a batch or more.  Label full: not added.
+ */
+#define PCPU_RSEQ_ADD_WITHIN(copy, tmp)                                                  \
+	"movq (" copy "), " tmp "\n\t"                                                   \
+	"addq %[v], " tmp "\n\t"                                                         \
+	"addq %[bm1], " tmp "\n\t"                                                       \
+	"cmpq %[bspan], " tmp "\n\t"                                                     \
+	"ja %l[full]\n\t"                                                                \
+	"subq %[bm1], " tmp "\n\t"                                                       \
+	"movq " tmp ", (" copy ")\n\t" PCPU_RSEQ_END
+
+/*
+ * Add v to this unit's copy of p only if the copy's new value stays inside
+ * the batch (PCPU_RSEQ_ADD_WITHIN).  0 added, 1 index out of range, 3 not
+ * added (full).
  */
 PCPU_ARCH_INLINE int pcpu_arch_rseq_add_within(int64_t *p, int64_t v, uint64_t bm1,
 					       PCPU_RSEQ_ARGS)
 {
 	__asm__ __volatile__ goto(
-	    PCPU_RSEQ_BEGIN "addq %[p], %%rax\n\t"
-			    "movq (%%rax), %%rcx\n\t"
-			    "addq %[v], %%rcx\n\t"
-			    "addq %[bm1], %%rcx\n\t"
-			    "cmpq %[bspan], %%rcx\n\t"
-			    "ja %l[full]\n\t"
-			    "subq %[bm1], %%rcx\n\t"
-			    "movq %%rcx, (%%rax)\n\t" PCPU_RSEQ_END
+	    PCPU_RSEQ_BEGIN "addq %[p], %%rax\n\t" PCPU_RSEQ_ADD_WITHIN("%%rax", "%%rcx")
 	    :
 	    : PCPU_RSEQ_INPUTS, [bm1] "r"(bm1), [bspan] "rm"(2 * bm1)
 	    : "rax", "rcx", "memory", "cc"
@@ -329,8 +337,8 @@ PCPU_ARCH_DEFINE_RSEQ_GATED_ADD_AT(pcpu_arch_rseq_gated_add_locked_at, "lock ")
  * membarrier) sees every add that decided on the count it changes, and no
  * copy ever holds a batch or more (the bound the window relies on).
  * PCPU_RSEQ_WINDOW_ADD(copy, tmp) is the body after the sequence start,
- * with the copy's address in register copy; operands gate, count, lo,
- * span, v, bm1 and bspan (2 bm1); labels closed and full.
+ * with the copy's address in register copy; operands gate, count, lo and
+ * span, and PCPU_RSEQ_ADD_WITHIN's; labels closed and full.
  */
 #define PCPU_RSEQ_WINDOW_ADD(copy, tmp)                                                  \
 	"cmpl $0, (%[gate])\n\t"                                                         \
@@ -338,14 +346,7 @@ PCPU_ARCH_DEFINE_RSEQ_GATED_ADD_AT(pcpu_arch_rseq_gated_add_locked_at, "lock ")
 	"movq (%[count]), " tmp "\n\t"                                                   \
 	"subq %[lo], " tmp "\n\t"                                                        \
 	"cmpq %[span], " tmp "\n\t"                                                      \
-	"ja %l[closed]\n\t"                                                              \
-	"movq (" copy "), " tmp "\n\t"                                                   \
-	"addq %[v], " tmp "\n\t"                                                         \
-	"addq %[bm1], " tmp "\n\t"                                                       \
-	"cmpq %[bspan], " tmp "\n\t"                                                     \
-	"ja %l[full]\n\t"                                                                \
-	"subq %[bm1], " tmp "\n\t"                                                       \
-	"movq " tmp ", (" copy ")\n\t" PCPU_RSEQ_END
+	"ja %l[closed]\n\t" PCPU_RSEQ_ADD_WITHIN(copy, tmp)
 #define PCPU_RSEQ_WINDOW_INPUTS                                                          \
 	[v] "er"(v), [gate] "r"(gate), [count] "r"(count), [lo] "rm"(lo),                \
 	    [span] "rm"(span), [bm1] "r"(bm1), [bspan] "rm"(2 * bm1)
