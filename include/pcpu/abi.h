@@ -35,10 +35,9 @@
  * appended to pcpu_abi_process, or take the place of a reserved word that
  * was 0 where a 0 makes inline code call (existing ones never move or
  * change meaning, and PCPU_ABI_VERSION counts the additions); any
- * incompatible
- * change gets new symbol names and a new version node, so that a binary
- * built against this header never runs its inline paths against a layout
- * it does not know.
+ * incompatible change gets new symbol names and a new version node, so
+ * that a binary built against this header never runs its inline paths
+ * against a layout it does not know.
  */
 #ifndef PCPU_ABI_H
 #define PCPU_ABI_H

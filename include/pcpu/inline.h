@@ -68,38 +68,40 @@ PCPU_INLINE void *pcpu_this_ptr(void *p)
 
 /* ---- percpu_counter ---- */
 
-/* The add of add_batch when batch is one the fast path may use; 0, or
- * non-zero: nothing was added. */
-PCPU_ARCH_INLINE int pcpu_counter_fast_add(struct percpu_counter *c, int64_t amount,
-					   int32_t batch)
+/*
+ * The add of add_batch once the counter may take it inline, bm1 being
+ * batch - 1; small: amount is known to stay inside the batch.  0, or
+ * non-zero: nothing was added.
+ */
+PCPU_ARCH_INLINE int pcpu_counter_add_in(struct percpu_counter *c, int64_t amount,
+					 uint64_t bm1, int small)
 {
 	int64_t taken;
 
-	/* 1 <= batch <= ->__batch in one comparison; ->__batch is 0 where
-	 * there are no per-CPU deltas (the portable library). */
-	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER ||
-			      (uint32_t)batch - 1 >= (uint32_t)__atomic_load_n(
-							 &c->__batch, __ATOMIC_RELAXED)))
-		return 1;
 	/* An amount that alone leaves the batch would fold at once: it goes
 	 * to the count directly, and the delta stays as it was. */
-	if (PCPU_ABI_UNLIKELY(!pcpu_abi_within(amount, (uint64_t)batch - 1))) {
+	if (!small && PCPU_ABI_UNLIKELY(!pcpu_abi_within(amount, bm1))) {
 		__atomic_fetch_add(c->__count, amount, __ATOMIC_RELAXED);
 		return 0;
 	}
-	if (PCPU_ABI_UNLIKELY(
-		pcpu_abi_this_add_take(c->__pcpu, amount, (uint64_t)batch - 1, &taken)))
+	if (PCPU_ABI_UNLIKELY(pcpu_abi_this_add_take(c->__pcpu, amount, bm1, &taken)))
 		return 1;
 	if (PCPU_ABI_UNLIKELY(taken))
 		__atomic_fetch_add(c->__count, taken, __ATOMIC_RELAXED);
 	return 0;
 }
 
-PCPU_INLINE void percpu_counter_add_batch(struct percpu_counter *c, int64_t amount,
-					  int32_t batch)
+/* add_batch, where batch is one the fast path may use. */
+PCPU_ARCH_INLINE int pcpu_counter_fast_add(struct percpu_counter *c, int64_t amount,
+					   int32_t batch)
 {
-	if (pcpu_counter_fast_add(c, amount, batch))
-		pcpu_call_percpu_counter_add_batch(c, amount, batch);
+	/* 1 <= batch <= ->__batch in one comparison; ->__batch is 0 where
+	 * there are no per-CPU deltas (the portable library). */
+	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER ||
+			      (uint32_t)batch - 1 >= (uint32_t)__atomic_load_n(
+							 &c->__batch, __ATOMIC_RELAXED)))
+		return 1;
+	return pcpu_counter_add_in(c, amount, (uint64_t)batch - 1, 0);
 }
 
 /*
@@ -111,22 +113,20 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_add_default(struct percpu_counter *c,
 						   int64_t amount)
 {
 	const struct pcpu_abi_process *d = &pcpu_abi_process;
-	uint64_t bm1 = (uint64_t)d->batch - 1;
-	int64_t taken;
 
 	if (PCPU_ABI_UNLIKELY(pcpu_abi_word(&c->__batch) != pcpu_abi_word(&d->batch)))
 		return 1;
-	if (!(__builtin_constant_p(amount) && amount > -PCPU_ABI_MIN_BATCH &&
-	      amount < PCPU_ABI_MIN_BATCH) &&
-	    PCPU_ABI_UNLIKELY(!pcpu_abi_within(amount, bm1))) {
-		__atomic_fetch_add(c->__count, amount, __ATOMIC_RELAXED);
-		return 0;
-	}
-	if (PCPU_ABI_UNLIKELY(pcpu_abi_this_add_take(c->__pcpu, amount, bm1, &taken)))
-		return 1;
-	if (PCPU_ABI_UNLIKELY(taken))
-		__atomic_fetch_add(c->__count, taken, __ATOMIC_RELAXED);
-	return 0;
+	return pcpu_counter_add_in(c, amount, (uint64_t)d->batch - 1,
+				   __builtin_constant_p(amount) &&
+				       amount > -PCPU_ABI_MIN_BATCH &&
+				       amount < PCPU_ABI_MIN_BATCH);
+}
+
+PCPU_INLINE void percpu_counter_add_batch(struct percpu_counter *c, int64_t amount,
+					  int32_t batch)
+{
+	if (pcpu_counter_fast_add(c, amount, batch))
+		pcpu_call_percpu_counter_add_batch(c, amount, batch);
 }
 
 PCPU_INLINE void percpu_counter_add(struct percpu_counter *c, int64_t amount)

@@ -20,8 +20,8 @@
  * batch * nr_units of the count, proven rather than assumed, and within
  * batch * (nr_units + 1) while a limited add folds a shared copy (below).
  * Limited adds and compare decide on the count alone when that bound
- * settles the outcome.  gate counts the limited adds deciding on the sum: while it is
- * not zero, fast limited adds stand aside (see below).
+ * settles the outcome.  gate counts the limited adds deciding on the sum:
+ * while it is not zero, fast limited adds stand aside (see below).
  */
 #include "counter/counter.h"
 
