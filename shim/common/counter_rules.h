@@ -7,6 +7,7 @@
 #ifndef PCPU_COUNTER_RULES_H
 #define PCPU_COUNTER_RULES_H
 
+#include <pcpu.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -47,10 +48,11 @@ static inline void counter_check_self(const char *fn, const void *obj, bool self
 			 "a copy of a counter (a counter cannot be moved or copied)");
 }
 
-/* percpu_counter's default batch for nr_cpus copies: max(32, 2 nr_cpus). */
+/* percpu_counter's default batch for nr_cpus copies: max(32, 2 nr_cpus).
+ * Never below PCPU_ABI_MIN_BATCH, which the inline add relies on. */
 static inline int32_t counter_default_batch(int nr_cpus)
 {
-	return nr_cpus > 16 ? 2 * nr_cpus : 32;
+	return 2 * nr_cpus > PCPU_ABI_MIN_BATCH ? 2 * nr_cpus : PCPU_ABI_MIN_BATCH;
 }
 
 /* percpu_counter_tree_init_many(): n counters and a power-of-two batch >= 2. */
