@@ -11,7 +11,8 @@
  *                     the bytes between two units' copies;
  *   pcpu_abi_thread   a thread-local block: the byte offset of the slot
  *                     the calling thread owns (local mode), or an odd
- *                     value meaning "no owned slot".
+ *                     value meaning "no owned slot"; and the thread's
+ *                     gate reader count (below), or NULL.
  * Under LD_PRELOAD=libpcpu.so the runtime's definitions interpose the
  * portable library's, exactly as its functions do, so one binary runs its
  * inline paths on whichever library serves it.
@@ -32,9 +33,11 @@
  *
  * ABI policy: the layouts of these two objects and of the public structs
  * of <pcpu.h> are part of the ABI of version node PCPU_1.  Fields may be
- * appended to pcpu_abi_process, or take the place of a reserved word that
+ * appended to either object, or take the place of a reserved word that
  * was 0 where a 0 makes inline code call (existing ones never move or
- * change meaning, and PCPU_ABI_VERSION counts the additions); any
+ * change meaning, and PCPU_ABI_VERSION counts the additions); inline code
+ * reads an appended field only where the descriptor's version says the
+ * library serving it has the field.  Any
  * incompatible change gets new symbol names and a new version node, so
  * that a binary built against this header never runs its inline paths
  * against a layout it does not know.
@@ -52,8 +55,9 @@
 
 /* 1: the first layout.  2: counter_magic in place of a reserved word that
  * was 0 (inline code built against 2 that meets a version-1 library sees a
- * word no counter holds, and calls). */
-#define PCPU_ABI_VERSION 2
+ * word no counter holds, and calls).  3: pcpu_abi_thread.gate appended
+ * (read only where version is 3 or more). */
+#define PCPU_ABI_VERSION 3
 
 /* pcpu_abi_process.mode */
 #define PCPU_ABI_CALL	0 /* no inline path: call the library */
@@ -107,6 +111,7 @@ PCPU_ARCH_INLINE uint64_t pcpu_abi_word(const void *p)
 
 struct pcpu_abi_thread {
 	uintptr_t slot; /* owned slot's byte offset, or odd: none */
+	uint64_t *gate; /* the thread's gate reader count, or NULL (version 3) */
 };
 
 /*
@@ -229,6 +234,63 @@ PCPU_ABI_DEFINE_ADD_RETURN(32, uint32_t)
 PCPU_ARCH_INLINE int pcpu_abi_within(int64_t n, uint64_t bm1)
 {
 	return (uint64_t)n + bm1 <= 2 * bm1;
+}
+
+/*
+ * Add v to the copy at u, which others update atomically too, only if the
+ * copy stays strictly inside (-batch, batch), bm1 = batch - 1; 0, or
+ * non-zero: the copy would leave it, nothing was added.
+ */
+PCPU_ARCH_INLINE int pcpu_abi_add_within(int64_t *u, int64_t v, uint64_t bm1)
+{
+	int64_t old = __atomic_load_n(u, __ATOMIC_RELAXED), n;
+
+	do {
+		n = (int64_t)((uint64_t)old + (uint64_t)v);
+		if (!pcpu_abi_within(n, bm1))
+			return 1;
+	} while (!__atomic_compare_exchange_n(u, &old, n, 1, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return 0;
+}
+
+/*
+ * A gated add's section on the calling thread's gate reader count
+ * (pcpu_abi_thread.gate): the low 32 bits count the sections the thread
+ * is inside (more than one only when a signal handler interrupted one),
+ * the high 32 bits how many it entered from outside any.  The library's
+ * slow paths raise an object's gate, then wait until every count is
+ * outside any section or has moved on, so an add that read the gate open
+ * inside a section has finished before they go on.  Entering is one load
+ * and one store (only the thread and its handlers write the count; a
+ * handler between the two leaves it as it found it), then a full fence,
+ * so the wait needs no barrier on every thread; leaving is a release
+ * store.
+ */
+#define PCPU_ABI_GATE_OUTER (UINT64_C(1) << 32)
+
+/* The count's store alone (the library's sections that a barrier on
+ * every thread orders instead of the fence); returns what to leave with. */
+PCPU_ARCH_INLINE uint64_t pcpu_abi_gate_mark(uint64_t *g)
+{
+	uint64_t c = __atomic_load_n(g, __ATOMIC_RELAXED);
+
+	c += 1 + ((uint32_t)c ? 0 : PCPU_ABI_GATE_OUTER);
+	__atomic_store_n(g, c, __ATOMIC_RELAXED);
+	return c;
+}
+
+PCPU_ARCH_INLINE uint64_t pcpu_abi_gate_enter(uint64_t *g)
+{
+	uint64_t c = pcpu_abi_gate_mark(g);
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return c;
+}
+
+PCPU_ARCH_INLINE void pcpu_abi_gate_exit(uint64_t *g, uint64_t entered)
+{
+	__atomic_store_n(g, entered - 1, __ATOMIC_RELEASE);
 }
 
 /*

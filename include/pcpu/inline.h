@@ -159,20 +159,47 @@ PCPU_INLINE int64_t percpu_counter_read(struct percpu_counter *c)
 }
 
 /*
- * The limited add's fast path, where it is one restartable sequence (the
- * rseq mode, and the local mode on a thread's owned slot with rseq areas):
- * far from the limit, further than the deltas can reach (->__batch, the
- * largest batch any add used, times the units plus one: a shared copy's
- * fold may be in flight), the add goes to the thread's delta, if that
- * stays inside the batch, and the count is only read, inside the sequence
- * with the gate, so the library's slow path can shut it
- * (pcpu/arch/x86_64.h).  0 added, else take the call, which decides
- * everything again (and empties a full delta into the count).
+ * The limited add's fast path in atomic mode: the gate reader section of
+ * pcpu/abi.h around what the library's fast path does there (read the
+ * gate and the count, add to the CPU's copy only if it stays inside the
+ * batch), so a slow path that raised the gate waits for it.  The thread's
+ * first gated add calls, and the library gives it its reader count.
+ */
+PCPU_ARCH_INLINE int pcpu_counter_gated_limited(struct percpu_counter *c, uint64_t lo,
+						uint64_t span, int64_t amount,
+						uint64_t bm1,
+						const struct pcpu_abi_process *d)
+{
+	uint64_t *g = d->version >= 3 ? pcpu_abi_thread.gate : 0, entered;
+	int64_t *u = (int64_t *)pcpu_abi_atomic_unit(d, c->__pcpu);
+	int res = 1;
+
+	if (PCPU_ABI_UNLIKELY(!g || !u))
+		return 1;
+	entered = pcpu_abi_gate_enter(g);
+	if (PCPU_ABI_LIKELY(
+		!__atomic_load_n(&c->__gate, __ATOMIC_RELAXED) &&
+		(uint64_t)__atomic_load_n(c->__count, __ATOMIC_RELAXED) - lo <= span))
+		res = pcpu_abi_add_within(u, amount, bm1);
+	pcpu_abi_gate_exit(g, entered);
+	return res;
+}
+
+/*
+ * The limited add's fast path: far from the limit, further than the
+ * deltas can reach (->__batch, the largest batch any add used, times the
+ * units plus one: a shared copy's fold may be in flight), the add goes to
+ * the thread's delta, if that stays inside the batch, and the count is
+ * only read, with the gate, so the library's slow path can shut it out:
+ * inside one restartable sequence in the rseq mode and on the local
+ * mode's owned slot where threads have rseq areas (pcpu/arch/x86_64.h),
+ * inside a gate reader section in atomic mode.  0 added, else take the
+ * call, which decides everything again (and empties a full delta into
+ * the count).
  */
 PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t limit,
 					       int64_t amount)
 {
-#if PCPU_ARCH_RSEQ
 	const struct pcpu_abi_process *d = &pcpu_abi_process;
 	uintptr_t w = pcpu_abi_thread.slot;
 	uint64_t lo, span;
@@ -181,24 +208,28 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t
 	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER || batch <= 0 ||
 			      !amount))
 		return 1;
-	if (w & 1 ? d->mode != PCPU_ABI_RSEQ : !(d->flags & PCPU_ABI_LOCAL_RSEQ))
-		return 1;
 	/* The window of counts that settle it (the library decides on the
 	 * same one); none: call. */
 	if (pcpu_abi_limited_window(
 		limit, amount, (int64_t)batch * ((int64_t)d->nr_units + 1), &lo, &span))
 		return 1;
-	if (w & 1)
-		return pcpu_arch_rseq_window_add(
-		    c->__pcpu, amount, &c->__gate, c->__count, lo, span,
-		    (uint64_t)batch - 1, PCPU_ABI_RSEQ_HERE(d));
-	return pcpu_arch_rseq_window_add_at((int64_t *)((char *)c->__pcpu + w), amount,
-					    &c->__gate, c->__count, lo, span,
-					    (uint64_t)batch - 1, d->rseq_cs);
-#else
-	(void)c, (void)limit, (void)amount;
-	return 1;
+	if (w & 1) {
+#if PCPU_ARCH_RSEQ
+		if (d->mode == PCPU_ABI_RSEQ)
+			return pcpu_arch_rseq_window_add(
+			    c->__pcpu, amount, &c->__gate, c->__count, lo, span,
+			    (uint64_t)batch - 1, PCPU_ABI_RSEQ_HERE(d));
 #endif
+		return pcpu_counter_gated_limited(c, lo, span, amount,
+						  (uint64_t)batch - 1, d);
+	}
+#if PCPU_ARCH_RSEQ
+	if (d->flags & PCPU_ABI_LOCAL_RSEQ)
+		return pcpu_arch_rseq_window_add_at(
+		    (int64_t *)((char *)c->__pcpu + w), amount, &c->__gate, c->__count,
+		    lo, span, (uint64_t)batch - 1, d->rseq_cs);
+#endif
+	return 1;
 }
 
 PCPU_INLINE bool percpu_counter_limited_add(struct percpu_counter *c, int64_t limit,

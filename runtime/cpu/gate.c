@@ -39,7 +39,6 @@ struct cpu_gate_block {
 	struct cpu_gate_block *next;
 };
 
-__thread struct cpu_gate_reader *cpu_gate_self __attribute__((tls_model("initial-exec")));
 bool cpu_gate_fenced;
 
 static struct cpu_gate_block *blocks;
@@ -146,17 +145,17 @@ struct cpu_gate_reader *cpu_gate_claim(void)
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	if (!cpu_gate_self) {
-		cpu_gate_self = cpu_gate_take();
+	if (!cpu_gate_mine()) {
+		cpu_gate_set_mine(cpu_gate_take());
 		cpu_thread_track();
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return cpu_gate_self;
+	return cpu_gate_mine();
 }
 
 void cpu_gate_thread_exit(void)
 {
-	struct cpu_gate_reader *r = cpu_gate_self;
+	struct cpu_gate_reader *r = cpu_gate_mine();
 	struct cpu_gate_spare **pp;
 	sigset_t old;
 
@@ -165,10 +164,10 @@ void cpu_gate_thread_exit(void)
 		for (pp = &spares; *pp != &cpu_gate_spare; pp = &(*pp)->next)
 			;
 		*pp = cpu_gate_spare.next;
-		cpu_gate_self = NULL;
+		cpu_gate_set_mine(NULL);
 		spares_unlock(&old);
 	} else if (r) {
-		cpu_gate_self = NULL;
+		cpu_gate_set_mine(NULL);
 		__atomic_store_n(&r->in_use, 0, __ATOMIC_RELEASE);
 	}
 }
@@ -179,7 +178,7 @@ void cpu_gate_atfork_child(void)
 		for (int i = 0; i < CPU_GATE_BLOCK; i++) {
 			struct cpu_gate_reader *r = &b->reader[i];
 
-			if (r != cpu_gate_self) {
+			if (r != cpu_gate_mine()) {
 				r->ctr = 0;
 				r->in_use = 0;
 			}
@@ -187,7 +186,7 @@ void cpu_gate_atfork_child(void)
 	/* The other threads' spares are gone with them. */
 	spares_lock = 0;
 	spares = NULL;
-	if (cpu_gate_self == &cpu_gate_spare.reader) {
+	if (cpu_gate_mine() == &cpu_gate_spare.reader) {
 		cpu_gate_spare.next = NULL;
 		spares = &cpu_gate_spare;
 	}
@@ -240,7 +239,7 @@ static void cpu_gate_wait_reader(struct cpu_gate_reader *r)
 
 void cpu_gate_wait(unsigned how)
 {
-	struct cpu_gate_reader *self = how & CPU_GATE_NOT_SELF ? cpu_gate_self : NULL;
+	struct cpu_gate_reader *self = how & CPU_GATE_NOT_SELF ? cpu_gate_mine() : NULL;
 
 	if (how & CPU_GATE_SEQUENCES)
 		cpu_rseq_fence();

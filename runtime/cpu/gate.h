@@ -36,11 +36,14 @@
 #define PCPU_CPU_GATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include <pcpu.h>
 
 /* Internal: reached directly, never through the GOT. */
 #pragma GCC visibility push(hidden)
-#define CPU_GATE_OUTER	   (UINT64_C(1) << 32)
+#define CPU_GATE_OUTER	   PCPU_ABI_GATE_OUTER
 #define CPU_GATE_NEST_MASK (CPU_GATE_OUTER - 1)
 
 /*
@@ -56,8 +59,23 @@ struct cpu_gate_reader {
 };
 _Static_assert(sizeof(struct cpu_gate_reader) == 64, "a reader is a cache line");
 
-extern __thread struct cpu_gate_reader *cpu_gate_self
-    __attribute__((tls_model("initial-exec")));
+_Static_assert(offsetof(struct cpu_gate_reader, ctr) == 0, "a record is its count");
+
+/*
+ * The calling thread's record, or NULL: kept as its count's address in the
+ * ABI's thread block (pcpu_abi_thread.gate), where inline gated adds find
+ * it too.
+ */
+static inline struct cpu_gate_reader *cpu_gate_mine(void)
+{
+	return (struct cpu_gate_reader *)(void *)pcpu_abi_thread.gate;
+}
+
+static inline void cpu_gate_set_mine(struct cpu_gate_reader *r)
+{
+	pcpu_abi_thread.gate = r ? &r->ctr : NULL;
+}
+
 /* No usable membarrier: readers and sync fence. */
 extern bool cpu_gate_fenced;
 
@@ -101,25 +119,21 @@ void cpu_gate_wait(unsigned how);
 /* The calling thread's record, claimed on its first gated add. */
 static inline struct cpu_gate_reader *cpu_gate_reader(void)
 {
-	struct cpu_gate_reader *r = cpu_gate_self;
+	struct cpu_gate_reader *r = cpu_gate_mine();
 
 	return __builtin_expect(!r, 0) ? cpu_gate_claim() : r;
 }
 
-/* Enter a gated add on the calling thread's record; returns what to pass
- * to cpu_gate_exit(). */
+/*
+ * Enter a gated add on the calling thread's record (pcpu/abi.h's protocol,
+ * which inline gated adds follow too); returns what to pass to
+ * cpu_gate_exit().  Only where membarrier fails does the reader fence:
+ * otherwise the wait's barrier on every thread orders it.
+ */
 static inline uint64_t cpu_gate_enter(struct cpu_gate_reader *r)
 {
-	/*
-	 * One load and one store, not an atomic: only this thread and its
-	 * signal handlers write ctr, and a handler that runs between the two
-	 * leaves the nesting count as it found it (it may lose an outer
-	 * increment, which only makes a sync wait for this add too).
-	 */
-	uint64_t c = __atomic_load_n(&r->ctr, __ATOMIC_RELAXED);
+	uint64_t c = pcpu_abi_gate_mark(&r->ctr);
 
-	c += 1 + ((c & CPU_GATE_NEST_MASK) ? 0 : CPU_GATE_OUTER);
-	__atomic_store_n(&r->ctr, c, __ATOMIC_RELAXED);
 	/* Expected clear: the fence is only for where membarrier fails. */
 	if (__builtin_expect(cpu_gate_fenced, 0))
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -135,10 +149,7 @@ static inline uint64_t cpu_gate_enter(struct cpu_gate_reader *r)
  */
 static inline uint64_t cpu_gate_enter_fenced(struct cpu_gate_reader *r)
 {
-	uint64_t c = cpu_gate_enter(r);
-
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return c;
+	return pcpu_abi_gate_enter(&r->ctr);
 }
 
 /*
@@ -148,7 +159,7 @@ static inline uint64_t cpu_gate_enter_fenced(struct cpu_gate_reader *r)
  */
 static inline void cpu_gate_exit(struct cpu_gate_reader *r, uint64_t entered)
 {
-	__atomic_store_n(&r->ctr, entered - 1, __ATOMIC_RELEASE);
+	pcpu_abi_gate_exit(&r->ctr, entered);
 }
 
 #pragma GCC visibility pop

@@ -46,7 +46,7 @@ int64_t cpu_atomic_add_take(int64_t *p, int64_t v, uint64_t bm1);
 
 static inline bool cpu_atomic_add_within(int64_t *p, int64_t v, uint64_t bm1)
 {
-	return cpu_unit_add_within(cpu_unit_here(p), v, bm1);
+	return !pcpu_abi_add_within(cpu_unit_here(p), v, bm1);
 }
 
 static inline void *cpu_atomic_this(void *p)

@@ -84,11 +84,11 @@ static inline void *cpu_local_this(void *p)
 }
 
 /* Add v to the calling thread's slot only if it stays inside the batch
- * (see cpu_unit_add_within()): atomic against the owner's own signal
+ * (see pcpu_abi_add_within()): atomic against the owner's own signal
  * handlers, and the shared slot's other users; true if it added. */
 static inline bool cpu_local_add_within(int64_t *p, int64_t v, uint64_t bm1)
 {
-	return cpu_unit_add_within(cpu_local_this(p), v, bm1);
+	return !pcpu_abi_add_within(cpu_local_this(p), v, bm1);
 }
 
 /*
@@ -183,7 +183,7 @@ static inline enum cpu_gated cpu_local_closable_try_add(int64_t *p, int64_t v,
 		    pcpu_arch_rseq_gated_add_at(cpu_local_owned(p, w), v, gate,
 						cpu_rseq_cs_off),
 		    CPU_GATED_UNTRIED);
-	r = cpu_gate_self;
+	r = cpu_gate_mine();
 	if (__builtin_expect(!r, 0))
 		return CPU_GATED_UNTRIED;
 	entered = cpu_gate_enter(r);

@@ -38,7 +38,7 @@ bool cpu_rseq_fold_add_within(int64_t *p, int64_t v, uint64_t bm1)
 {
 	if (cpu_rseq_thread_unregistered())
 		return cpu_rseq_add_within(p, v, bm1);
-	return cpu_unit_add_within(cpu_unit_here(p), v, bm1);
+	return !pcpu_abi_add_within(cpu_unit_here(p), v, bm1);
 }
 
 /* The atomic add, inside the thread's gate reader, which cpu_rseq_close()

@@ -99,7 +99,7 @@ static inline int64_t cpu_rseq_add_take(int64_t *p, int64_t v, uint64_t bm1)
 }
 
 /* Add v to this CPU's copy only if it stays inside the batch (see
- * cpu_unit_add_within()); true if it added. */
+ * pcpu_abi_add_within()); true if it added. */
 static inline bool cpu_rseq_add_within(int64_t *p, int64_t v, uint64_t bm1)
 {
 	switch (CPU_RSEQ_RUN(pcpu_arch_rseq_add_within(p, v, bm1, CPU_RSEQ_HERE), 1)) {

@@ -81,25 +81,6 @@ static inline int64_t cpu_unit_add_take(int64_t *p, int64_t v, uint64_t bm1)
 				       bm1);
 }
 
-/*
- * Add v to the copy at u only if its new value n stays inside the batch
- * (n + bm1 <= 2 bm1, unsigned): a compare-and-swap, so every other writer
- * of u must be atomic too (or be the caller's own signal handler).  True
- * if it added.
- */
-static inline bool cpu_unit_add_within(int64_t *u, int64_t v, uint64_t bm1)
-{
-	int64_t old = __atomic_load_n(u, __ATOMIC_RELAXED), n;
-
-	do {
-		n = (int64_t)((uint64_t)old + (uint64_t)v);
-		if ((uint64_t)n + bm1 > 2 * bm1)
-			return false;
-	} while (!__atomic_compare_exchange_n(u, &old, n, true, __ATOMIC_RELAXED,
-					      __ATOMIC_RELAXED));
-	return true;
-}
-
 /* The sum of p's copies, each read once (relaxed). */
 int64_t cpu_units_sum(int64_t *p);
 /* Exchange every copy of p for v and return the sum of what they held;
