@@ -6,8 +6,10 @@
  * since every amount is positive and the value only grows), right up to the
  * boundary, with deltas loaded by adds of a large batch; the recorded
  * largest batch keeps limited_add and compare exact where the default
- * batch's bound would be wrong; and far from the limit a limited add takes
- * the fast path (the CPU's delta: read() does not move) in the runtime.
+ * batch's bound would be wrong; far from the limit a limited add takes
+ * the fast path (the CPU's delta: read() does not move) in the runtime,
+ * except while a slow path near a limit has closed the gate, inline and
+ * called alike.
  */
 #include <pcpu.h>
 #include <pthread.h>
@@ -163,6 +165,45 @@ static void test_fast_path(void)
 }
 
 /*
+ * The gate: a slow path that leaves the count near its limit closes it,
+ * and while it is closed every limited add takes the exact path, even one
+ * far from its own limit; that one adds to the count (read() moves) and
+ * opens the gate again, after which adds go to the CPU's delta.  A fast
+ * path that did not read the gate would leave read() where it was.  Run
+ * with the inline add and with the library's (through a pointer).
+ */
+typedef bool limited_add_fn(struct percpu_counter *, int64_t, int64_t);
+
+static bool limited_inline(struct percpu_counter *c, int64_t to, int64_t amount)
+{
+	return percpu_counter_limited_add(c, to, amount);
+}
+
+static void test_gate(limited_add_fn *add, const char *how)
+{
+	struct percpu_counter c;
+
+	if (!strcmp(tap_variant(), "api")) {
+		tap_skip("read is exact in the portable library", "gate closed, %s", how);
+		tap_skip("read is exact in the portable library", "gate opened, %s", how);
+		return;
+	}
+	percpu_counter_init(&c, 0);
+	/* Up to a limit of 1: near it, so the slow path closes the gate;
+	 * set() moves the count, not the gate. */
+	if (!add(&c, 1, 1))
+		tap_bail("a limited add of 1 up to 1 was refused");
+	percpu_counter_set(&c, 0);
+	ok(add(&c, 1000000000, 1) && percpu_counter_read(&c) == 1,
+	   "%s: with the gate closed, an add far from its limit takes the exact path",
+	   how);
+	ok(add(&c, 1000000000, 1) && percpu_counter_read(&c) == 1 &&
+	       percpu_counter_sum(&c) == 2,
+	   "%s: which opened it: the next one goes to the CPU's delta", how);
+	percpu_counter_destroy(&c);
+}
+
+/*
  * Many more threads than CPUs, so that threads are preempted anywhere in a
  * limited add, including between its decision and its update, or between
  * a fold's take and its add to the count: rounds of 32 threads filling a
@@ -218,6 +259,8 @@ int main(void)
 	tap_start();
 	test_large_batch();
 	test_fast_path();
+	test_gate(limited_inline, "inline");
+	test_gate(percpu_counter_limited_add, "called");
 	test_concurrent();
 	test_crowd();
 	return tap_done();
