@@ -10,6 +10,26 @@
  */
 #include "abi.h"
 
+#include <stddef.h>
+
+/* The layouts inline code reads are ABI (pcpu/abi.h's policy): these pin
+ * them as the README states them (LP64: x86-64 and arm64), so a change
+ * that is not an append fails to build. */
+_Static_assert(sizeof(struct pcpu_abi_process) == 48 &&
+		   offsetof(struct pcpu_abi_process, batch) == 40 &&
+		   offsetof(struct pcpu_abi_process, counter_magic) == 44,
+	       "pcpu_abi_process: version 3's layout");
+_Static_assert(offsetof(struct percpu_counter, __magic) ==
+		   offsetof(struct percpu_counter, __batch) + 4,
+	       "a counter's __batch and __magic are one word, like the descriptor's");
+_Static_assert(sizeof(struct pcpu_abi_thread) == 16 &&
+		   offsetof(struct pcpu_abi_thread, gate) == 8,
+	       "pcpu_abi_thread: version 3's layout");
+_Static_assert(sizeof(struct percpu_counter) == 48 &&
+		   sizeof(struct percpu_counter_tree) == 48 &&
+		   sizeof(struct percpu_ref) == 32,
+	       "the public structs' sizes");
+
 struct pcpu_abi_process pcpu_abi_process = {.version = PCPU_ABI_VERSION,
 					    .counter_magic = PCPU_ABI_MAGIC_COUNTER};
 PCPU_ABI_THREAD_LOCAL struct pcpu_abi_thread pcpu_abi_thread PCPU_ABI_TLS_MODEL = {
