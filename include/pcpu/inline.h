@@ -159,19 +159,20 @@ PCPU_INLINE int64_t percpu_counter_read(struct percpu_counter *c)
 }
 
 /*
- * The limited add's fast path in atomic mode: the gate reader section of
- * pcpu/abi.h around what the library's fast path does there (read the
- * gate and the count, add to the CPU's copy only if it stays inside the
- * batch), so a slow path that raised the gate waits for it.  The thread's
- * first gated add calls, and the library gives it its reader count.
+ * The limited add's fast path where it is not a restartable sequence (the
+ * atomic mode's unit; an owned slot where threads have no rseq areas): the
+ * gate reader section of pcpu/abi.h around what the library's fast path
+ * does there (read the gate and the count, add to the copy at u only if it
+ * stays inside the batch), so a slow path that raised the gate waits for
+ * it.  The thread's first gated add calls, and the library gives it its
+ * reader count.
  */
-PCPU_ARCH_INLINE int pcpu_counter_gated_limited(struct percpu_counter *c, uint64_t lo,
-						uint64_t span, int64_t amount,
-						uint64_t bm1,
+PCPU_ARCH_INLINE int pcpu_counter_gated_limited(struct percpu_counter *c, int64_t *u,
+						uint64_t lo, uint64_t span,
+						int64_t amount, uint64_t bm1,
 						const struct pcpu_abi_process *d)
 {
 	uint64_t *g = d->version >= 3 ? pcpu_abi_thread.gate : 0, entered;
-	int64_t *u = (int64_t *)pcpu_abi_atomic_unit(d, c->__pcpu);
 	int res = 1;
 
 	if (PCPU_ABI_UNLIKELY(!g || !u))
@@ -193,17 +194,18 @@ PCPU_ARCH_INLINE int pcpu_counter_gated_limited(struct percpu_counter *c, uint64
  * only read, with the gate, so the library's slow path can shut it out:
  * inside one restartable sequence in the rseq mode and on the local
  * mode's owned slot where threads have rseq areas (pcpu/arch/x86_64.h),
- * inside a gate reader section in atomic mode.  0 added, else take the
- * call, which decides everything again (and empties a full delta into
- * the count).
+ * inside a gate reader section elsewhere.  0 added, else take the call,
+ * which decides everything again (and empties a full delta into the
+ * count).
  */
 PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t limit,
 					       int64_t amount)
 {
 	const struct pcpu_abi_process *d = &pcpu_abi_process;
 	uintptr_t w = pcpu_abi_thread.slot;
-	uint64_t lo, span;
+	uint64_t lo, span, bm1;
 	int32_t batch = __atomic_load_n(&c->__batch, __ATOMIC_RELAXED);
+	int64_t *u;
 
 	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER || batch <= 0 ||
 			      !amount))
@@ -213,23 +215,24 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t
 	if (pcpu_abi_limited_window(
 		limit, amount, (int64_t)batch * ((int64_t)d->nr_units + 1), &lo, &span))
 		return 1;
+	bm1 = (uint64_t)batch - 1;
 	if (w & 1) {
 #if PCPU_ARCH_RSEQ
 		if (d->mode == PCPU_ABI_RSEQ)
-			return pcpu_arch_rseq_window_add(
-			    c->__pcpu, amount, &c->__gate, c->__count, lo, span,
-			    (uint64_t)batch - 1, PCPU_ABI_RSEQ_HERE(d));
+			return pcpu_arch_rseq_window_add(c->__pcpu, amount, &c->__gate,
+							 c->__count, lo, span, bm1,
+							 PCPU_ABI_RSEQ_HERE(d));
 #endif
-		return pcpu_counter_gated_limited(c, lo, span, amount,
-						  (uint64_t)batch - 1, d);
-	}
+		u = (int64_t *)pcpu_abi_atomic_unit(d, c->__pcpu);
+	} else {
+		u = (int64_t *)((char *)c->__pcpu + w);
 #if PCPU_ARCH_RSEQ
-	if (d->flags & PCPU_ABI_LOCAL_RSEQ)
-		return pcpu_arch_rseq_window_add_at(
-		    (int64_t *)((char *)c->__pcpu + w), amount, &c->__gate, c->__count,
-		    lo, span, (uint64_t)batch - 1, d->rseq_cs);
+		if (d->flags & PCPU_ABI_LOCAL_RSEQ)
+			return pcpu_arch_rseq_window_add_at(
+			    u, amount, &c->__gate, c->__count, lo, span, bm1, d->rseq_cs);
 #endif
-	return 1;
+	}
+	return pcpu_counter_gated_limited(c, u, lo, span, amount, bm1, d);
 }
 
 PCPU_INLINE bool percpu_counter_limited_add(struct percpu_counter *c, int64_t limit,

@@ -51,14 +51,14 @@ static bool ref_inline(void)
 
 /* Whether a limited add far from its limit is inline: one restartable
  * sequence (x86-64: the rseq mode, or the local mode's owned slot with
- * rseq areas), or a gate reader section (atomic mode, on glibc's areas). */
+ * rseq areas), or a gate reader section (the local mode's owned slot
+ * without them, the atomic mode on glibc's areas). */
 static bool limited_inline(void)
 {
 	const struct pcpu_abi_process *d = &pcpu_abi_process;
 
-	return runtime() && ((PCPU_ARCH_RSEQ && (d->mode == PCPU_ABI_RSEQ ||
-						 (d->mode == PCPU_ABI_LOCAL &&
-						  (d->flags & PCPU_ABI_LOCAL_RSEQ)))) ||
+	return runtime() && ((PCPU_ARCH_RSEQ && d->mode == PCPU_ABI_RSEQ) ||
+			     d->mode == PCPU_ABI_LOCAL ||
 			     (d->mode == PCPU_ABI_ATOMIC && d->rseq_index));
 }
 
@@ -157,8 +157,8 @@ static void hot_calls(void)
 	if (limited_inline())
 		/* One call each time a delta is full, to empty it (the rseq
 		 * and atomic modes' thread may fill the copies of several
-		 * CPUs), and in atomic mode the first, for the thread's gate
-		 * reader. */
+		 * CPUs), and where it is a gate reader section the first, for
+		 * the thread's reader. */
 		ok(limits <= (unsigned long)(N / (percpu_counter_batch() - 1) +
 					     pcpu_abi_process.nr_units + 1),
 		   "%d limited adds far from the limit made %ld calls, one per full "
