@@ -136,7 +136,7 @@ static void usage(FILE *f)
 	    "  --section LIST  of " ALL_SECTIONS " (default: all)\n"
 	    "  --objects N     allocator objects per size (default 1000000)\n"
 	    "  --counters N    tree counters for select_max and memory (default 10000)\n"
-	    "  --batch N       tree counters' batch size (default 256, as "
+	    "  --batch N       tree counters' batch size (default 512, as "
 	    "percpu_counter's)\n"
 	    "  --ff-limit S    stop a quadratic first-fit pass after S s (default 5)\n"
 	    "  --beside LIB    alloc: also measure LIB's pcpu_alloc/pcpu_free (another\n"
@@ -169,7 +169,7 @@ int main(int argc, char **argv)
 	    .target_ms = 20,
 	    .objects = 1000000,
 	    .counters = 10000,
-	    .batch = 256,
+	    .batch = 512,
 	    .ff_limit_s = 5,
 	};
 	const char *sections = ALL_SECTIONS, *output = NULL;

@@ -277,7 +277,7 @@ PCPU_API void percpu_counter_destroy(struct percpu_counter *c);
  * call; n 0 is a no-op. */
 PCPU_API void percpu_counter_destroy_many(struct percpu_counter *c, unsigned n);
 
-/* Default batch: max(256, 2 * pcpu_nr_cpus()).  The kernel's floor is 32;
+/* Default batch: max(512, 2 * pcpu_nr_cpus()).  The kernel's floor is 32;
  * here an add costs a memory add, and a fold at 32 that takes the count's
  * cache line from another CPU costs as much as the 32 adds (doc/design.md). */
 PCPU_API int32_t percpu_counter_batch(void);

@@ -87,11 +87,11 @@ struct pcpu_abi_process {
 };
 
 /*
- * The smallest percpu_counter_batch() there is (it is max(256, 2 * CPUs)):
+ * The smallest percpu_counter_batch() there is (it is max(512, 2 * CPUs)):
  * a constant amount inside it never leaves a default-batch add's batch on
  * its own, so the inline add need not check.
  */
-#define PCPU_ABI_MIN_BATCH 256
+#define PCPU_ABI_MIN_BATCH 512
 
 /*
  * The 8 bytes of batch and counter_magic, as one word: they are laid out

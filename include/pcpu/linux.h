@@ -97,7 +97,7 @@
  *     allocates its own), and items_size() is a token size;
  *   - percpu_ref_switch_to_atomic() completes the switch and calls confirm
  *     before it returns (the kernel may return first);
- *   - percpu_counter_batch is max(256, 2 * units), not max(32, 2 * CPUs):
+ *   - percpu_counter_batch is max(512, 2 * units), not max(32, 2 * CPUs):
  *     a fold costs far more than an add here (doc/design.md), so read()'s
  *     bound is wider by as much; pass a batch where it must be tighter;
  *   - __percpu_counter_limited_add() is exact whatever the batch;

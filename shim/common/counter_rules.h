@@ -48,7 +48,7 @@ static inline void counter_check_self(const char *fn, const void *obj, bool self
 			 "a copy of a counter (a counter cannot be moved or copied)");
 }
 
-/* percpu_counter's default batch for nr_cpus copies: max(256, 2 nr_cpus),
+/* percpu_counter's default batch for nr_cpus copies: max(512, 2 nr_cpus),
  * the floor being PCPU_ABI_MIN_BATCH, which the inline add relies on. */
 static inline int32_t counter_default_batch(int nr_cpus)
 {

@@ -53,8 +53,8 @@ static void test_basics(void)
 	struct percpu_counter c;
 	int32_t batch = percpu_counter_batch();
 
-	is(batch, 2 * nr > 256 ? 2 * nr : 256,
-	   "percpu_counter_batch() is max(256, 2 * nr_cpus)");
+	is(batch, 2 * nr > 512 ? 2 * nr : 512,
+	   "percpu_counter_batch() is max(512, 2 * nr_cpus)");
 	is(percpu_counter_init(&c, 42), 0, "percpu_counter_init(42)");
 	is(percpu_counter_sum(&c), 42, "sum of a new counter is its initial value");
 	is(percpu_counter_read(&c), 42, "read of the initial value");
