@@ -45,7 +45,8 @@ static void runtime_publish(void)
 	abi_publish(&(struct pcpu_abi_process){
 	    .mode = modes[cpu_mode],
 	    .nr_units = (uint32_t)cpu_nr_units,
-	    .flags = cpu_local_rseq ? PCPU_ABI_LOCAL_RSEQ : 0,
+	    .flags = (cpu_local_rseq ? PCPU_ABI_LOCAL_RSEQ : 0) |
+		     (cpu_gate_fenced ? PCPU_ABI_GATE_FENCE : 0),
 	    .stride = arena_unit_size,
 	    .rseq_cs = cpu_rseq_cs_off,
 	    .rseq_index = cpu_rseq_index_off,

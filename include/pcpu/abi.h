@@ -20,10 +20,10 @@
  * Invariants:
  *   - mode is PCPU_ABI_CALL until the library has set up everything else
  *     in the descriptor; it changes once, with release order, and the
- *     other fields never change afterwards.  Inline code reads them with
- *     plain loads: an object it updates came from the library after that
- *     set-up (init or pcpu_alloc()), and whatever handed the object to the
- *     thread ordered the set-up before;
+ *     other fields never change afterwards (but for PCPU_ABI_GATE_FENCE,
+ *     which a fork child may set before it has a second thread).  Inline code reads them
+ * with plain loads: an object it updates came from the library after that set-up (init or
+ * pcpu_alloc()), and whatever handed the object to the thread ordered the set-up before;
  *   - a thread's slot word is even only while the thread owns that slot:
  *     the slot's copies are then written by that thread (and its signal
  *     handlers) alone;
@@ -73,12 +73,13 @@
 
 /* pcpu_abi_process.flags */
 #define PCPU_ABI_LOCAL_RSEQ 1u /* local mode: gated adds are rseq sequences */
+#define PCPU_ABI_GATE_FENCE 2u /* gate readers fence (no membarrier; below) */
 
 struct pcpu_abi_process {
 	uint32_t version;	/* PCPU_ABI_VERSION of the library that set it */
 	uint32_t mode;		/* PCPU_ABI_* */
 	uint32_t nr_units;	/* pcpu_nr_cpus() */
-	uint32_t flags;		/* PCPU_ABI_LOCAL_RSEQ */
+	uint32_t flags;		/* PCPU_ABI_LOCAL_RSEQ, PCPU_ABI_GATE_FENCE */
 	uint64_t stride;	/* bytes between two units' copies of an object */
 	long rseq_cs;		/* thread-pointer offset of rseq_cs (rseq modes) */
 	long rseq_index;	/* thread-pointer offset of the unit index, or 0 */
@@ -269,8 +270,7 @@ PCPU_ARCH_INLINE int pcpu_abi_add_within(int64_t *u, int64_t v, uint64_t bm1)
  */
 #define PCPU_ABI_GATE_OUTER (UINT64_C(1) << 32)
 
-/* The count's store alone (the library's sections that a barrier on
- * every thread orders instead of the fence); returns what to leave with. */
+/* The count's store alone; returns what to leave with. */
 PCPU_ARCH_INLINE uint64_t pcpu_abi_gate_mark(uint64_t *g)
 {
 	uint64_t c = __atomic_load_n(g, __ATOMIC_RELAXED);
@@ -280,6 +280,20 @@ PCPU_ARCH_INLINE uint64_t pcpu_abi_gate_mark(uint64_t *g)
 	return c;
 }
 
+/* Enter a section that the library's waits order with membarrier unless
+ * flags (the descriptor's) say readers fence. */
+PCPU_ARCH_INLINE uint64_t pcpu_abi_gate_enter_light(uint64_t *g, uint32_t flags)
+{
+	uint64_t c = pcpu_abi_gate_mark(g);
+
+	if (PCPU_ABI_UNLIKELY(flags & PCPU_ABI_GATE_FENCE))
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	else
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return c;
+}
+
+/* Enter a section with a fence of its own, which the waits need not order. */
 PCPU_ARCH_INLINE uint64_t pcpu_abi_gate_enter(uint64_t *g)
 {
 	uint64_t c = pcpu_abi_gate_mark(g);

@@ -283,9 +283,32 @@ PCPU_INLINE long percpu_counter_tree_approximate_sum(struct percpu_counter_tree 
 /* ---- percpu_ref ---- */
 
 /*
+ * A ref's add to the thread's owned slot at u, where threads have no rseq
+ * areas: the gate (->__shared) read and the add inside a gate reader
+ * section, which a switch to the shared count waits for (the library's
+ * own reader sections are the same, pcpu/abi.h).  0, or non-zero: nothing
+ * counted.
+ */
+PCPU_ARCH_INLINE int pcpu_ref_gated_add(struct percpu_ref *r, int64_t *u, int64_t v,
+					const struct pcpu_abi_process *d)
+{
+	uint64_t *g = d->version >= 3 ? pcpu_abi_thread.gate : 0, entered;
+	int shared;
+
+	if (PCPU_ABI_UNLIKELY(!g))
+		return 1;
+	entered = pcpu_abi_gate_enter_light(g, d->flags);
+	shared = __atomic_load_n(&r->__shared, __ATOMIC_RELAXED);
+	if (PCPU_ABI_LIKELY(!shared))
+		pcpu_arch_add_owned(u, v);
+	pcpu_abi_gate_exit(g, entered);
+	return shared;
+}
+
+/*
  * Add v to the calling thread's copy of a ref counting per-CPU; 0, or
  * non-zero: nothing counted (the ref is shared, closed or not set up for
- * the fast path, or the mode needs a gate reader), take the call.
+ * the fast path, or the thread has no gate reader yet), take the call.
  */
 PCPU_ARCH_INLINE int pcpu_ref_fast_add(struct percpu_ref *r, int64_t v)
 {
@@ -295,17 +318,20 @@ PCPU_ARCH_INLINE int pcpu_ref_fast_add(struct percpu_ref *r, int64_t v)
 
 	if (PCPU_ABI_UNLIKELY(!p || r->__magic != PCPU_ABI_MAGIC_REF))
 		return 1;
+	if (PCPU_ABI_LIKELY(!(w & 1))) {
+		u = (int64_t *)((char *)p + w);
 #if PCPU_ARCH_RSEQ
-	/* The gate read and the add as one restartable sequence. */
-	if (PCPU_ABI_LIKELY(!(w & 1)))
-		return !(d->flags & PCPU_ABI_LOCAL_RSEQ) ||
-		       pcpu_arch_rseq_gated_add_at((int64_t *)((char *)p + w), v,
-						   &r->__shared, d->rseq_cs);
+		/* The gate read and the add as one restartable sequence. */
+		if (PCPU_ABI_LIKELY(d->flags & PCPU_ABI_LOCAL_RSEQ))
+			return pcpu_arch_rseq_gated_add_at(u, v, &r->__shared,
+							   d->rseq_cs);
+#endif
+		return pcpu_ref_gated_add(r, u, v, d);
+	}
+#if PCPU_ARCH_RSEQ
 	if (d->mode == PCPU_ABI_RSEQ)
 		return pcpu_arch_rseq_gated_add(p, v, &r->__shared,
 						PCPU_ABI_RSEQ_HERE(d));
-#else
-	(void)w;
 #endif
 	if (__atomic_load_n(&r->__shared, __ATOMIC_ACQUIRE))
 		return 1;

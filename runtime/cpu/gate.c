@@ -190,8 +190,13 @@ void cpu_gate_atfork_child(void)
 		cpu_gate_spare.next = NULL;
 		spares = &cpu_gate_spare;
 	}
-	if (!cpu_gate_fenced)
+	if (!cpu_gate_fenced) {
 		cpu_gate_register();
+		/* Alone in the child: no inline reader runs meanwhile. */
+		if (cpu_gate_fenced)
+			__atomic_fetch_or(&pcpu_abi_process.flags, PCPU_ABI_GATE_FENCE,
+					  __ATOMIC_RELAXED);
+	}
 }
 
 int cpu_gate_readers_in_use(void)

@@ -132,14 +132,8 @@ static inline struct cpu_gate_reader *cpu_gate_reader(void)
  */
 static inline uint64_t cpu_gate_enter(struct cpu_gate_reader *r)
 {
-	uint64_t c = pcpu_abi_gate_mark(&r->ctr);
-
-	/* Expected clear: the fence is only for where membarrier fails. */
-	if (__builtin_expect(cpu_gate_fenced, 0))
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	else
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	return c;
+	return pcpu_abi_gate_enter_light(&r->ctr,
+					 cpu_gate_fenced ? PCPU_ABI_GATE_FENCE : 0);
 }
 
 /*

@@ -45,8 +45,8 @@ static bool ref_inline(void)
 		return true;
 	if (d->mode == PCPU_ABI_ATOMIC)
 		return d->rseq_index != 0;
-	return d->mode == PCPU_ABI_LOCAL && PCPU_ARCH_RSEQ &&
-	       (d->flags & PCPU_ABI_LOCAL_RSEQ);
+	/* An owned slot: a sequence, or a gate reader section. */
+	return d->mode == PCPU_ABI_LOCAL;
 }
 
 /* Whether a limited add far from its limit is inline: one restartable
