@@ -3,9 +3,10 @@
  * scale - updates from 1..N pinned threads to one object: the libpcpu
  * operations against the shared atomic, mutex and per-thread-cache counters
  * (for adds), percpu_counter_limited_add far from its limit against
- * percpu_counter_add, and a shared atomic refcount (for get+put), all in the same
- * process.  After each workload the final count is checked against the
- * number of operations run, so a lost update shows up as a warning.
+ * percpu_counter_add, a small quota's limited take and give against a
+ * compare-and-swap on a shared word, and a shared atomic refcount (for
+ * get+put), all in the same process.  After each workload the final count is checked
+ * against the number of operations run, so a lost update shows up as a warning.
  *
  * The call floor (REPORT_FLOOR) is the cheapest exported call, one that
  * returns at once in both libraries: what any libpcpu operation pays
@@ -28,6 +29,8 @@ struct target {
 	struct tcache_counter tcache;
 	int64_t *this_cpu;
 	struct percpu_counter counter;
+	struct shared_counter quota_shared;
+	struct percpu_counter quota;
 	struct percpu_counter_tree tree;
 	struct percpu_ref ref;
 };
@@ -123,6 +126,50 @@ static void body_counter_add(void *arg, int tid, uint64_t iters)
 		percpu_counter_add(&t->counter, 1);
 }
 
+/*
+ * A quota of QUOTA credits, half of them taken: each iteration takes one
+ * credit and gives it back, each a limited add with its own limit (QUOTA
+ * above, 0 below), so the value stays about QUOTA / 2, as far from both
+ * limits as a small quota allows.  The shared-atomic baseline is what such
+ * code is without per-CPU counters: a compare-and-swap that checks the
+ * limit.
+ */
+#define QUOTA 1000
+
+static bool shared_limited_add(int64_t *v, int64_t limit, int64_t amount)
+{
+	int64_t old = __atomic_load_n(v, __ATOMIC_RELAXED);
+
+	do {
+		if (amount > 0 ? old > limit - amount : old < limit - amount)
+			return false;
+	} while (!__atomic_compare_exchange_n(v, &old, old + amount, true,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return true;
+}
+
+static void body_shared_quota(void *arg, int tid, uint64_t iters)
+{
+	struct target *t = arg;
+
+	(void)tid;
+	while (iters--) {
+		shared_limited_add(&t->quota_shared.count, QUOTA, 1);
+		shared_limited_add(&t->quota_shared.count, 0, -1);
+	}
+}
+
+static void body_quota(void *arg, int tid, uint64_t iters)
+{
+	struct target *t = arg;
+
+	(void)tid;
+	while (iters--) {
+		percpu_counter_limited_add(&t->quota, QUOTA, 1);
+		percpu_counter_limited_add(&t->quota, 0, -1);
+	}
+}
+
 /* Far from the limit: the fast path, which should cost about an add. */
 static void body_limited_add(void *arg, int tid, uint64_t iters)
 {
@@ -196,8 +243,10 @@ struct workload {
 	const char *impl;
 	const char *param;
 	thread_body *body;
-	/* the final count the workload must have reached, from the target */
+	/* the final count the workload must have reached, from the target:
+	 * one per operation, or 0 where it must be 0 (zero) */
 	int64_t (*count)(struct target *t);
+	bool zero;
 };
 
 static int64_t count_shared(struct target *t)
@@ -236,42 +285,65 @@ static int64_t count_zero(struct target *t)
 	return 0;
 }
 
+/* How far the quota moved from where it started: nothing, if no take or
+ * give was lost (none is refused: the value stays far from the limits). */
+static int64_t count_shared_quota(struct target *t)
+{
+	return t->quota_shared.count - QUOTA / 2;
+}
+
+static int64_t count_quota(struct target *t)
+{
+	return percpu_counter_sum(&t->quota) - QUOTA / 2;
+}
+
 /* Baselines of a group first: the libpcpu rows take their ratio from the
  * group's first baseline (the shared atomic).  The floor, a group of its
  * own, has no ratio. */
 static const struct workload workloads[] = {
-    {REPORT_FLOOR, "floor", "libpcpu", "pcpu_free(NULL)", body_floor, count_zero},
-    {"counter add", "add", "shared-atomic", "", body_shared, count_shared},
-    {"counter add", "add", "thread-local", "", body_thread_local, count_zero},
-    {"counter add", "add", "thread-local store", "", body_thread_store, count_zero},
-    {"counter add", "add", "mutex", "", body_mutex, count_mutex},
-    {"counter add", "add", "thread-cache", "", body_tcache, count_tcache},
-    {"pcpu_this_add", "add", "libpcpu", "", body_this_add, count_this_add},
-    {"percpu_counter_add", "add", "libpcpu", "", body_counter_add, count_counter},
-    {"percpu_counter_tree_add", "add", "libpcpu", "", body_tree_add, count_tree},
-    {"pcpu_this_add", "add", "libpcpu", "no-inline", body_this_add_call, count_this_add},
+    {REPORT_FLOOR, "floor", "libpcpu", "pcpu_free(NULL)", body_floor, count_zero, true},
+    {"counter add", "add", "shared-atomic", "", body_shared, count_shared, false},
+    {"counter add", "add", "thread-local", "", body_thread_local, count_zero, true},
+    {"counter add", "add", "thread-local store", "", body_thread_store, count_zero, true},
+    {"counter add", "add", "mutex", "", body_mutex, count_mutex, false},
+    {"counter add", "add", "thread-cache", "", body_tcache, count_tcache, false},
+    {"pcpu_this_add", "add", "libpcpu", "", body_this_add, count_this_add, false},
+    {"percpu_counter_add", "add", "libpcpu", "", body_counter_add, count_counter, false},
+    {"percpu_counter_tree_add", "add", "libpcpu", "", body_tree_add, count_tree, false},
+    {"pcpu_this_add", "add", "libpcpu", "no-inline", body_this_add_call, count_this_add,
+     false},
     {"percpu_counter_add", "add", "libpcpu", "no-inline", body_counter_add_call,
-     count_counter},
+     count_counter, false},
     {"percpu_counter_tree_add", "add", "libpcpu", "no-inline", body_tree_add_call,
-     count_tree},
-    /* limited_add is a call: its baseline is the add's call */
+     count_tree, false},
+    /* limited_add against the add as the program makes it (inline where the
+     * mode has an inline add), and as a call */
+    {"limited add, far from the limit", "limited", "percpu_counter_add", "",
+     body_counter_add, count_counter, false},
     {"limited add, far from the limit", "limited", "percpu_counter_add", "no-inline",
-     body_counter_add_call, count_counter},
+     body_counter_add_call, count_counter, false},
     {"limited add, far from the limit", "limited", "libpcpu",
-     "percpu_counter_limited_add", body_limited_add, count_counter},
-    {"refcount get+put", "ref", "shared-atomic", "", body_shared_ref, count_zero},
-    {"percpu_ref get+put", "ref", "libpcpu", "", body_ref, count_zero},
-    {"percpu_ref get+put", "ref", "libpcpu", "no-inline", body_ref_call, count_zero},
+     "percpu_counter_limited_add", body_limited_add, count_counter, false},
+    {"quota take+give, limit 1000", "quota", "shared-atomic", "", body_shared_quota,
+     count_shared_quota, true},
+    {"quota take+give, limit 1000", "quota", "libpcpu", "percpu_counter_limited_add",
+     body_quota, count_quota, true},
+    {"refcount get+put", "ref", "shared-atomic", "", body_shared_ref, count_zero, true},
+    {"percpu_ref get+put", "ref", "libpcpu", "", body_ref, count_zero, true},
+    {"percpu_ref get+put", "ref", "libpcpu", "no-inline", body_ref_call, count_zero,
+     true},
 };
 #define NR_WORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
 
 static int target_init(struct target *t, unsigned long batch)
 {
 	t->shared.count = 0;
+	t->quota_shared.count = QUOTA / 2;
 	mutex_counter_init(&t->mutex);
 	tcache_init(&t->tcache);
 	t->this_cpu = pcpu_alloc(sizeof(int64_t), sizeof(int64_t));
 	if (!t->this_cpu || percpu_counter_init(&t->counter, 0) ||
+	    percpu_counter_init(&t->quota, QUOTA / 2) ||
 	    percpu_counter_tree_init(&t->tree, batch) ||
 	    percpu_ref_init(&t->ref, NULL, 0)) {
 		fprintf(stderr, "pcpu-bench: scale: cannot set up the counters\n");
@@ -286,6 +358,7 @@ static void target_destroy(struct target *t)
 	tcache_destroy(&t->tcache);
 	pcpu_free(t->this_cpu);
 	percpu_counter_destroy(&t->counter);
+	percpu_counter_destroy(&t->quota);
 	percpu_counter_tree_destroy(&t->tree);
 	/* get+put pairs are balanced: only the initial reference is held */
 	percpu_ref_exit(&t->ref);
@@ -324,7 +397,7 @@ void bench_scale(struct bench *b)
 			const struct workload *wl = &workloads[w];
 			unsigned j = w * max + n - 1;
 			struct target *t = jobs[j].arg;
-			int64_t want = wl->count == count_zero ? 0 : (int64_t)total[j];
+			int64_t want = wl->zero ? 0 : (int64_t)total[j];
 
 			if (wl->count(t) != want)
 				fprintf(

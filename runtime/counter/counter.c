@@ -15,7 +15,8 @@
  * batch, and with the default batch read() is within batch * nr_cpus of
  * the exact value, as the header promises and compare relies on.
  *
- * batch records the largest batch any add used (at least the default), so
+ * batch records the largest batch any add used (at least the one init
+ * gave: a limited add adds within the recorded batch), so
  * |delta| < batch on every CPU after every add: the exact value is within
  * batch * nr_units of the count, proven rather than assumed, and within
  * batch * (nr_units + 1) while a limited add folds a shared copy (below).
@@ -253,6 +254,11 @@ static __attribute__((noinline)) enum limited_fold limited_fold(struct counter *
 static __attribute__((noinline)) bool limited_refill(struct counter *ct, int64_t limit,
 						     int64_t amount)
 {
+	/* An amount that an empty copy cannot take either: only the exact
+	 * path can add it. */
+	if (!pcpu_abi_within(amount,
+			     (uint64_t)__atomic_load_n(&ct->batch, __ATOMIC_RELAXED) - 1))
+		return false;
 	for (unsigned spins = 0; spins < 256; spins++) {
 		switch (limited_fold(ct)) {
 		case FOLD_GATED:

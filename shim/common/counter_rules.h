@@ -48,6 +48,16 @@ static inline void counter_check_self(const char *fn, const void *obj, bool self
 			 "a copy of a counter (a counter cannot be moved or copied)");
 }
 
+/*
+ * The batch a counter records at init, before any plain add records its
+ * own: the kernel's floor.  A limited add adds within the recorded batch
+ * and decides far from its limit outside batch * (units + 1), so a counter
+ * only limited adds touch (a quota) keeps the kernel's narrow band near
+ * its limit, while one that plain adds touch gets their batch (the default
+ * one, below) and its cheaper folds.
+ */
+#define COUNTER_FIRST_BATCH 32
+
 /* percpu_counter's default batch for nr_cpus copies: max(512, 2 nr_cpus),
  * the floor being PCPU_ABI_MIN_BATCH, which the inline add relies on. */
 static inline int32_t counter_default_batch(int nr_cpus)

@@ -9,6 +9,7 @@
 #include "abi.h"
 #include "counter/counter.h"
 #include "counter_backend.h"
+#include "counter_rules.h"
 #include "runtime.h"
 
 ABI_FIELD_AT(struct counter, deltas, struct percpu_counter, __pcpu);
@@ -30,7 +31,7 @@ int counter_backend_init(struct percpu_counter *c, int64_t value, unsigned n)
 {
 	int err = runtime_try_init();
 
-	return err ? err : counter_init_many(engine(c), value, n, percpu_counter_batch());
+	return err ? err : counter_init_many(engine(c), value, n, COUNTER_FIRST_BATCH);
 }
 
 void counter_backend_destroy(struct percpu_counter *c, unsigned n)
