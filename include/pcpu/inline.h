@@ -168,8 +168,8 @@ PCPU_INLINE int64_t percpu_counter_read(struct percpu_counter *c)
  * reader count.
  */
 PCPU_ARCH_INLINE int pcpu_counter_gated_limited(struct percpu_counter *c, int64_t *u,
-						uint64_t lo, uint64_t span,
-						int64_t amount, uint64_t bm1,
+						int32_t batch, uint64_t lo, uint64_t span,
+						int64_t amount,
 						const struct pcpu_abi_process *d)
 {
 	uint64_t *g = d->version >= 3 ? pcpu_abi_thread.gate : 0, entered;
@@ -179,9 +179,10 @@ PCPU_ARCH_INLINE int pcpu_counter_gated_limited(struct percpu_counter *c, int64_
 		return 1;
 	entered = pcpu_abi_gate_enter(g);
 	if (PCPU_ABI_LIKELY(
-		!__atomic_load_n(&c->__gate, __ATOMIC_RELAXED) &&
+		!__atomic_load_n(&c->__gate, __ATOMIC_ACQUIRE) &&
+		__atomic_load_n(&c->__batch, __ATOMIC_RELAXED) == batch &&
 		(uint64_t)__atomic_load_n(c->__count, __ATOMIC_RELAXED) - lo <= span))
-		res = pcpu_abi_add_within(u, amount, bm1);
+		res = pcpu_abi_add_within(u, amount, (uint64_t)batch - 1);
 	pcpu_abi_gate_exit(g, entered);
 	return res;
 }
@@ -203,7 +204,7 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t
 {
 	const struct pcpu_abi_process *d = &pcpu_abi_process;
 	uintptr_t w = pcpu_abi_thread.slot;
-	uint64_t lo, span, bm1;
+	uint64_t lo, span;
 	int32_t batch = __atomic_load_n(&c->__batch, __ATOMIC_RELAXED);
 	int64_t *u;
 
@@ -215,13 +216,12 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t
 	if (pcpu_abi_limited_window(
 		limit, amount, (int64_t)batch * ((int64_t)d->nr_units + 1), &lo, &span))
 		return 1;
-	bm1 = (uint64_t)batch - 1;
 	if (w & 1) {
 #if PCPU_ARCH_RSEQ
 		if (d->mode == PCPU_ABI_RSEQ)
-			return pcpu_arch_rseq_window_add(c->__pcpu, amount, &c->__gate,
-							 c->__count, lo, span, bm1,
-							 PCPU_ABI_RSEQ_HERE(d));
+			return pcpu_arch_rseq_window_add(
+			    c->__pcpu, amount, &c->__gate, &c->__batch, batch, c->__count,
+			    lo, span, (uint64_t)batch - 1, PCPU_ABI_RSEQ_HERE(d));
 #endif
 		u = (int64_t *)pcpu_abi_atomic_unit(d, c->__pcpu);
 	} else {
@@ -229,10 +229,11 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t
 #if PCPU_ARCH_RSEQ
 		if (d->flags & PCPU_ABI_LOCAL_RSEQ)
 			return pcpu_arch_rseq_window_add_at(
-			    u, amount, &c->__gate, c->__count, lo, span, bm1, d->rseq_cs);
+			    u, amount, &c->__gate, &c->__batch, batch, c->__count, lo,
+			    span, (uint64_t)batch - 1, d->rseq_cs);
 #endif
 	}
-	return pcpu_counter_gated_limited(c, u, lo, span, amount, bm1, d);
+	return pcpu_counter_gated_limited(c, u, batch, lo, span, amount, d);
 }
 
 PCPU_INLINE bool percpu_counter_limited_add(struct percpu_counter *c, int64_t limit,

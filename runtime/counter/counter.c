@@ -16,7 +16,8 @@
  * the exact value, as the header promises and compare relies on.
  *
  * batch records the largest batch any add used (at least the one init
- * gave: a limited add adds within the recorded batch), so
+ * gave; a limited add adds within the recorded batch, and far from a large
+ * limit widens it to the default: limited_widen()), so
  * |delta| < batch on every CPU after every add: the exact value is within
  * batch * nr_units of the count, proven rather than assumed, and within
  * batch * (nr_units + 1) while a limited add folds a shared copy (below).
@@ -196,12 +197,16 @@ static __attribute__((flatten)) enum limited limited_fast(struct counter *ct,
 		return LIMITED_SLOW;
 	r = cpu_gate_reader();
 	entered = cpu_gate_enter_fenced(r);
-	batch = __atomic_load_n(&ct->batch, __ATOMIC_RELAXED);
-	if (!__atomic_load_n(&ct->gate, __ATOMIC_RELAXED) &&
-	    limited_far(__atomic_load_n(ct->count, __ATOMIC_RELAXED), limit, amount,
-			batch))
-		res = cpu_this_add_within64(ct->deltas, amount, batch) ? LIMITED_ADDED
-								       : LIMITED_FULL;
+	/* The gate first, with acquire: a batch that a widening slow path
+	 * changed (limited_widen()) is seen once its gate is seen dropped. */
+	if (!__atomic_load_n(&ct->gate, __ATOMIC_ACQUIRE)) {
+		batch = __atomic_load_n(&ct->batch, __ATOMIC_RELAXED);
+		if (limited_far(__atomic_load_n(ct->count, __ATOMIC_RELAXED), limit,
+				amount, batch))
+			res = cpu_this_add_within64(ct->deltas, amount, batch)
+				  ? LIMITED_ADDED
+				  : LIMITED_FULL;
+	}
 	cpu_gate_exit(r, entered);
 	return res;
 }
@@ -366,11 +371,44 @@ static __attribute__((noinline)) bool limited_gate_drops(const struct counter *c
 	return false;
 }
 
+/*
+ * A counter starts with a small batch recorded (COUNTER_FIRST_BATCH): near
+ * a small limit its limited adds stay far from it, outside a narrow band.
+ * Once a limited add finds its copy full while the count is further from
+ * its limit than even the default batch's band, the counter records the
+ * default batch, as a plain add would, so that its copies fold that much
+ * less often.  Under the gate, with the fast paths drained: no fast add is
+ * then deciding with the smaller batch while copies grow past it (inline
+ * ones compare the batch they decided with inside their sequence or
+ * section).  True if the batch is now the default.
+ */
+static __attribute__((noinline)) bool limited_widen(struct counter *ct, int64_t limit,
+						    int64_t amount)
+{
+	int32_t wide = counter_default_batch(cpu_nr_units);
+	int32_t seen = __atomic_load_n(&ct->batch, __ATOMIC_RELAXED);
+
+	if (seen >= wide || !limited_far(__atomic_load_n(ct->count, __ATOMIC_RELAXED),
+					 limit, amount, wide))
+		return false;
+	if (!(__atomic_fetch_add(&ct->gate, 1, __ATOMIC_SEQ_CST) & GATE_CLOSED))
+		cpu_gate_sync_fast_paths();
+	while (seen < wide &&
+	       !__atomic_compare_exchange_n(&ct->batch, &seen, wide, true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	__atomic_fetch_sub(&ct->gate, 1, __ATOMIC_RELEASE);
+	return true;
+}
+
 bool counter_limited_add(struct counter *ct, int64_t limit, int64_t amount)
 {
 	enum limited res = limited_fast(ct, limit, amount);
 
 	if (__builtin_expect(res == LIMITED_ADDED, 1))
+		return true;
+	if (res == LIMITED_FULL && limited_widen(ct, limit, amount) &&
+	    limited_fast(ct, limit, amount) == LIMITED_ADDED)
 		return true;
 	if (res == LIMITED_FULL && limited_refill(ct, limit, amount))
 		return true;

@@ -52,9 +52,10 @@ static inline void counter_check_self(const char *fn, const void *obj, bool self
  * The batch a counter records at init, before any plain add records its
  * own: the kernel's floor.  A limited add adds within the recorded batch
  * and decides far from its limit outside batch * (units + 1), so a counter
- * only limited adds touch (a quota) keeps the kernel's narrow band near
- * its limit, while one that plain adds touch gets their batch (the default
- * one, below) and its cheaper folds.
+ * only limited adds touch (a quota) keeps the kernel's narrow band near a
+ * small limit; one that plain adds touch, or whose limited adds run far
+ * from a large limit (runtime/counter/counter.c), records the default batch
+ * (below), and folds that much less often.
  */
 #define COUNTER_FIRST_BATCH 32
 

@@ -330,34 +330,38 @@ PCPU_ARCH_DEFINE_RSEQ_GATED_ADD_AT(pcpu_arch_rseq_gated_add_locked_at, "lock ")
 
 /*
  * A limited add's fast path: add v to a copy only if the 32-bit gate is 0,
- * the shared count lies in [lo, lo + span] (a window far enough from the
+ * the counter's batch is still the one the window was computed with, the
+ * shared count lies in [lo, lo + span] (a window far enough from the
  * limit) and the copy's new value n stays inside the batch (n + bm1 <=
  * 2 bm1, unsigned), all in one restartable sequence: a slow path that
  * raises the gate and then waits out the sequences in flight (a
- * membarrier) sees every add that decided on the count it changes, and no
- * copy ever holds a batch or more (the bound the window relies on).
- * PCPU_RSEQ_WINDOW_ADD(copy, tmp) is the body after the sequence start,
- * with the copy's address in register copy; operands gate, count, lo and
- * span, and PCPU_RSEQ_ADD_WITHIN's; labels closed and full.
+ * membarrier) sees every add that decided on the count or the batch it
+ * changes, and no copy ever holds a batch or more (the bound the window
+ * relies on).  PCPU_RSEQ_WINDOW_ADD(copy, tmp) is the body after the
+ * sequence start, with the copy's address in register copy; operands gate,
+ * batchp, batch, count, lo and span, and PCPU_RSEQ_ADD_WITHIN's; labels
+ * closed and full.
  */
 #define PCPU_RSEQ_WINDOW_ADD(copy, tmp)                                                  \
 	"cmpl $0, (%[gate])\n\t"                                                         \
+	"jne %l[closed]\n\t"                                                             \
+	"cmpl %k[batch], (%[batchp])\n\t"                                                \
 	"jne %l[closed]\n\t"                                                             \
 	"movq (%[count]), " tmp "\n\t"                                                   \
 	"subq %[lo], " tmp "\n\t"                                                        \
 	"cmpq %[span], " tmp "\n\t"                                                      \
 	"ja %l[closed]\n\t" PCPU_RSEQ_ADD_WITHIN(copy, tmp)
 #define PCPU_RSEQ_WINDOW_INPUTS                                                          \
-	[v] "er"(v), [gate] "r"(gate), [count] "r"(count), [lo] "rm"(lo),                \
-	    [span] "rm"(span), [bm1] "r"(bm1), [bspan] "rm"(2 * bm1)
+	[v] "er"(v), [gate] "r"(gate), [batchp] "r"(batchp), [batch] "r"(batch),         \
+	    [count] "r"(count), [lo] "rm"(lo), [span] "rm"(span), [bm1] "r"(bm1),        \
+	    [bspan] "rm"(2 * bm1)
 
-/* On an owned copy at.  0 added, 2 not (gate raised or count outside the
- * window), 3 not (the copy is full: fold it first). */
-PCPU_ARCH_INLINE int pcpu_arch_rseq_window_add_at(int64_t *at, int64_t v,
-						  const uint32_t *gate,
-						  const int64_t *count, uint64_t lo,
-						  uint64_t span, uint64_t bm1,
-						  long pcpu_cs)
+/* On an owned copy at.  0 added, 2 not (gate raised, batch changed or
+ * count outside the window), 3 not (the copy is full: fold it first). */
+PCPU_ARCH_INLINE int
+pcpu_arch_rseq_window_add_at(int64_t *at, int64_t v, const uint32_t *gate,
+			     const int32_t *batchp, int32_t batch, const int64_t *count,
+			     uint64_t lo, uint64_t span, uint64_t bm1, long pcpu_cs)
 {
 	__asm__ __volatile__ goto(PCPU_RSEQ_ARM PCPU_RSEQ_WINDOW_ADD("%[at]", "%%rax")
 				  :
@@ -376,10 +380,10 @@ full:
 }
 
 /* On this unit's copy of p: the same, and 1 for "index out of range". */
-PCPU_ARCH_INLINE int pcpu_arch_rseq_window_add(int64_t *p, int64_t v,
-					       const uint32_t *gate, const int64_t *count,
-					       uint64_t lo, uint64_t span, uint64_t bm1,
-					       PCPU_RSEQ_ARGS)
+PCPU_ARCH_INLINE int
+pcpu_arch_rseq_window_add(int64_t *p, int64_t v, const uint32_t *gate,
+			  const int32_t *batchp, int32_t batch, const int64_t *count,
+			  uint64_t lo, uint64_t span, uint64_t bm1, PCPU_RSEQ_ARGS)
 {
 	__asm__ __volatile__ goto(
 	    PCPU_RSEQ_BEGIN "addq %[p], %%rax\n\t" PCPU_RSEQ_WINDOW_ADD("%%rax", "%%rcx")
