@@ -102,12 +102,13 @@ struct pcpu_abi_process {
  * counter another batch was used on, or the portable library's, with
  * __batch 0, calls instead).
  */
+typedef uint64_t __attribute__((__may_alias__)) pcpu_abi_word_t;
+
+/* One relaxed 8-byte load (the pair is 8-byte aligned in both structs):
+ * another thread's add may record a larger batch meanwhile. */
 PCPU_ARCH_INLINE uint64_t pcpu_abi_word(const void *p)
 {
-	uint64_t w;
-
-	__builtin_memcpy(&w, p, sizeof(w));
-	return w;
+	return __atomic_load_n((const pcpu_abi_word_t *)p, __ATOMIC_RELAXED);
 }
 
 struct pcpu_abi_thread {
