@@ -21,9 +21,10 @@
  *   - mode is PCPU_ABI_CALL until the library has set up everything else
  *     in the descriptor; it changes once, with release order, and the
  *     other fields never change afterwards (but for PCPU_ABI_GATE_FENCE,
- *     which a fork child may set before it has a second thread).  Inline code reads them
- * with plain loads: an object it updates came from the library after that set-up (init or
- * pcpu_alloc()), and whatever handed the object to the thread ordered the set-up before;
+ *     which a fork child may set before it has a second thread).  Inline
+ *     code reads them with plain loads: an object it updates came from the
+ *     library after that set-up (init or pcpu_alloc()), and whatever handed
+ *     the object to the thread ordered the set-up before;
  *   - a thread's slot word is even only while the thread owns that slot:
  *     the slot's copies are then written by that thread (and its signal
  *     handlers) alone;
@@ -94,18 +95,18 @@ struct pcpu_abi_process {
  */
 #define PCPU_ABI_MIN_BATCH 512
 
+typedef uint64_t __attribute__((__may_alias__)) pcpu_abi_word_t;
+
 /*
  * The 8 bytes of batch and counter_magic, as one word: they are laid out
  * like a counter's __batch and __magic, so a counter whose largest batch
  * is the default one holds the same word, and one comparison checks that
  * it is initialised and that a default-batch add may stay inline (a
  * counter another batch was used on, or the portable library's, with
- * __batch 0, calls instead).
+ * __batch 0, calls instead).  One relaxed 8-byte load (the pair is 8-byte
+ * aligned in both structs): another thread's add may record a larger
+ * batch meanwhile.
  */
-typedef uint64_t __attribute__((__may_alias__)) pcpu_abi_word_t;
-
-/* One relaxed 8-byte load (the pair is 8-byte aligned in both structs):
- * another thread's add may record a larger batch meanwhile. */
 PCPU_ARCH_INLINE uint64_t pcpu_abi_word(const void *p)
 {
 	return __atomic_load_n((const pcpu_abi_word_t *)p, __ATOMIC_RELAXED);
@@ -270,6 +271,13 @@ PCPU_ARCH_INLINE int pcpu_abi_add_within(int64_t *u, int64_t v, uint64_t bm1)
  * store.
  */
 #define PCPU_ABI_GATE_OUTER (UINT64_C(1) << 32)
+
+/* The calling thread's gate reader count, or NULL: it has none yet, or
+ * the library serving it predates the field (version 3). */
+PCPU_ARCH_INLINE uint64_t *pcpu_abi_gate(const struct pcpu_abi_process *d)
+{
+	return d->version >= 3 ? pcpu_abi_thread.gate : 0;
+}
 
 /* The count's store alone; returns what to leave with. */
 PCPU_ARCH_INLINE uint64_t pcpu_abi_gate_mark(uint64_t *g)

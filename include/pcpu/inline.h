@@ -172,7 +172,7 @@ PCPU_ARCH_INLINE int pcpu_counter_gated_limited(struct percpu_counter *c, int64_
 						int64_t amount,
 						const struct pcpu_abi_process *d)
 {
-	uint64_t *g = d->version >= 3 ? pcpu_abi_thread.gate : 0, entered;
+	uint64_t *g = pcpu_abi_gate(d), entered;
 	int res = 1;
 
 	if (PCPU_ABI_UNLIKELY(!g || !u))
@@ -293,7 +293,7 @@ PCPU_INLINE long percpu_counter_tree_approximate_sum(struct percpu_counter_tree 
 PCPU_ARCH_INLINE int pcpu_ref_gated_add(struct percpu_ref *r, int64_t *u, int64_t v,
 					const struct pcpu_abi_process *d)
 {
-	uint64_t *g = d->version >= 3 ? pcpu_abi_thread.gate : 0, entered;
+	uint64_t *g = pcpu_abi_gate(d), entered;
 	int shared;
 
 	if (PCPU_ABI_UNLIKELY(!g))

@@ -287,6 +287,16 @@ static __attribute__((noinline)) bool limited_refill(struct counter *ct, int64_t
 }
 
 /*
+ * Raise ct's gate for a slow path (lowered with a release decrement): from
+ * open, the fast paths in flight are waited out; closed, none can be.
+ */
+static void limited_gate_raise(struct counter *ct)
+{
+	if (!(__atomic_fetch_add(&ct->gate, 1, __ATOMIC_SEQ_CST) & GATE_CLOSED))
+		cpu_gate_sync_fast_paths();
+}
+
+/*
  * Near the limit (or with a full copy), a limited add changes only the
  * shared count, by compare-and-swap, after summing the deltas with the fast
  * paths shut out and drained: as long as no plain add is in flight the
@@ -303,8 +313,7 @@ static __attribute__((noinline)) bool limited_slow(struct counter *ct, int64_t l
 	int64_t count, taken;
 	bool added = true;
 
-	if (!(__atomic_fetch_add(&ct->gate, 1, __ATOMIC_SEQ_CST) & GATE_CLOSED))
-		cpu_gate_sync_fast_paths();
+	limited_gate_raise(ct);
 	futex_lock(&ct->lock);
 	count = __atomic_load_n(ct->count, __ATOMIC_RELAXED);
 	do {
@@ -391,8 +400,7 @@ static __attribute__((noinline)) bool limited_widen(struct counter *ct, int64_t 
 	if (seen >= wide || !limited_far(__atomic_load_n(ct->count, __ATOMIC_RELAXED),
 					 limit, amount, wide))
 		return false;
-	if (!(__atomic_fetch_add(&ct->gate, 1, __ATOMIC_SEQ_CST) & GATE_CLOSED))
-		cpu_gate_sync_fast_paths();
+	limited_gate_raise(ct);
 	while (seen < wide &&
 	       !__atomic_compare_exchange_n(&ct->batch, &seen, wide, true,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
