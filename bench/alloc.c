@@ -166,7 +166,8 @@ static void record_case(struct bench *b, const char *impl, const char *param,
 	struct sample sa = stats_summarize(alloc, n), sf = stats_summarize(frees, n);
 
 	if (stopped) {
-		sa = (struct sample){p->alloc_ms, p->alloc_ms, p->alloc_ms, 0};
+		sa = (struct sample){
+		    .median = p->alloc_ms, .min = p->alloc_ms, .max = p->alloc_ms};
 		sf = stats_summarize(frees, 0);
 		fprintf(stderr,
 			"pcpu-bench: %s %s: stopped after %u of %u objects in %.0f ms\n",

@@ -17,6 +17,7 @@ struct bench {
 	char mode[REPORT_STR]; /* the runtime mode in force: api, rseq, ... */
 	int max_threads;
 	unsigned reps;
+	unsigned scale_reps; /* scale's: its scaling is a median of ratios */
 	double target_ms;    /* length of one timed run of a loop */
 	unsigned objects;    /* alloc: objects per size */
 	unsigned counters;   /* select_max and memory: counters per set */

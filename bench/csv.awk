@@ -6,13 +6,13 @@
 #     awk -f bench/csv.awk -f bench/table.awk FILE.csv...
 #
 # After the input: n results; result i is sec[i] wl[i] impl[i] mode[i]
-# thr[i] param[i] unit[i] med[i] lo[i] hi[i] reps[i] base[i] ratio[i] (a
-# missing number is ""), and line[i] is its record as read.  head[K] is the
-# first file's "# K:" value, except head["runtime"], every distinct runtime
-# joined with "; ".  A record that is not 13 fields, or a file whose
-# columns are not pcpu-bench's, stops the script with status 1.
+# thr[i] param[i] unit[i] med[i] lo[i] hi[i] reps[i] base[i] ratio[i]
+# scaling[i] (a missing number is ""), and line[i] is its record as read.
+# head[K] is the first file's "# K:" value, except head["runtime"], every
+# distinct runtime joined with "; ".  A record that is not 14 fields, or a
+# file whose columns are not pcpu-bench's, stops the script with status 1.
 BEGIN {
-	columns = "section,workload,impl,mode,threads,param,unit,median,min,max,reps,baseline,ratio"
+	columns = "section,workload,impl,mode,threads,param,unit,median,min,max,reps,baseline,ratio,scaling"
 	n = 0
 }
 
@@ -73,13 +73,13 @@ FNR == 1 { csv_columns = 0 }
 }
 
 {
-	if (csv_split($0, f) != 13)
-		csv_fail("not a record of 13 fields: " $0)
+	if (csv_split($0, f) != 14)
+		csv_fail("not a record of 14 fields: " $0)
 	n++
 	sec[n] = f[1]; wl[n] = f[2]; impl[n] = f[3]; mode[n] = f[4]
 	thr[n] = f[5] + 0; param[n] = f[6]; unit[n] = f[7]
 	med[n] = f[8]; lo[n] = f[9]; hi[n] = f[10]; reps[n] = f[11] + 0
-	base[n] = f[12]; ratio[n] = f[13]
+	base[n] = f[12]; ratio[n] = f[13]; scaling[n] = f[14]
 	line[n] = $0
 }
 

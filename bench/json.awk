@@ -36,7 +36,8 @@ END {
 		    str(mode[i]), thr[i], str(param[i]), str(unit[i])
 		printf "\"median\": %s, \"min\": %s, \"max\": %s, \"reps\": %d, ",
 		    num(med[i]), num(lo[i]), num(hi[i]), reps[i]
-		printf "\"baseline\": %s, \"ratio\": %s}", str(base[i]), num(ratio[i])
+		printf "\"baseline\": %s, \"ratio\": %s, \"scaling\": %s}", str(base[i]),
+		    num(ratio[i]), num(scaling[i])
 	}
 	printf "%s]\n}\n", n ? "\n  " : ""
 }

@@ -38,6 +38,7 @@ struct result *bench_record(struct bench *b, const char *section, const char *wo
 	snprintf(r.param, sizeof(r.param), "%s", param);
 	snprintf(r.unit, sizeof(r.unit), "%s", unit);
 	r.ratio = NAN;
+	r.scaling = NAN;
 	if (baseline && baseline->s.reps && s.reps) {
 		snprintf(r.baseline, sizeof(r.baseline), "%s/%s", baseline->workload,
 			 baseline->impl);
@@ -54,7 +55,7 @@ struct result *bench_record(struct bench *b, const char *section, const char *wo
 
 struct sample bench_exact(double v)
 {
-	return (struct sample){v, v, v, 1};
+	return (struct sample){.median = v, .min = v, .max = v, .reps = 1, .run = {v}};
 }
 
 /* "api" for the portable library, else the mode= the runtime reports. */
@@ -131,7 +132,9 @@ static void usage(FILE *f)
 	fputs(
 	    "usage: pcpu-bench [options]\n"
 	    "  --threads N     1..N threads (default: CPUs in the affinity mask)\n"
-	    "  --reps N        timed repetitions after the warm-up (default 5, min 5)\n"
+	    "  --reps N        timed repetitions after the warm-up (default 5, and 15\n"
+	    "                  for scale, whose scaling is a median of per-round\n"
+	    "                  ratios; min 5)\n"
 	    "  --time MS       length of one timed run of a loop (default 20)\n"
 	    "  --section LIST  of " ALL_SECTIONS " (default: all)\n"
 	    "  --objects N     allocator objects per size (default 1000000)\n"
@@ -166,6 +169,7 @@ int main(int argc, char **argv)
 	struct bench b = {
 	    .max_threads = threads_cpus(),
 	    .reps = 5,
+	    .scale_reps = 15,
 	    .target_ms = 20,
 	    .objects = 1000000,
 	    .counters = 10000,
@@ -184,7 +188,7 @@ int main(int argc, char **argv)
 			b.max_threads = atoi(optarg);
 			break;
 		case 'r':
-			b.reps = (unsigned)atoi(optarg);
+			b.reps = b.scale_reps = (unsigned)atoi(optarg);
 			break;
 		case 'T':
 			b.target_ms = atof(optarg);

@@ -2,7 +2,9 @@
 # markdown.awk - pcpu-bench CSV as markdown pivot tables, one per section:
 # a row per operation, a column per runtime mode (or, for the allocator and
 # memory, a row per case and a column per figure); each cell the median
-# and, with a baseline, "(Nx)": the baseline's median over this one.
+# and, with a baseline, "(Nx)": the baseline's median over this one; and
+# for N threads, "[s of 1T]": its scaling, the per-thread cost over one
+# thread's, round by round.
 #     awk -f bench/csv.awk -f bench/markdown.awk FILE.csv > tables.md
 
 # The key of result i from the fields named in want: w(orkload) i(mpl)
@@ -64,14 +66,16 @@ function pivot(s, title, rows, unit_in_cols,    all, cols, i, r, c, k, nr, nc) {
 				continue
 			}
 			i = at[r, c]
-			printf " %s%s |", sample(i), ratio[i] == "" ? "" : " (" times(ratio[i]) ")"
+			printf " %s%s%s |", sample(i), ratio[i] == "" ? "" : " (" times(ratio[i]) ")",
+			    scaling[i] == "" ? "" : " [" human(scaling[i]) " of 1T]"
 		}
 		printf "\n"
 	}
 }
 
 END {
-	pivot("scale", "Updates from 1..N threads: ns per operation per thread, by library and mode",
+	pivot("scale", "Updates from 1..N threads: ns per operation per thread, by library and mode " \
+	    "([s of 1T]: the per-thread cost over one thread's, median of the rounds' ratios)",
 	    "wipt", 0)
 	pivot("read", "Reads and selection (one thread), by library and mode", "wipt", 0)
 	pivot("ref-kill", "percpu_ref_kill under load", "wipt", 0)

@@ -88,7 +88,7 @@ int report_write_csv(const struct report *rep, FILE *f)
 		fputc('\n', f);
 	}
 	fputs("section,workload,impl,mode,threads,param,unit,median,min,max,reps,"
-	      "baseline,ratio\n",
+	      "baseline,ratio,scaling\n",
 	      f);
 	for (unsigned i = 0; i < rep->n; i++) {
 		const struct result *r = &rep->r[i];
@@ -111,6 +111,8 @@ int report_write_csv(const struct report *rep, FILE *f)
 		report_csv_field(f, r->baseline);
 		fputc(',', f);
 		put_number(f, r->ratio);
+		fputc(',', f);
+		put_number(f, r->scaling);
 		fputc('\n', f);
 	}
 	return fflush(f) || ferror(f) ? -1 : 0;

@@ -9,13 +9,17 @@
  * in the process that measured it), its sample (median, min, max, reps) in
  * a lower-is-better unit, and optionally its ratio against a baseline
  * measured in the same process: ratio = baseline median / this median, so a
- * ratio above 1 means "better than the baseline".  A sample with reps 0 and
+ * ratio above 1 means "better than the baseline".  A threaded figure at N
+ * > 1 threads may carry its scaling: its per-thread cost over the same
+ * workload's on one thread, the median over the rounds that measured both
+ * (stats_paired_ratio()), so 1 is linear scaling.  A sample with reps 0 and
  * a median is a run stopped at its time limit: the median is a lower bound.
  * Workload REPORT_FLOOR is the call floor (scale.c), which the scripts
  * subtract from libpcpu's threaded figures of the same mode and threads.
  *
  * The CSV: "# key: value" lines (machine, runtime, command, date), a line
- * naming the columns, then one line per result.  A field holding a comma or
+ * naming the columns, then one line per result (an empty field for a
+ * missing number).  A field holding a comma or
  * a quote is quoted, its quotes doubled; newlines are written as spaces, so
  * that every record is one line for the scripts' line-oriented reader.
  */
@@ -40,6 +44,7 @@ struct result {
 	struct sample s;
 	char baseline[2 * REPORT_STR]; /* "workload/impl" of the baseline, or "" */
 	double ratio;		       /* NAN without a baseline */
+	double scaling;		       /* N threads over 1, round by round; NAN: none */
 };
 
 struct report {

@@ -17,7 +17,7 @@
 # load average before and after the runs noted in performance.md.
 #
 # Environment: BENCH_THREADS (default: CPUs in the affinity mask),
-# BENCH_REPS (default 5), BENCH_OBJECTS (default 1000000),
+# BENCH_REPS (default: pcpu-bench's), BENCH_OBJECTS (default 1000000),
 # BENCH_CPU_COUNTS (default "2 16 64 256 1024 4096"), BENCH_NOTE (more
 # words on the conditions, for performance.md).
 set -eu
@@ -28,7 +28,8 @@ srcdir=$(cd "$(dirname "$0")/.." && pwd)
 preload=$top/.libs/libpcpu.so
 cpu_counts=${BENCH_CPU_COUNTS:-2 16 64 256 1024 4096}
 
-common="--reps ${BENCH_REPS:-5}"
+common=
+[ -n "${BENCH_REPS:-}" ] && common="--reps $BENCH_REPS"
 [ -n "${BENCH_THREADS:-}" ] && common="$common --threads $BENCH_THREADS"
 
 rm -rf "$out/raw"

@@ -368,7 +368,9 @@ static void target_destroy(struct target *t)
  * Every workload on 1..N threads, measured in rounds (threads_measure_
  * rounds()): each repetition runs them all in turn, so that the ratios
  * the report draws, an operation over its baselines and N threads over
- * one, compare runs that met the same load on a shared machine.
+ * one, compare runs that met the same load on a shared machine.  The
+ * latter is recorded with each N-thread figure as its scaling, taken
+ * round by round (a workload's 1..N-thread jobs run back to back).
  */
 void bench_scale(struct bench *b)
 {
@@ -389,7 +391,7 @@ void bench_scale(struct bench *b)
 		jobs[j] =
 		    (struct threads_job){(int)(j % max) + 1, workloads[j / max].body, t};
 	}
-	if (threads_measure_rounds(jobs, k, b->target_ms, b->reps, s, total))
+	if (threads_measure_rounds(jobs, k, b->target_ms, b->scale_reps, s, total))
 		fprintf(stderr, "pcpu-bench: scale: a run failed\n");
 	/* Thread count by thread count, as the tables read. */
 	for (unsigned n = 1; n <= max; n++)
@@ -410,9 +412,11 @@ void bench_scale(struct bench *b)
 			free(t);
 			if (w == 0 || strcmp(wl->group, workloads[w - 1].group))
 				base[n - 1].s.reps = 0;
-			const struct result *r = bench_record(
+			struct result *r = bench_record(
 			    b, "scale", wl->name, wl->impl, (int)n, wl->param, "ns/op",
 			    s[j], strcmp(wl->impl, "libpcpu") ? NULL : &base[n - 1]);
+			if (r && n > 1)
+				r->scaling = stats_paired_ratio(&s[j], &s[w * max]);
 			if (!base[n - 1].s.reps && r)
 				base[n - 1] = *r;
 		}

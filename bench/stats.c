@@ -23,19 +23,30 @@ double stats_median(double *v, unsigned n)
 
 struct sample stats_summarize(const double *v, unsigned n)
 {
-	struct sample s = {NAN, NAN, NAN, 0};
+	struct sample s = {NAN, NAN, NAN, 0, {0}};
 	double sorted[STATS_MAX_REPS];
 
 	if (!n)
 		return s;
 	if (n > STATS_MAX_REPS)
 		n = STATS_MAX_REPS;
+	memcpy(s.run, v, n * sizeof(*v));
 	memcpy(sorted, v, n * sizeof(*v));
 	s.median = stats_median(sorted, n);
 	s.min = sorted[0];
 	s.max = sorted[n - 1];
 	s.reps = n;
 	return s;
+}
+
+double stats_paired_ratio(const struct sample *num, const struct sample *den)
+{
+	unsigned n = num->reps < den->reps ? num->reps : den->reps;
+	double r[STATS_MAX_REPS];
+
+	for (unsigned i = 0; i < n; i++)
+		r[i] = num->run[i] / den->run[i];
+	return stats_median(r, n);
 }
 
 int stats_repeat(double (*fn)(void *arg), void *arg, unsigned warmup, unsigned reps,

@@ -4,8 +4,10 @@
  *
  * Every figure is the median of at least STATS_MIN_REPS repetitions that
  * follow a warm-up, reported with the minimum and maximum so the reader sees
- * the spread.  Lower is better for every quantity the benchmark records
- * (ns/op, ms, bytes); throughput is derived from them when printed.
+ * the spread.  The repetitions are kept in order, so that two figures
+ * measured in the same rounds (stats_repeat_rounds()) can be compared round
+ * by round: stats_paired_ratio().  Lower is better for every quantity the benchmark
+ * records (ns/op, ms, bytes); throughput is derived from them when printed.
  */
 #ifndef PCPU_BENCH_STATS_H
 #define PCPU_BENCH_STATS_H
@@ -19,7 +21,8 @@ struct sample {
 	double median;
 	double min;
 	double max;
-	unsigned reps; /* 0: no measurement (the figure is missing) */
+	unsigned reps;		    /* 0: no measurement (the figure is missing) */
+	double run[STATS_MAX_REPS]; /* the repetitions, in the order run */
 };
 
 /* Median of v[0..n-1] (mean of the middle two when n is even); sorts v.
@@ -28,6 +31,14 @@ double stats_median(double *v, unsigned n);
 
 /* Summary of v[0..n-1] (v is left untouched); reps 0 if n is 0. */
 struct sample stats_summarize(const double *v, unsigned n);
+
+/*
+ * The median over rounds of num's repetition over den's, for two samples
+ * of the same rounds: a load that slows a whole round cancels out of each
+ * ratio, where it would not out of the ratio of the two medians.  NAN if
+ * either has no repetitions.
+ */
+double stats_paired_ratio(const struct sample *num, const struct sample *den);
 
 /*
  * Run one measurement reps times after warmup untimed runs and summarize.

@@ -7,8 +7,8 @@
 #     awk -f bench/csv.awk -f bench/table.awk FILE.csv > table.txt
 END {
 	split("section workload impl mode thr param median min-max unit Mops/s " \
-	    "over_floor vs_baseline", title, " ")
-	nc = 12
+	    "over_floor vs_1T vs_baseline", title, " ")
+	nc = 13
 	for (c = 1; c <= nc; c++) {
 		gsub(/_/, " ", title[c])
 		cell[0, c] = title[c]
@@ -28,7 +28,8 @@ END {
 		cell[i, 9] = unit[i]
 		cell[i, 10] = m == "" ? "-" : human(m)
 		cell[i, 11] = x == "" ? "-" : (x < 0 ? "-" : "+") human(abs(x))
-		cell[i, 12] = ratio[i] == "" ? "-" : times(ratio[i]) " " base[i]
+		cell[i, 12] = scaling[i] == "" ? "-" : times(scaling[i])
+		cell[i, 13] = ratio[i] == "" ? "-" : times(ratio[i]) " " base[i]
 		for (c = 1; c <= nc; c++)
 			if (length(cell[i, c]) > width[c])
 				width[c] = length(cell[i, c])
@@ -37,7 +38,7 @@ END {
 	    head["runtime"], head["command"], head["date"]
 	for (i = 0; i <= n; i++) {
 		for (c = 1; c < nc; c++) {
-			right = c == 5 || c == 7 || c == 10 || c == 11
+			right = c == 5 || c == 7 || c == 10 || c == 11 || c == 12
 			printf "%" (right ? "" : "-") width[c] "s  ", cell[i, c]
 		}
 		print cell[i, nc]

@@ -74,7 +74,7 @@ double threads_run(int n, thread_body *body, void *arg, uint64_t iters)
 	struct run run = {.body = body, .arg = arg, .iters = iters};
 	pthread_t *tid = calloc((size_t)n, sizeof(*tid));
 	struct worker *w = calloc((size_t)n, sizeof(*w));
-	uint64_t t0 = UINT64_MAX, t1 = 0;
+	double sum = 0;
 	int started = 0;
 
 	if (!tid || !w)
@@ -88,15 +88,12 @@ double threads_run(int n, thread_body *body, void *arg, uint64_t iters)
 	pthread_barrier_wait(&run.start);
 	for (int i = 0; i < n; i++) {
 		pthread_join(tid[i], NULL);
-		if (w[i].start < t0)
-			t0 = w[i].start;
-		if (w[i].end > t1)
-			t1 = w[i].end;
+		sum += (double)(w[i].end - w[i].start);
 	}
 	pthread_barrier_destroy(&run.start);
 	free(tid);
 	free(w);
-	return (double)(t1 - t0);
+	return sum / n;
 fail:
 	free(tid);
 	free(w);

@@ -20,7 +20,13 @@ int threads_cpus(void);
 /* Pin the calling thread to the i-th CPU of the initial affinity mask. */
 void threads_pin(int i);
 
-/* Wall-clock ns from the first thread's start to the last one's end. */
+/*
+ * The ns each thread took for its iters operations, from its own start to
+ * its own end, averaged over the n threads: the per-thread cost, which a
+ * thread that started late (woken after the others by the barrier) or met
+ * a slower stretch alone does not charge to the others, as the span from
+ * the first start to the last end would.
+ */
 double threads_run(int n, thread_body *body, void *arg, uint64_t iters);
 
 /*

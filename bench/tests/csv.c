@@ -50,8 +50,9 @@ static const struct result known[] = {
      .mode = "rseq",
      .unit = "ns/op",
      .threads = 1,
-     .s = {6, 5.5, 7.25, 5},
-     .ratio = NAN},
+     .s = {6, 5.5, 7.25, 5, {0}},
+     .ratio = NAN,
+     .scaling = NAN},
     {.section = "scale",
      .workload = "percpu_counter_add",
      .impl = "libpcpu",
@@ -59,9 +60,10 @@ static const struct result known[] = {
      .param = "4B \"x\", y",
      .unit = "ns/op",
      .threads = 2,
-     .s = {1.5, 1, 2, 5},
+     .s = {1.5, 1, 2, 5, {0}},
      .baseline = "counter add/shared-atomic",
-     .ratio = 4},
+     .ratio = 4,
+     .scaling = 1.15},
     /* stopped at its limit: reps 0, a lower bound, no min or max */
     {.section = "alloc",
      .workload = "alloc",
@@ -69,8 +71,9 @@ static const struct result known[] = {
      .mode = "rseq",
      .param = "4B align 8\nin-order",
      .unit = "ms",
-     .s = {5033.25, NAN, NAN, 0},
-     .ratio = NAN},
+     .s = {5033.25, NAN, NAN, 0, {0}},
+     .ratio = NAN,
+     .scaling = NAN},
 };
 
 static const char want_csv[] =
@@ -78,11 +81,12 @@ static const char want_csv[] =
     "# runtime: libpcpu 0.1.0 (mode=rseq, cpus=2)\n"
     "# command: pcpu-bench --section \"a,b\" two lines\n"
     "# date: 2026-12-02T01:02:03Z\n"
-    "section,workload,impl,mode,threads,param,unit,median,min,max,reps,baseline,ratio\n"
-    "scale,counter add,shared-atomic,rseq,1,,ns/op,6,5.5,7.25,5,,\n"
+    "section,workload,impl,mode,threads,param,unit,median,min,max,reps,baseline,ratio,"
+    "scaling\n"
+    "scale,counter add,shared-atomic,rseq,1,,ns/op,6,5.5,7.25,5,,,\n"
     "scale,percpu_counter_add,libpcpu,rseq,2,\"4B \"\"x\"\", y\",ns/op,1.5,1,2,5,"
-    "counter add/shared-atomic,4\n"
-    "alloc,alloc,first-fit,rseq,0,4B align 8 in-order,ms,5033.25,,,0,,\n";
+    "counter add/shared-atomic,4,1.15\n"
+    "alloc,alloc,first-fit,rseq,0,4B align 8 in-order,ms,5033.25,,,0,,,\n";
 
 int main(void)
 {
@@ -106,8 +110,9 @@ int main(void)
 	for (unsigned i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		ok(report_add(&rep, &known[i]) == &rep.r[i],
 		   "report_add stores result %u", i);
-	same_text(written(&rep), want_csv,
-		  "exact CSV: header lines, quoting, empty ratio, a stopped run");
+	same_text(
+	    written(&rep), want_csv,
+	    "exact CSV: header lines, quoting, empty ratio and scaling, a stopped run");
 
 	ok(report_find(&rep, "scale", NULL, "libpcpu", "rseq", NULL, -1) == &rep.r[1] &&
 	       report_find(&rep, NULL, NULL, NULL, NULL, NULL, 1) == &rep.r[0] &&

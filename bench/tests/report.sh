@@ -29,24 +29,24 @@ cat >"$t/api.csv" <<'CSV'
 # runtime: libpcpu-api 0.1.0 (portable, cpus=2)
 # command: pcpu-bench --section scale
 # date: 2026-12-02T01:02:03Z
-section,workload,impl,mode,threads,param,unit,median,min,max,reps,baseline,ratio
-scale,call floor,libpcpu,api,1,pcpu_free(NULL),ns/op,3,3,3,5,,
-scale,w,libpcpu,api,1,below-a1,ns/op,2.75,2.75,2.75,5,,
+section,workload,impl,mode,threads,param,unit,median,min,max,reps,baseline,ratio,scaling
+scale,call floor,libpcpu,api,1,pcpu_free(NULL),ns/op,3,3,3,5,,,
+scale,w,libpcpu,api,1,below-a1,ns/op,2.75,2.75,2.75,5,,,
 CSV
 cat >"$t/rseq.csv" <<'CSV'
 # machine: Other CPU
 # runtime: libpcpu 0.1.0 (mode=rseq, cpus=2)
 # command: other
 # date: 2026-12-02T09:09:09Z
-section,workload,impl,mode,threads,param,unit,median,min,max,reps,baseline,ratio
-scale,call floor,libpcpu,rseq,1,pcpu_free(NULL),ns/op,2.5,2,3,5,,
-scale,counter add,shared-atomic,rseq,1,,ns/op,6,5.5,7.25,5,,
-scale,w,libpcpu,rseq,1,above-r1,ns/op,4,4,4,5,,
-scale,percpu_counter_add,libpcpu,rseq,2,"4B ""x"", y",ns/op,1.5,1,2,5,counter add/shared-atomic,4
-alloc,alloc,first-fit,rseq,0,4B align 8 in-order,ms,5033.25,,,0,,
-alloc,alloc,libpcpu,rseq,0,4B align 8 in-order,ms,13,12,14,5,alloc/first-fit (stopped),387.173
-memory,bytes per counter,kernel layout,rseq,0,cpus=2,bytes,80,80,80,1,,
-memory,bytes per counter,libpcpu RSS,rseq,0,cpus=2,bytes,0,0,0,1,bytes per counter/kernel layout,inf
+section,workload,impl,mode,threads,param,unit,median,min,max,reps,baseline,ratio,scaling
+scale,call floor,libpcpu,rseq,1,pcpu_free(NULL),ns/op,2.5,2,3,5,,,
+scale,counter add,shared-atomic,rseq,1,,ns/op,6,5.5,7.25,5,,,
+scale,w,libpcpu,rseq,1,above-r1,ns/op,4,4,4,5,,,
+scale,percpu_counter_add,libpcpu,rseq,2,"4B ""x"", y",ns/op,1.5,1,2,5,counter add/shared-atomic,4,1.15
+alloc,alloc,first-fit,rseq,0,4B align 8 in-order,ms,5033.25,,,0,,,
+alloc,alloc,libpcpu,rseq,0,4B align 8 in-order,ms,13,12,14,5,alloc/first-fit (stopped),387.173,
+memory,bytes per counter,kernel layout,rseq,0,cpus=2,bytes,80,80,80,1,,,
+memory,bytes per counter,libpcpu RSS,rseq,0,cpus=2,bytes,0,0,0,1,bytes per counter/kernel layout,inf,
 CSV
 
 PATH=$nognu sh "$report" --command "make it" --note "Quiet." "$out" "$t/api.csv" \
@@ -67,21 +67,21 @@ grep -qx '# machine: Test CPU, 2 online CPUs' "$out/results.csv" &&
 	grep -qx '# command: make it' "$out/results.csv" &&
 	grep -qx '# date: 2026-12-02T01:02:03Z' "$out/results.csv" &&
 	[ "$(grep -vc '^#' "$out/results.csv")" -eq 11 ] &&
-	grep -qx 'scale,percpu_counter_add,libpcpu,rseq,2,"4B ""x"", y",ns/op,1.5,1,2,5,counter add/shared-atomic,4' \
+	grep -qx 'scale,percpu_counter_add,libpcpu,rseq,2,"4B ""x"", y",ns/op,1.5,1,2,5,counter add/shared-atomic,4,1.15' \
 		"$out/results.csv"
 ok $? "merged CSV: first machine and date, both runtimes, the command given, every record as written"
 
 # table.txt: line_of KEY prints the table line holding KEY
 line_of() { grep -F -- "$1" "$out/table.txt"; }
-line_of above-r1 | grep -q '  +1.50  -$' &&
-	line_of below-a1 | grep -q '  -0.25  -$'
+line_of above-r1 | grep -q '  +1.50  *-  -$' &&
+	line_of below-a1 | grep -q '  -0.25  *-  -$'
 ok $? "table: over floor is the figure minus its own mode's call floor, signed"
 for key in "pcpu_free(NULL)" "counter add" "4B \"x\""; do
 	line_of "$key" | grep -q ' ns/op  *[0-9.]*  *-  '
 	ok $? "table: no over-floor figure for the row of $key (a floor, a baseline, no floor at 2T)"
 done
-line_of '4B "x", y' | grep -q ' 1.50  1-2  *ns/op  *1333  *-  4x counter add/shared-atomic$'
-ok $? "table: 2 threads at 1.5 ns/op are 1333 Mops/s; the ratio names its baseline"
+line_of '4B "x", y' | grep -q ' 1.50  1-2  *ns/op  *1333  *-  *1.15x  4x counter add/shared-atomic$'
+ok $? "table: 2 threads at 1.5 ns/op are 1333 Mops/s, 1.15x their 1-thread cost; the ratio names its baseline"
 line_of 'first-fit' | grep -q ' >5033  n/a-n/a  *ms ' &&
 	line_of 'libpcpu RSS' | grep -q '  n/a bytes per counter/kernel layout$'
 ok $? "table: a stopped run is a lower bound, missing and infinite figures n/a"
@@ -95,8 +95,8 @@ grep -qx 'Results of one `make bench` run, 2026-12-02T01:02:03Z (UTC).' "$md" &&
 ok $? "performance.md: the date, the note, the command"
 grep -qx '| | unit | api | rseq |' "$md" &&
 	grep -qxF '| call floor libpcpu pcpu_free(NULL) 1T | ns/op | 3 | 2.50 |' "$md" &&
-	grep -qxF '| percpu_counter_add libpcpu 4B "x", y 2T | ns/op | | 1.50 (4x) |' "$md"
-ok $? "performance.md: a row per operation, a column per mode, the ratio in the cell"
+	grep -qxF '| percpu_counter_add libpcpu 4B "x", y 2T | ns/op | | 1.50 (4x) [1.15 of 1T] |' "$md"
+ok $? "performance.md: a row per operation, a column per mode, the ratio and the scaling in the cell"
 grep -qxF '| 4B align 8 in-order | >5033 | 13 (387x) |' "$md" &&
 	grep -qxF '| | alloc first-fit rseq (ms) | alloc libpcpu rseq (ms) |' "$md" &&
 	grep -qxF '| cpus=2 | 80 | 0 (n/a) |' "$md"
@@ -107,9 +107,8 @@ ok $? "performance.md: no charts section when none was drawn"
 # JSON
 json=$out/results.json
 grep -q '^  "command": "make it",$' "$json" &&
-	grep -qF '"param": "4B \"x\", y", "unit": "ns/op", "median": 1.5, "min": 1, "max": 2, "reps": 5, "baseline": "counter add/shared-atomic", "ratio": 4}' "$json" &&
-	grep -qF '"median": 5033.25, "min": null, "max": null, "reps": 0, "baseline": "", "ratio": null}' "$json" &&
-	grep -qF '"ratio": null}' "$json" && [ "$(grep -c '"section": ' "$json")" -eq 10 ] &&
+	grep -qF '"param": "4B \"x\", y", "unit": "ns/op", "median": 1.5, "min": 1, "max": 2, "reps": 5, "baseline": "counter add/shared-atomic", "ratio": 4, "scaling": 1.15}' "$json" &&
+	grep -qF '"median": 5033.25, "min": null, "max": null, "reps": 0, "baseline": "", "ratio": null, "scaling": null}' "$json" && [ "$(grep -c '"section": ' "$json")" -eq 10 ] &&
 	tail -n 2 "$json" | tr -d '\n' | grep -qx '  ]}'
 ok $? "JSON: escaped strings, numbers, null for missing or infinite, every record"
 if command -v python3 >/dev/null 2>&1; then
@@ -132,7 +131,7 @@ ok $? "scale chart: throughput against threads with min-max bars, beside its bas
 
 # malformed input stops with a message and a failed status
 printf 'section,x\n' >"$t/bad1.csv"
-sed 's/,inf$/,inf,extra/' "$t/rseq.csv" >"$t/bad2.csv"
+sed 's/,inf,$/,inf,,extra/' "$t/rseq.csv" >"$t/bad2.csv"
 sed 's/"4B ""x"", y"/"4B/' "$t/rseq.csv" >"$t/bad3.csv"
 for bad in bad1 bad2 bad3; do
 	sh "$report" "$t/o-$bad" "$t/$bad.csv" 2>"$t/stderr"
@@ -173,6 +172,14 @@ run_prog "$top_builddir/bench/pcpu-bench" --section memory --counters 64 \
 	grep -q '^memory  *bytes per counter  *kernel layout  *api ' "$t/own/table.txt" &&
 	grep -q '^# date: 20[0-9-]*T[0-9:]*Z$' "$t/own/results.csv"
 ok $? "pcpu-bench's CSV reads back"
+# The scale section's scaling: on every 2-thread figure, on no 1-thread one.
+run_prog "$top_builddir/bench/pcpu-bench" --section scale --threads 2 --time 0.2 \
+	--output "$t/scale.csv" &&
+	awk -F, '$1 == "scale" && $5 == 2 && $14 !~ /^[0-9.]+(e[-+][0-9]+)?$/ { bad++ }
+		$1 == "scale" && $5 == 1 && $14 != "" { bad++ }
+		$1 == "scale" { n[$5]++ }
+		END { exit !(n[1] > 10 && n[2] == n[1] && !bad) }' "$t/scale.csv"
+ok $? "pcpu-bench --section scale: a scaling on each 2-thread figure, none on 1 thread"
 # --beside dlopen()s a second runtime, whose static TLS an ASan or TSan
 # process has no room for (tests/process/arena_dlopen.c).
 case ${PCPU_TEST_SANITIZER:-} in

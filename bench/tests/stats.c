@@ -100,6 +100,24 @@ int main(void)
 	       two[1].max == 8,
 	   "each measurement summarized from its own timed calls (got %g %g)",
 	   two[0].median, two[1].median);
+	ok(two[0].run[0] == 3 && two[0].run[1] == 9 && two[0].run[2] == 1 &&
+	       two[0].run[3] == 7 && two[0].run[4] == 4,
+	   "the timed values are kept in the order run");
+	ok(stats_paired_ratio(&two[0], &two[1]) == 1.5,
+	   "paired ratio: the median of 3/8 9/6 1/4 7/2 4/2, not of the medians' 4/4 "
+	   "(got %g)",
+	   stats_paired_ratio(&two[0], &two[1]));
+
+	/* Two rounds met a load that slowed everything tenfold: it cancels out
+	 * round by round, but not from the ratio of the medians. */
+	const double fast[] = {2, 20, 2.2, 22, 2.1}, slow[] = {1, 10, 1, 10, 10};
+	struct sample num = stats_summarize(fast, 5), den = stats_summarize(slow, 5);
+	ok(stats_paired_ratio(&num, &den) == 2 && num.median / den.median < 0.3,
+	   "a slow round cancels out of the paired ratio (%g, medians' %g)",
+	   stats_paired_ratio(&num, &den), num.median / den.median);
+	den.reps = 0;
+	ok(isnan(stats_paired_ratio(&num, &den)), "no paired ratio without repetitions");
+
 	a = (struct seq){runs + 1, 7, 0, -1};
 	b = (struct seq){other, 5, 0, 3};
 	int failed = stats_repeat_rounds(next_value, args, 2, 1, 5, two);
