@@ -74,11 +74,14 @@ Every figure comes from \`pcpu-bench\` linked against \`libpcpu-api\`
 (column \`api\`) and the same binary with \`libpcpu.so\` preloaded in each
 access mode the runtime provides (columns named by the mode
 \`pcpu_runtime()\` reported).  Each cell is the median of at least 5 timed
-repetitions after a warm-up, threads pinned one per CPU.  The updates and
-their baselines, on 1, 2, ... threads, are measured in rounds: each
+repetitions after a warm-up (15 for the updates), threads pinned one per
+CPU, each thread timed from its own start to its own end.  The updates
+and their baselines, on 1, 2, ... threads, are measured in rounds: each
 repetition runs every one of them in turn, so that the ratios (an update
 over its baseline, N threads over one) compare runs made under the same
-load.  Row \`thread-local\` is an add to a thread-local \`int64_t\` in
+load.  "[s of 1T]" is an N-thread figure's scaling: the median, over the
+rounds, of its per-thread cost over the same update's on one thread in
+that round (1 is linear).  Row \`thread-local\` is an add to a thread-local \`int64_t\` in
 memory (one add instruction with a memory operand), the memory operation a
 per-CPU add replaces; row \`thread-local store\` keeps the count in a
 register and only stores it, below any add.  "(Nx)" is the median of a
