@@ -83,8 +83,10 @@ load.  "[s of 1T]" is an N-thread figure's scaling: the median, over the
 rounds, of its per-thread cost over the same update's on one thread in
 that round (1 is linear).  Row \`thread-local\` is an add to a thread-local \`int64_t\` in
 memory (one add instruction with a memory operand), the memory operation a
-per-CPU add replaces; row \`thread-local store\` keeps the count in a
-register and only stores it, below any add.  "(Nx)" is the median of a
+per-CPU add replaces; row \`own heap word\` is the same add through a
+pointer to a word of the thread's own (some cores run a thread-local,
+segment-relative add several times slower); row \`thread-local store\`
+keeps the count in a register and only stores it, below any add.  "(Nx)" is the median of a
 baseline measured in the same process divided by the cell's: above 1,
 libpcpu is faster or smaller than the baseline.  Ratios hold on a busy
 machine where absolute times do not.  ">N" is a run stopped at its time

@@ -2,8 +2,8 @@
 /*
  * scale - updates from 1..N pinned threads to one object: the libpcpu
  * operations against the shared atomic, mutex and per-thread-cache counters
- * (for adds), percpu_counter_limited_add far from its limit against
- * percpu_counter_add, a small quota's limited take and give against a
+ * and a thread's own add in memory (for adds), percpu_counter_limited_add far from its
+ * limit against percpu_counter_add, a small quota's limited take and give against a
  * compare-and-swap on a shared word, and a shared atomic refcount (for
  * get+put), all in the same process.  After each workload the final count is checked
  * against the number of operations run, so a lost update shows up as a warning.
@@ -24,6 +24,7 @@
 
 /* Everything a workload might update; each body uses one member. */
 struct target {
+	int64_t *own; /* a cache line per thread, one word each */
 	struct shared_counter shared;
 	struct mutex_counter mutex;
 	struct tcache_counter tcache;
@@ -50,6 +51,22 @@ static void body_thread_local(void *arg, int tid, uint64_t iters)
 	(void)tid;
 	while (iters--) {
 		thread_local_count++;
+		__asm__ __volatile__("" : : : "memory");
+	}
+}
+
+/*
+ * The same add through a pointer, to a word of the thread's own on the
+ * heap (its own cache line): what the add costs without the thread-local
+ * addressing, which some cores run slower (a %fs-relative read-modify-
+ * write is several times slower than this on AMD Zen 4).
+ */
+static void body_own_word(void *arg, int tid, uint64_t iters)
+{
+	int64_t *w = ((struct target *)arg)->own + (size_t)tid * (64 / sizeof(int64_t));
+
+	while (iters--) {
+		(*w)++;
 		__asm__ __volatile__("" : : : "memory");
 	}
 }
@@ -305,6 +322,7 @@ static const struct workload workloads[] = {
     {"counter add", "add", "shared-atomic", "", body_shared, count_shared, false},
     {"counter add", "add", "thread-local", "", body_thread_local, count_zero, true},
     {"counter add", "add", "thread-local store", "", body_thread_store, count_zero, true},
+    {"counter add", "add", "own heap word", "", body_own_word, count_zero, true},
     {"counter add", "add", "mutex", "", body_mutex, count_mutex, false},
     {"counter add", "add", "thread-cache", "", body_tcache, count_tcache, false},
     {"pcpu_this_add", "add", "libpcpu", "", body_this_add, count_this_add, false},
@@ -335,14 +353,17 @@ static const struct workload workloads[] = {
 };
 #define NR_WORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
 
-static int target_init(struct target *t, unsigned long batch)
+static int target_init(struct target *t, unsigned long batch, unsigned threads)
 {
+	t->own = aligned_alloc(64, 64 * (size_t)threads);
+	if (t->own)
+		memset(t->own, 0, 64 * (size_t)threads);
 	t->shared.count = 0;
 	t->quota_shared.count = QUOTA / 2;
 	mutex_counter_init(&t->mutex);
 	tcache_init(&t->tcache);
 	t->this_cpu = pcpu_alloc(sizeof(int64_t), sizeof(int64_t));
-	if (!t->this_cpu || percpu_counter_init(&t->counter, 0) ||
+	if (!t->own || !t->this_cpu || percpu_counter_init(&t->counter, 0) ||
 	    percpu_counter_init(&t->quota, QUOTA / 2) ||
 	    percpu_counter_tree_init(&t->tree, batch) ||
 	    percpu_ref_init(&t->ref, NULL, 0)) {
@@ -354,6 +375,7 @@ static int target_init(struct target *t, unsigned long batch)
 
 static void target_destroy(struct target *t)
 {
+	free(t->own);
 	mutex_counter_destroy(&t->mutex);
 	tcache_destroy(&t->tcache);
 	pcpu_free(t->this_cpu);
@@ -386,7 +408,7 @@ void bench_scale(struct bench *b)
 	for (unsigned j = 0; j < k; j++) {
 		struct target *t = aligned_alloc(64, sizeof(*t));
 
-		if (!t || target_init(t, b->batch))
+		if (!t || target_init(t, b->batch, max))
 			exit(1);
 		jobs[j] =
 		    (struct threads_job){(int)(j % max) + 1, workloads[j / max].body, t};
