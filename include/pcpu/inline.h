@@ -187,6 +187,40 @@ PCPU_ARCH_INLINE int pcpu_counter_gated_limited(struct percpu_counter *c, int64_
 	return res;
 }
 
+#if PCPU_ARCH_RSEQ
+/*
+ * The limited add's fast path as one restartable sequence (pcpu/arch),
+ * which reads the batch and computes the window itself: on this unit's
+ * copy in the rseq mode (w odd), on the owned slot at w where threads have
+ * rseq areas in the local mode.
+ */
+PCPU_ARCH_INLINE int pcpu_counter_rseq_limited(struct percpu_counter *c, uintptr_t w,
+					       int64_t limit, int64_t amount,
+					       const struct pcpu_abi_process *d)
+{
+	int64_t lim, *at;
+
+	if (__builtin_sub_overflow(limit, amount, &lim))
+		return 1;
+	if (!(w & 1)) {
+		at = (int64_t *)((char *)c->__pcpu + w);
+		return amount > 0
+			   ? pcpu_arch_rseq_limited_up_at(at, amount, &c->__gate,
+							  &c->__batch, c->__count, lim,
+							  d->nr_units, d->rseq_cs)
+			   : pcpu_arch_rseq_limited_down_at(at, amount, &c->__gate,
+							    &c->__batch, c->__count, lim,
+							    d->nr_units, d->rseq_cs);
+	}
+	return amount > 0
+		   ? pcpu_arch_rseq_limited_up(c->__pcpu, amount, &c->__gate, &c->__batch,
+					       c->__count, lim, PCPU_ABI_RSEQ_HERE(d))
+		   : pcpu_arch_rseq_limited_down(c->__pcpu, amount, &c->__gate,
+						 &c->__batch, c->__count, lim,
+						 PCPU_ABI_RSEQ_HERE(d));
+}
+#endif
+
 /*
  * The limited add's fast path: far from the limit, further than the
  * deltas can reach (->__batch, the largest batch any add used, times the
@@ -194,10 +228,9 @@ PCPU_ARCH_INLINE int pcpu_counter_gated_limited(struct percpu_counter *c, int64_
  * the thread's delta, if that stays inside the batch, and the count is
  * only read, with the gate, so the library's slow path can shut it out:
  * inside one restartable sequence in the rseq mode and on the local
- * mode's owned slot where threads have rseq areas (pcpu/arch/x86_64.h),
- * inside a gate reader section elsewhere.  0 added, else take the call,
- * which decides everything again (and empties a full delta into the
- * count).
+ * mode's owned slot where threads have rseq areas (above), inside a gate
+ * reader section elsewhere.  0 added, else take the call, which decides
+ * everything again (and empties a full delta into the count).
  */
 PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t limit,
 					       int64_t amount)
@@ -205,34 +238,24 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t
 	const struct pcpu_abi_process *d = &pcpu_abi_process;
 	uintptr_t w = pcpu_abi_thread.slot;
 	uint64_t lo, span;
-	int32_t batch = __atomic_load_n(&c->__batch, __ATOMIC_RELAXED);
+	int32_t batch;
 	int64_t *u;
 
-	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER || batch <= 0 ||
-			      !amount))
+	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER || !amount))
 		return 1;
+#if PCPU_ARCH_RSEQ
+	if (w & 1 ? d->mode == PCPU_ABI_RSEQ : d->flags & PCPU_ABI_LOCAL_RSEQ)
+		return pcpu_counter_rseq_limited(c, w, limit, amount, d);
+#endif
 	/* The window of counts that settle it (the library decides on the
 	 * same one); none: call. */
-	if (pcpu_abi_limited_window(
+	batch = __atomic_load_n(&c->__batch, __ATOMIC_RELAXED);
+	if (batch <= 0 ||
+	    pcpu_abi_limited_window(
 		limit, amount, (int64_t)batch * ((int64_t)d->nr_units + 1), &lo, &span))
 		return 1;
-	if (w & 1) {
-#if PCPU_ARCH_RSEQ
-		if (d->mode == PCPU_ABI_RSEQ)
-			return pcpu_arch_rseq_window_add(
-			    c->__pcpu, amount, &c->__gate, &c->__batch, batch, c->__count,
-			    lo, span, (uint64_t)batch - 1, PCPU_ABI_RSEQ_HERE(d));
-#endif
-		u = (int64_t *)pcpu_abi_atomic_unit(d, c->__pcpu);
-	} else {
-		u = (int64_t *)((char *)c->__pcpu + w);
-#if PCPU_ARCH_RSEQ
-		if (d->flags & PCPU_ABI_LOCAL_RSEQ)
-			return pcpu_arch_rseq_window_add_at(
-			    u, amount, &c->__gate, &c->__batch, batch, c->__count, lo,
-			    span, (uint64_t)batch - 1, d->rseq_cs);
-#endif
-	}
+	u = w & 1 ? (int64_t *)pcpu_abi_atomic_unit(d, c->__pcpu)
+		  : (int64_t *)((char *)c->__pcpu + w);
 	return pcpu_counter_gated_limited(c, u, batch, lo, span, amount, d);
 }
 

@@ -291,6 +291,39 @@ static void test_limited_add(void)
 	   "an overflowing add is refused");
 	ok(percpu_counter_limited_add(&c, INT64_MAX, 1), "up to INT64_MAX");
 	percpu_counter_destroy(&c);
+
+	/* A count that a plain add moved next to a limit far above the
+	 * deltas' reach: the limited adds must see the count, not only
+	 * their own copy, in both directions.  (A fresh counter each way: a
+	 * slow path near the limit shuts the fast path out for good.) */
+	enum { FAR = 1000000 };
+	percpu_counter_init(&c, 0);
+	percpu_counter_add(&c, FAR - 3);
+	ok(!percpu_counter_limited_add(&c, FAR, 5), "FAR - 3 + 5 > FAR: refused");
+	ok(percpu_counter_limited_add(&c, FAR, 3), "FAR - 3 + 3 <= FAR: added");
+	ok(!percpu_counter_limited_add(&c, FAR, 1), "FAR + 1 > FAR: refused");
+	percpu_counter_destroy(&c);
+	percpu_counter_init(&c, 0);
+	percpu_counter_add(&c, -FAR);
+	ok(!percpu_counter_limited_add(&c, -FAR - 2, -3), "-FAR - 3 < -FAR - 2: refused");
+	ok(percpu_counter_limited_add(&c, -FAR - 2, -2), "-FAR - 2 >= -FAR - 2: added");
+	is(percpu_counter_sum(&c), -FAR - 2, "now -FAR - 2");
+	percpu_counter_destroy(&c);
+
+	/* Counts at the ends of the range, a delta past them: the value
+	 * wraps (modulo 2^64) to the other end, past any limit. */
+	percpu_counter_init(&c, INT64_MIN + 10);
+	percpu_counter_add(&c, -20);
+	ok(!percpu_counter_limited_add(&c, INT64_MAX / 2, 1),
+	   "INT64_MIN + 10 - 20 wraps to INT64_MAX - 9: +1 refused below INT64_MAX / 2");
+	percpu_counter_add(&c, 20);
+	percpu_counter_set(&c, INT64_MAX - 10);
+	percpu_counter_add(&c, 20);
+	ok(!percpu_counter_limited_add(&c, INT64_MIN / 2, -1),
+	   "INT64_MAX - 10 + 20 wraps to INT64_MIN + 9: -1 refused above INT64_MIN / 2");
+	is(percpu_counter_sum(&c), INT64_MIN + 9,
+	   "the refused adds left the wrapped value");
+	percpu_counter_destroy(&c);
 }
 
 static void test_many(void)

@@ -103,9 +103,10 @@ PCPU_ARCH_DEFINE_XADD_OWNED(pcpu_arch_xadd_owned32, uint32_t)
 
 /*
  * The descriptor (3) and the section start (1): the abort handler (4)
- * jumps back to 6, which re-arms.  Clobbers %rax.
+ * jumps back to 6, which re-arms.  PCPU_RSEQ_ARM_VIA(reg) clobbers
+ * register reg, PCPU_RSEQ_ARM %rax.
  */
-#define PCPU_RSEQ_ARM                                                                    \
+#define PCPU_RSEQ_ARM_VIA(reg)                                                           \
 	".pushsection __rseq_cs, \"aw\"\n\t"                                             \
 	".balign 32\n\t"                                                                 \
 	"3:\n\t"                                                                         \
@@ -113,9 +114,10 @@ PCPU_ARCH_DEFINE_XADD_OWNED(pcpu_arch_xadd_owned32, uint32_t)
 	".quad 1f, 2f - 1f, 4f\n\t"                                                      \
 	".popsection\n\t"                                                                \
 	"6:\n\t"                                                                         \
-	"leaq 3b(%%rip), %%rax\n\t"                                                      \
-	"movq %%rax, %%fs:(%[cs])\n\t"                                                   \
+	"leaq 3b(%%rip), " reg "\n\t"                                                    \
+	"movq " reg ", %%fs:(%[cs])\n\t"                                                 \
 	"1:\n\t"
+#define PCPU_RSEQ_ARM PCPU_RSEQ_ARM_VIA("%%rax")
 
 /* Then the index: range-checked, times the stride, in %rax. */
 #define PCPU_RSEQ_BEGIN                                                                  \
@@ -329,81 +331,101 @@ PCPU_ARCH_DEFINE_RSEQ_GATED_ADD_AT(pcpu_arch_rseq_gated_add_at, "")
 PCPU_ARCH_DEFINE_RSEQ_GATED_ADD_AT(pcpu_arch_rseq_gated_add_locked_at, "lock ")
 
 /*
- * A limited add's fast path: add v to a copy only if the 32-bit gate is 0,
- * the counter's batch is still the one the window was computed with, the
- * shared count lies in [lo, lo + span] (a window far enough from the
- * limit) and the copy's new value n stays inside the batch (n + bm1 <=
- * 2 bm1, unsigned), all in one restartable sequence: a slow path that
- * raises the gate and then waits out the sequences in flight (a
- * membarrier) sees every add that decided on the count or the batch it
- * changes, and no copy ever holds a batch or more (the bound the window
- * relies on).  PCPU_RSEQ_WINDOW_ADD(copy, tmp) is the body after the
- * sequence start, with the copy's address in register copy; operands gate,
- * batchp, batch, count, lo and span, and PCPU_RSEQ_ADD_WITHIN's; labels
- * closed and full.
+ * A limited add's fast path, as one restartable sequence that reads the
+ * counter's batch b (at least 1 in an initialised counter) and adds v to
+ * a copy only if
+ *   - the 32-bit gate is 0;
+ *   - the count lies where every value within slack = b * (nr + 1) of it
+ *     (nr units, and one more for a shared copy's fold in flight) wraps
+ *     nowhere and is |v| inside the limit: count - slack and count + slack
+ *     do not overflow, and count + slack <= lim (adds up: lim = limit - v)
+ *     or count - slack >= lim (adds down);
+ *   - the copy's new value n stays inside (-b, b): n + b - 1 <= 2b - 2,
+ *     unsigned.
+ * The window is pcpu_abi_limited_window()'s (pcpu/abi.h), from the batch
+ * read inside the sequence: a slow path that changes the batch or the
+ * count raises the gate and then waits out the sequences in flight (a
+ * membarrier), so none decides on a batch or count it changed, and no
+ * copy ever holds a batch or more (the bound the window relies on).
+ * PCPU_RSEQ_LIMITED_ADD(copy, up, down) is the body after the sequence
+ * start, with the copy's address in register copy; up and down compare
+ * count + slack, and count - slack, with lim (one of them empty); operands
+ * gate, batch, count, nr (the units), lim and v; labels closed and full;
+ * it uses
+ * %rcx, %rdx and %rsi.
  */
-#define PCPU_RSEQ_WINDOW_ADD(copy, tmp)                                                  \
-	"cmpl $0, (%[gate])\n\t"                                                         \
+#define PCPU_RSEQ_LIMITED_ADD(copy, up, down)                                            \
+	"cmpl $0, %[gate]\n\t"                                                           \
 	"jne %l[closed]\n\t"                                                             \
-	"cmpl %k[batch], (%[batchp])\n\t"                                                \
-	"jne %l[closed]\n\t"                                                             \
-	"movq (%[count]), " tmp "\n\t"                                                   \
-	"subq %[lo], " tmp "\n\t"                                                        \
-	"cmpq %[span], " tmp "\n\t"                                                      \
-	"ja %l[closed]\n\t" PCPU_RSEQ_ADD_WITHIN(copy, tmp)
-#define PCPU_RSEQ_WINDOW_INPUTS                                                          \
-	[v] "er"(v), [gate] "r"(gate), [batchp] "r"(batchp), [batch] "r"(batch),         \
-	    [count] "r"(count), [lo] "rm"(lo), [span] "rm"(span), [bm1] "r"(bm1),        \
-	    [bspan] "rm"(2 * bm1)
+	"movslq %[batch], %%rcx\n\t"                                                     \
+	"movl %[nr], %%edx\n\t"                                                          \
+	"imulq %%rcx, %%rdx\n\t"                                                         \
+	"addq %%rcx, %%rdx\n\t"                                                          \
+	"movq (%[count]), %%rsi\n\t"                                                     \
+	"subq %%rdx, %%rsi\n\t"                                                          \
+	"jo %l[closed]\n\t" down "addq %%rdx, %%rsi\n\t"                                 \
+	"addq %%rdx, %%rsi\n\t"                                                          \
+	"jo %l[closed]\n\t" up "movq (" copy "), %%rsi\n\t"                              \
+	"addq %[v], %%rsi\n\t"                                                           \
+	"leaq -1(%%rsi, %%rcx), %%rdx\n\t"                                               \
+	"leaq -2(%%rcx, %%rcx), %%rcx\n\t"                                               \
+	"cmpq %%rcx, %%rdx\n\t"                                                          \
+	"ja %l[full]\n\t"                                                                \
+	"movq %%rsi, (" copy ")\n\t" PCPU_RSEQ_END
+#define PCPU_RSEQ_LIMITED_UP   "cmpq %[lim], %%rsi\n\tjg %l[closed]\n\t"
+#define PCPU_RSEQ_LIMITED_DOWN "cmpq %[lim], %%rsi\n\tjl %l[closed]\n\t"
+#define PCPU_RSEQ_LIMITED_INPUTS                                                         \
+	[gate] "m"(*gate), [batch] "m"(*batchp), [count] "r"(count), [lim] "rm"(lim),    \
+	    [v] "er"(v)
+#define PCPU_RSEQ_LIMITED_ARGS                                                           \
+	int64_t v, const uint32_t *gate, const int32_t *batchp, const int64_t *count,    \
+	    int64_t lim
 
-/* On an owned copy at.  0 added, 2 not (gate raised, batch changed or
- * count outside the window), 3 not (the copy is full: fold it first). */
-PCPU_ARCH_INLINE int
-pcpu_arch_rseq_window_add_at(int64_t *at, int64_t v, const uint32_t *gate,
-			     const int32_t *batchp, int32_t batch, const int64_t *count,
-			     uint64_t lo, uint64_t span, uint64_t bm1, long pcpu_cs)
-{
-	__asm__ __volatile__ goto(PCPU_RSEQ_ARM PCPU_RSEQ_WINDOW_ADD("%[at]", "%%rax")
-				  :
-				  : [cs] "r"(pcpu_cs), [at] "r"(at),
-				    PCPU_RSEQ_WINDOW_INPUTS
-				  : "rax", "memory", "cc"
-				  : closed, full);
-	PCPU_RSEQ_LEAVE(pcpu_cs);
-	return 0;
-closed:
-	PCPU_RSEQ_LEAVE(pcpu_cs);
-	return 2;
-full:
-	PCPU_RSEQ_LEAVE(pcpu_cs);
-	return 3;
-}
+/*
+ * name_at: on an owned copy at, 0 added, 2 not (gate raised or count
+ * outside the window), 3 not (the copy is full: fold it first); name: on
+ * this unit's copy of p, the same, and 1 for "index out of range".
+ */
+/* A way out of a sequence's function: label, the disarm, the result. */
+#define PCPU_RSEQ_EXIT(label, res)                                                       \
+	label:                                                                           \
+	PCPU_RSEQ_LEAVE(pcpu_cs);                                                        \
+	return res;
 
-/* On this unit's copy of p: the same, and 1 for "index out of range". */
-PCPU_ARCH_INLINE int
-pcpu_arch_rseq_window_add(int64_t *p, int64_t v, const uint32_t *gate,
-			  const int32_t *batchp, int32_t batch, const int64_t *count,
-			  uint64_t lo, uint64_t span, uint64_t bm1, PCPU_RSEQ_ARGS)
-{
-	__asm__ __volatile__ goto(
-	    PCPU_RSEQ_BEGIN "addq %[p], %%rax\n\t" PCPU_RSEQ_WINDOW_ADD("%%rax", "%%rcx")
-	    :
-	    : [cs] "r"(pcpu_cs), [ix] "r"(pcpu_ix), [nr] "rm"(pcpu_nr),
-	      [stride] "rm"(pcpu_stride), [p] "r"(p), PCPU_RSEQ_WINDOW_INPUTS
-	    : "rax", "rcx", "memory", "cc"
-	    : fold, closed, full);
-	PCPU_RSEQ_LEAVE(pcpu_cs);
-	return 0;
-fold:
-	PCPU_RSEQ_LEAVE(pcpu_cs);
-	return 1;
-closed:
-	PCPU_RSEQ_LEAVE(pcpu_cs);
-	return 2;
-full:
-	PCPU_RSEQ_LEAVE(pcpu_cs);
-	return 3;
-}
+#define PCPU_ARCH_DEFINE_RSEQ_LIMITED_ADD(name, up, down)                                \
+	PCPU_ARCH_INLINE int name##_at(int64_t *at, PCPU_RSEQ_LIMITED_ARGS, uint32_t nr, \
+				       long pcpu_cs)                                     \
+	{                                                                                \
+		__asm__ __volatile__ goto(                                               \
+		    PCPU_RSEQ_ARM_VIA("%%rcx") PCPU_RSEQ_LIMITED_ADD("%[at]", up, down)  \
+		    :                                                                    \
+		    : [cs] "r"(pcpu_cs), [at] "r"(at), [nr] "rm"(nr),                    \
+		      PCPU_RSEQ_LIMITED_INPUTS                                           \
+		    : "rcx", "rdx", "rsi", "memory", "cc"                                \
+		    : closed, full);                                                     \
+		PCPU_RSEQ_LEAVE(pcpu_cs);                                                \
+		return 0;                                                                \
+		PCPU_RSEQ_EXIT(closed, 2)                                                \
+		PCPU_RSEQ_EXIT(full, 3)                                                  \
+	}                                                                                \
+	PCPU_ARCH_INLINE int name(int64_t *p, PCPU_RSEQ_LIMITED_ARGS, PCPU_RSEQ_ARGS)    \
+	{                                                                                \
+		__asm__ __volatile__ goto(                                               \
+		    PCPU_RSEQ_BEGIN                                                      \
+		    "addq %[p], %%rax\n\t" PCPU_RSEQ_LIMITED_ADD("%%rax", up, down)      \
+		    :                                                                    \
+		    : [cs] "r"(pcpu_cs), [ix] "r"(pcpu_ix), [nr] "rm"(pcpu_nr),          \
+		      [stride] "rm"(pcpu_stride), [p] "r"(p), PCPU_RSEQ_LIMITED_INPUTS   \
+		    : "rax", "rcx", "rdx", "rsi", "memory", "cc"                         \
+		    : fold, closed, full);                                               \
+		PCPU_RSEQ_LEAVE(pcpu_cs);                                                \
+		return 0;                                                                \
+		PCPU_RSEQ_EXIT(fold, 1)                                                  \
+		PCPU_RSEQ_EXIT(closed, 2)                                                \
+		PCPU_RSEQ_EXIT(full, 3)                                                  \
+	}
+PCPU_ARCH_DEFINE_RSEQ_LIMITED_ADD(pcpu_arch_rseq_limited_up, PCPU_RSEQ_LIMITED_UP, "")
+PCPU_ARCH_DEFINE_RSEQ_LIMITED_ADD(pcpu_arch_rseq_limited_down, "", PCPU_RSEQ_LIMITED_DOWN)
 
 /*
  * Add-return on an owned copy at, as a restartable sequence: a load, an
