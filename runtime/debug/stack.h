@@ -8,7 +8,8 @@
  * backtrace), so it must never enter the global scope, where it would
  * take over the application's exceptions.  When libunwind cannot be loaded
  * glibc's backtrace() serves instead (it unwinds with libgcc_s, which it
- * also loads privately), after one warning.
+ * also loads privately), after one warning.  Captures are serialised,
+ * and none is in flight across a fork() (stack.c says why).
  */
 #ifndef PCPU_STACK_H
 #define PCPU_STACK_H

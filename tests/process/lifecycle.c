@@ -48,11 +48,15 @@ static void *late_thread(void *arg)
 
 /* ---- fork */
 
-/* Status of the child that ran fn, or -1; a child that hangs is killed. */
+/*
+ * Status of the child that ran fn, or -1; a child that hangs is killed:
+ * by its alarm(), or, where it hangs with the alarm's signal blocked (as
+ * inside libunwind), by the parent after 30 s.
+ */
 static int in_child(int (*fn)(void *), void *arg)
 {
-	int status;
-	pid_t pid = fork();
+	int status, waited = 0;
+	pid_t pid = fork(), got;
 
 	if (pid < 0)
 		tap_bail("fork failed");
@@ -60,7 +64,14 @@ static int in_child(int (*fn)(void *), void *arg)
 		alarm(5);
 		_exit(fn(arg));
 	}
-	if (waitpid(pid, &status, 0) != pid)
+	while ((got = waitpid(pid, &status, WNOHANG)) == 0 && waited++ < 3000)
+		usleep(10000);
+	if (got == 0) {
+		tap_diag("child %d hung with SIGALRM blocked: killed", (int)pid);
+		kill(pid, SIGKILL);
+		got = waitpid(pid, &status, 0);
+	}
+	if (got != pid)
 		return -1;
 	if (WIFSIGNALED(status))
 		tap_diag("child killed by signal %d", WTERMSIG(status));

@@ -343,16 +343,16 @@ PCPU_ARCH_DEFINE_RSEQ_GATED_ADD_AT(pcpu_arch_rseq_gated_add_locked_at, "lock ")
  *   - the copy's new value n stays inside (-b, b): n + b - 1 <= 2b - 2,
  *     unsigned.
  * The window is pcpu_abi_limited_window()'s (pcpu/abi.h), from the batch
- * read inside the sequence: a slow path that changes the batch or the
- * count raises the gate and then waits out the sequences in flight (a
- * membarrier), so none decides on a batch or count it changed, and no
- * copy ever holds a batch or more (the bound the window relies on).
+ * read inside the sequence: a limited slow path that changes the batch
+ * (a widening) or the count raises the gate and then waits out the
+ * sequences in flight (a membarrier), so none decides on a batch or count
+ * it changed, and no copy ever holds a batch or more (the bound the window
+ * relies on; a plain add with a larger batch is pcpu.h's exception).
  * PCPU_RSEQ_LIMITED_ADD(copy, up, down) is the body after the sequence
  * start, with the copy's address in register copy; up and down compare
  * count + slack, and count - slack, with lim (one of them empty); operands
  * gate, batch, count, nr (the units), lim and v; labels closed and full;
- * it uses
- * %rcx, %rdx and %rsi.
+ * it uses %rcx, %rdx and %rsi.
  */
 #define PCPU_RSEQ_LIMITED_ADD(copy, up, down)                                            \
 	"cmpl $0, %[gate]\n\t"                                                           \
