@@ -388,8 +388,9 @@ static __attribute__((noinline)) bool limited_gate_drops(const struct counter *c
  * default batch, as a plain add would, so that its copies fold that much
  * less often.  Under the gate, with the fast paths drained: no fast add is
  * then deciding with the smaller batch while copies grow past it (inline
- * ones compare the batch they decided with inside their sequence or
- * section).  True if the batch is now the default.
+ * ones read the batch inside their sequence, or compare the one they
+ * decided with inside their section).  True if the batch is now the
+ * default.
  */
 static __attribute__((noinline)) bool limited_widen(struct counter *ct, int64_t limit,
 						    int64_t amount)
