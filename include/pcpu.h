@@ -256,7 +256,7 @@ struct percpu_counter {
 	int32_t __batch;  /* an add with a larger batch calls; 0: all do */
 	uint32_t __magic;
 	uint32_t __group;
-	uint32_t __reserved;
+	uint32_t __far; /* libpcpu.so: see pcpu/abi.h; 0: none */
 	union {
 		uint32_t __gate; /* libpcpu.so: limited adds' gate */
 		int64_t __own;	 /* libpcpu-api: the count */

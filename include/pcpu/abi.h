@@ -57,8 +57,9 @@
 /* 1: the first layout.  2: counter_magic in place of a reserved word that
  * was 0 (inline code built against 2 that meets a version-1 library sees a
  * word no counter holds, and calls).  3: pcpu_abi_thread.gate appended
- * (read only where version is 3 or more). */
-#define PCPU_ABI_VERSION 3
+ * (read only where version is 3 or more).  4: a counter's __far in place
+ * of a reserved word that was 0 (0 there: no far path, below). */
+#define PCPU_ABI_VERSION 4
 
 /* pcpu_abi_process.mode */
 #define PCPU_ABI_CALL	0 /* no inline path: call the library */
@@ -258,6 +259,25 @@ PCPU_ARCH_INLINE int pcpu_abi_add_within(int64_t *u, int64_t v, uint64_t bm1)
 }
 
 /*
+ * The same on a copy only the calling thread (and its signal handlers)
+ * adds to, an owned slot, without a locked instruction: add, load the new
+ * value, and undo the add if that left the batch.  Only the thread's own
+ * handlers can see the copy outside the batch in between, and an amount
+ * itself inside the batch leaves it inside after the undo even if a
+ * handler's add-take emptied it meanwhile.  Callers add inside a gate
+ * reader section or a sequence, so no slow path sums meanwhile.
+ */
+PCPU_ARCH_INLINE int pcpu_abi_add_within_owned(int64_t *u, int64_t v, uint64_t bm1)
+{
+	if (PCPU_ABI_UNLIKELY(!pcpu_abi_within(v, bm1)))
+		return 1;
+	if (PCPU_ABI_LIKELY(pcpu_abi_within(pcpu_arch_add_load_owned64(u, v), bm1)))
+		return 0;
+	pcpu_arch_add_owned(u, (int64_t)(0 - (uint64_t)v));
+	return 1;
+}
+
+/*
  * A gated add's section on the calling thread's gate reader count
  * (pcpu_abi_thread.gate): the low 32 bits count the sections the thread
  * is inside (more than one only when a signal handler interrupted one),
@@ -266,9 +286,11 @@ PCPU_ARCH_INLINE int pcpu_abi_add_within(int64_t *u, int64_t v, uint64_t bm1)
  * outside any section or has moved on, so an add that read the gate open
  * inside a section has finished before they go on.  Entering is one load
  * and one store (only the thread and its handlers write the count; a
- * handler between the two leaves it as it found it), then a full fence,
- * so the wait needs no barrier on every thread; leaving is a release
- * store.
+ * handler between the two leaves it as it found it), and a compiler
+ * barrier: the wait orders the store with a barrier on every thread
+ * (membarrier), so that a gated add costs no fence; only where the
+ * library has no membarrier (PCPU_ABI_GATE_FENCE) does the reader fence.
+ * Leaving is a release store.
  */
 #define PCPU_ABI_GATE_OUTER (UINT64_C(1) << 32)
 
@@ -291,7 +313,7 @@ PCPU_ARCH_INLINE uint64_t pcpu_abi_gate_mark(uint64_t *g)
 
 /* Enter a section that the library's waits order with membarrier unless
  * flags (the descriptor's) say readers fence. */
-PCPU_ARCH_INLINE uint64_t pcpu_abi_gate_enter_light(uint64_t *g, uint32_t flags)
+PCPU_ARCH_INLINE uint64_t pcpu_abi_gate_enter(uint64_t *g, uint32_t flags)
 {
 	uint64_t c = pcpu_abi_gate_mark(g);
 
@@ -299,15 +321,6 @@ PCPU_ARCH_INLINE uint64_t pcpu_abi_gate_enter_light(uint64_t *g, uint32_t flags)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	else
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	return c;
-}
-
-/* Enter a section with a fence of its own, which the waits need not order. */
-PCPU_ARCH_INLINE uint64_t pcpu_abi_gate_enter(uint64_t *g)
-{
-	uint64_t c = pcpu_abi_gate_mark(g);
-
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return c;
 }
 
@@ -347,6 +360,23 @@ PCPU_ARCH_INLINE int pcpu_abi_limited_window(int64_t limit, int64_t amount, int6
 	*span = (uint64_t)h - (uint64_t)l;
 	return 0;
 }
+
+/*
+ * A limited add's far path: where the count lies further from the limit
+ * than PCPU_ABI_FAR_SLACK, a bound fixed at build time, the window of
+ * pcpu_abi_limited_window() for that slack folds to constants whenever
+ * the limit and the amount are, and the add decides with one comparison
+ * of the count.  That bound holds the counter's own slack (batch *
+ * (units + 1)) only where the library says so in the counter's __far:
+ * batch - 1 where the library's limited adds are restartable sequences
+ * and batch * (units + 1) <= PCPU_ABI_FAR_SLACK, else 0 (as in a counter
+ * of any other library), and then only the exact window, or the call,
+ * decides.  The library changes __far after the batch only, and a
+ * widening (under the gate) never makes it 0, so inline code may read it
+ * before its sequence and use it as the copy's bound: an older word is a
+ * smaller batch.
+ */
+#define PCPU_ABI_FAR_SLACK (INT64_C(1) << 24)
 
 /*
  * The end of an add-take whose add made the copy at u n: if n left the

@@ -168,8 +168,8 @@ PCPU_INLINE int64_t percpu_counter_read(struct percpu_counter *c)
  * reader count.
  */
 PCPU_ARCH_INLINE int pcpu_counter_gated_limited(struct percpu_counter *c, int64_t *u,
-						int32_t batch, uint64_t lo, uint64_t span,
-						int64_t amount,
+						int owned, int32_t batch, uint64_t lo,
+						uint64_t span, int64_t amount,
 						const struct pcpu_abi_process *d)
 {
 	uint64_t *g = pcpu_abi_gate(d), entered;
@@ -177,33 +177,77 @@ PCPU_ARCH_INLINE int pcpu_counter_gated_limited(struct percpu_counter *c, int64_
 
 	if (PCPU_ABI_UNLIKELY(!g || !u))
 		return 1;
-	entered = pcpu_abi_gate_enter(g);
+	entered = pcpu_abi_gate_enter(g, d->flags);
 	if (PCPU_ABI_LIKELY(
 		!__atomic_load_n(&c->__gate, __ATOMIC_ACQUIRE) &&
 		__atomic_load_n(&c->__batch, __ATOMIC_RELAXED) == batch &&
 		(uint64_t)__atomic_load_n(c->__count, __ATOMIC_RELAXED) - lo <= span))
-		res = pcpu_abi_add_within(u, amount, (uint64_t)batch - 1);
+		res = owned ? pcpu_abi_add_within_owned(u, amount, (uint64_t)batch - 1)
+			    : pcpu_abi_add_within(u, amount, (uint64_t)batch - 1);
 	pcpu_abi_gate_exit(g, entered);
 	return res;
 }
 
 #if PCPU_ARCH_RSEQ
+/* The far path's sequence for the amount: the copy's check one-sided for
+ * a small constant. */
+#define PCPU_COUNTER_FAR(check, c, unit, at, amount, far, lo, span, d)                   \
+	((unit)                                                                          \
+	     ? pcpu_arch_rseq_far_##check((c)->__pcpu, amount, far, &(c)->__gate,        \
+					  (c)->__count, lo, span, PCPU_ABI_RSEQ_HERE(d)) \
+	     : pcpu_arch_rseq_far_##check##_at(at, amount, far, &(c)->__gate,            \
+					       (c)->__count, lo, span, (d)->rseq_cs))
+
 /*
- * The limited add's fast path as one restartable sequence (pcpu/arch),
- * which reads the batch and computes the window itself: on this unit's
- * copy in the rseq mode (w odd), on the owned slot at w where threads have
- * rseq areas in the local mode.
+ * The limited add's far path (pcpu/abi.h) as one restartable sequence: on
+ * this unit's copy in the rseq mode (unit), on the owned slot at at in the
+ * local mode, whose threads have rseq areas wherever the library sets the
+ * far word; far is that word, read before the sequence (a widening only
+ * raises it, and a copy kept inside an older, smaller batch stays inside
+ * the new one).  pcpu/arch's results: 0 added, 1 index out of range, 2
+ * gate raised, 3 copy full, 4 count outside the window [lo, lo + span].
  */
-PCPU_ARCH_INLINE int pcpu_counter_rseq_limited(struct percpu_counter *c, uintptr_t w,
-					       int64_t limit, int64_t amount,
+PCPU_ARCH_INLINE int pcpu_counter_far(struct percpu_counter *c, int unit, int64_t *at,
+				      uint32_t far, int64_t amount, uint64_t lo,
+				      uint64_t span, const struct pcpu_abi_process *d)
+{
+	/* Adding up, only the window's part from 0 is tried: one unsigned
+	 * comparison, and none at all under a limit below the far slack
+	 * (counts below 0 take the exact window). */
+	uint64_t hi = lo + span;
+
+	if (amount > 0 && (int64_t)hi < 0)
+		return 4;
+	if (__builtin_constant_p(amount) && amount > 0 && amount < PCPU_ABI_MIN_BATCH)
+		return PCPU_COUNTER_FAR(up0, c, unit, at, amount, far, hi, hi, d);
+	if (amount > 0)
+		return PCPU_COUNTER_FAR(up0any, c, unit, at, amount, far, hi, hi, d);
+	/* Adding down toward a floor, the usual count lies between the floor
+	 * and the far slack above it (a quota given back): a look at the
+	 * count first spares that add a sequence that would only find it. */
+	if ((uint64_t)__atomic_load_n(c->__count, __ATOMIC_RELAXED) - lo > span)
+		return 4;
+	if (__builtin_constant_p(amount) && amount < 0 && amount > -PCPU_ABI_MIN_BATCH)
+		return PCPU_COUNTER_FAR(down, c, unit, at, amount, far, lo, span, d);
+	return PCPU_COUNTER_FAR(any, c, unit, at, amount, far, lo, span, d);
+}
+#undef PCPU_COUNTER_FAR
+
+/*
+ * The limited add's exact window as one restartable sequence, which reads
+ * the batch and computes the window itself: on this unit's copy in the
+ * rseq mode (unit), on the owned slot at at where threads have rseq areas
+ * in the local mode.
+ */
+PCPU_ARCH_INLINE int pcpu_counter_rseq_limited(struct percpu_counter *c, int unit,
+					       int64_t *at, int64_t limit, int64_t amount,
 					       const struct pcpu_abi_process *d)
 {
-	int64_t lim, *at;
+	int64_t lim;
 
 	if (__builtin_sub_overflow(limit, amount, &lim))
 		return 1;
-	if (!(w & 1)) {
-		at = (int64_t *)((char *)c->__pcpu + w);
+	if (!unit)
 		return amount > 0
 			   ? pcpu_arch_rseq_limited_up_at(at, amount, &c->__gate,
 							  &c->__batch, c->__count, lim,
@@ -211,7 +255,6 @@ PCPU_ARCH_INLINE int pcpu_counter_rseq_limited(struct percpu_counter *c, uintptr
 			   : pcpu_arch_rseq_limited_down_at(at, amount, &c->__gate,
 							    &c->__batch, c->__count, lim,
 							    d->nr_units, d->rseq_cs);
-	}
 	return amount > 0
 		   ? pcpu_arch_rseq_limited_up(c->__pcpu, amount, &c->__gate, &c->__batch,
 					       c->__count, lim, PCPU_ABI_RSEQ_HERE(d))
@@ -226,11 +269,15 @@ PCPU_ARCH_INLINE int pcpu_counter_rseq_limited(struct percpu_counter *c, uintptr
  * deltas can reach (->__batch, the largest batch any add used, times the
  * units plus one: a shared copy's fold may be in flight), the add goes to
  * the thread's delta, if that stays inside the batch, and the count is
- * only read, with the gate, so the library's slow path can shut it out:
- * inside one restartable sequence in the rseq mode and on the local
- * mode's owned slot where threads have rseq areas (above), inside a gate
- * reader section elsewhere.  0 added, else take the call, which decides
- * everything again (and empties a full delta into the count).
+ * only read, with the gate, so the library's slow path can shut it out.
+ * Where the counter has a far word (pcpu/abi.h) and the count lies beyond
+ * the far slack, the window's bounds fold to constants with the arguments
+ * and one comparison of the count decides, in one restartable sequence
+ * (pcpu_counter_far()); else the exact window, inside one restartable
+ * sequence in the rseq mode and on the local mode's owned slot where
+ * threads have rseq areas, inside a gate reader section elsewhere.  0
+ * added, else take the call, which decides everything again (and empties
+ * a full delta into the count).
  */
 PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t limit,
 					       int64_t amount)
@@ -239,13 +286,30 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t
 	uintptr_t w = pcpu_abi_thread.slot;
 	uint64_t lo, span;
 	int32_t batch;
-	int64_t *u;
 
 	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER || !amount))
 		return 1;
 #if PCPU_ARCH_RSEQ
-	if (w & 1 ? d->mode == PCPU_ABI_RSEQ : d->flags & PCPU_ABI_LOCAL_RSEQ)
-		return pcpu_counter_rseq_limited(c, w, limit, amount, d);
+	{
+		uint32_t far = __atomic_load_n(&c->__far, __ATOMIC_RELAXED);
+		int res = 4;
+
+		if (PCPU_ABI_LIKELY(far) &&
+		    !pcpu_abi_limited_window(limit, amount, PCPU_ABI_FAR_SLACK, &lo,
+					     &span)) {
+			if (PCPU_ABI_LIKELY(!(w & 1)))
+				res = pcpu_counter_far(c, 0,
+						       (int64_t *)((char *)c->__pcpu + w),
+						       far, amount, lo, span, d);
+			else if (d->mode == PCPU_ABI_RSEQ)
+				res = pcpu_counter_far(c, 1, 0, far, amount, lo, span, d);
+		}
+		if (PCPU_ABI_LIKELY(res != 4))
+			return res;
+	}
+	if (!(w & 1) ? d->flags & PCPU_ABI_LOCAL_RSEQ : d->mode == PCPU_ABI_RSEQ)
+		return pcpu_counter_rseq_limited(
+		    c, w & 1, (int64_t *)((char *)c->__pcpu + w), limit, amount, d);
 #endif
 	/* The window of counts that settle it (the library decides on the
 	 * same one); none: call. */
@@ -254,15 +318,17 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t
 	    pcpu_abi_limited_window(
 		limit, amount, (int64_t)batch * ((int64_t)d->nr_units + 1), &lo, &span))
 		return 1;
-	u = w & 1 ? (int64_t *)pcpu_abi_atomic_unit(d, c->__pcpu)
-		  : (int64_t *)((char *)c->__pcpu + w);
-	return pcpu_counter_gated_limited(c, u, batch, lo, span, amount, d);
+	return pcpu_counter_gated_limited(
+	    c,
+	    w & 1 ? (int64_t *)pcpu_abi_atomic_unit(d, c->__pcpu)
+		  : (int64_t *)((char *)c->__pcpu + w),
+	    !(w & 1), batch, lo, span, amount, d);
 }
 
 PCPU_INLINE bool percpu_counter_limited_add(struct percpu_counter *c, int64_t limit,
 					    int64_t amount)
 {
-	return !pcpu_counter_fast_limited(c, limit, amount) ||
+	return PCPU_ABI_LIKELY(!pcpu_counter_fast_limited(c, limit, amount)) ||
 	       pcpu_call_percpu_counter_limited_add(c, limit, amount);
 }
 
@@ -321,7 +387,7 @@ PCPU_ARCH_INLINE int pcpu_ref_gated_add(struct percpu_ref *r, int64_t *u, int64_
 
 	if (PCPU_ABI_UNLIKELY(!g))
 		return 1;
-	entered = pcpu_abi_gate_enter_light(g, d->flags);
+	entered = pcpu_abi_gate_enter(g, d->flags);
 	shared = __atomic_load_n(&r->__shared, __ATOMIC_RELAXED);
 	if (PCPU_ABI_LIKELY(!shared))
 		pcpu_arch_add_owned(u, v);

@@ -67,6 +67,33 @@ static uint64_t deltas_sum(const struct counter *ct)
 	return (uint64_t)cpu_units_sum(ct->deltas);
 }
 
+/*
+ * The bound of |exact - count| that fast decisions use: a batch per unit,
+ * and one more for the fold of a shared copy that may be in flight.
+ */
+static int64_t counter_slack(int32_t batch)
+{
+	return (int64_t)batch * (cpu_nr_units + 1);
+}
+
+/*
+ * The far word of a counter whose largest batch is batch (pcpu/abi.h):
+ * batch - 1 where inline limited adds are restartable sequences and the
+ * far path's fixed slack covers the counter's, else 0, which keeps them
+ * on the exact window.  Inline code reads the word before its sequence,
+ * so a widening must never make it 0: where the default batch's slack is
+ * not covered, no counter has a far word.
+ */
+static uint32_t counter_far_word(int32_t batch)
+{
+	return cpu_gated_sequences() &&
+		       counter_slack(counter_default_batch(cpu_nr_units)) <=
+			   PCPU_ABI_FAR_SLACK &&
+		       counter_slack(batch) <= PCPU_ABI_FAR_SLACK
+		   ? (uint32_t)batch - 1
+		   : 0;
+}
+
 int counter_init_many(struct counter *c, int64_t value, unsigned n, int32_t batch)
 {
 	struct counter_count *counts;
@@ -91,6 +118,7 @@ int counter_init_many(struct counter *c, int64_t value, unsigned n, int32_t batc
 		counts[i] = (struct counter_count){.value = value};
 		c[i].count = &counts[i].value;
 		c[i].batch = batch;
+		c[i].far = counter_far_word(batch);
 		c[i].gate = 0;
 		c[i].lock = 0;
 	}
@@ -128,12 +156,35 @@ void counter_set(struct counter *ct, int64_t value)
 }
 
 /*
- * The bound of |exact - count| that fast decisions use: a batch per unit,
- * and one more for the fold of a shared copy that may be in flight.
+ * Bring ct->far in step with the batch after a change of it: store the
+ * word for the batch read, until the batch read after the store is that
+ * one, so that the last store is for the last batch (a sequentially
+ * consistent store and load: a racing change's own store follows its
+ * change, which this load then sees).  A change that no gate covers (a
+ * plain add with a larger batch) leaves a moment in which far is behind:
+ * pcpu.h's exception for plain adds racing with limited adds.
  */
-static int64_t counter_slack(int32_t batch)
+static void counter_far_sync(struct counter *ct)
 {
-	return (int64_t)batch * (cpu_nr_units + 1);
+	int32_t batch = __atomic_load_n(&ct->batch, __ATOMIC_SEQ_CST), now;
+
+	for (;; batch = now) {
+		__atomic_store_n(&ct->far, counter_far_word(batch), __ATOMIC_SEQ_CST);
+		now = __atomic_load_n(&ct->batch, __ATOMIC_SEQ_CST);
+		if (now == batch)
+			return;
+	}
+}
+
+void counter_record_batch(struct counter *ct, int32_t batch)
+{
+	int32_t seen = __atomic_load_n(&ct->batch, __ATOMIC_RELAXED);
+
+	while (batch > seen &&
+	       !__atomic_compare_exchange_n(&ct->batch, &seen, batch, true,
+					    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+		;
+	counter_far_sync(ct);
 }
 
 /*
@@ -196,7 +247,7 @@ static __attribute__((flatten)) enum limited limited_fast(struct counter *ct,
 	if (__atomic_load_n(&ct->gate, __ATOMIC_RELAXED))
 		return LIMITED_SLOW;
 	r = cpu_gate_reader();
-	entered = cpu_gate_enter_fenced(r);
+	entered = cpu_gate_enter(r);
 	/* The gate first, with acquire: a batch that a widening slow path
 	 * changed (limited_widen()) is seen once its gate is seen dropped. */
 	if (!__atomic_load_n(&ct->gate, __ATOMIC_ACQUIRE)) {
@@ -221,22 +272,28 @@ enum limited_fold { FOLD_DONE, FOLD_BUSY, FOLD_GATED };
 
 /*
  * Empty the calling thread's full copy into the count, inside its gate
- * reader (see above): its own slot as it is, a shared copy only while no
- * other fold of one is in flight (FOLD_BUSY: another is, and a retry will
- * see it end; it is only a take and an add).  FOLD_GATED: a slow path
- * sums, or the counter is near its limit.
+ * reader (see above): a shared copy only while no other fold of one is in
+ * flight (FOLD_BUSY: another is, and a retry will see it end; it is only
+ * a take and an add).  Its own slot it leaves at the far end of the batch
+ * from the adds (up: at -(batch - 1)), which gives it twice the room
+ * until its next fold: only its thread adds there, so the slot and the
+ * value in flight hold what the slot held, and every bound stays (a shared
+ * copy refills while its value is in flight: it is left at 0).
+ * FOLD_GATED: a slow path sums, or the counter is near its limit.
  */
-static __attribute__((noinline)) enum limited_fold limited_fold(struct counter *ct)
+static __attribute__((noinline)) enum limited_fold limited_fold(struct counter *ct,
+								int64_t amount)
 {
+	int64_t keep = (int64_t)__atomic_load_n(&ct->batch, __ATOMIC_RELAXED) - 1;
 	struct cpu_gate_reader *r = cpu_gate_reader();
-	uint64_t entered = cpu_gate_enter_fenced(r);
+	uint64_t entered = cpu_gate_enter(r);
 	enum limited_fold res = FOLD_DONE;
 	int *folding = counter_folding(ct);
 	int64_t taken;
 
 	if (__atomic_load_n(&ct->gate, __ATOMIC_RELAXED)) {
 		res = FOLD_GATED;
-	} else if (cpu_this_take_owned64(ct->deltas, &taken)) {
+	} else if (cpu_this_take_owned64(ct->deltas, amount > 0 ? -keep : keep, &taken)) {
 		__atomic_fetch_add(ct->count, taken, __ATOMIC_RELAXED);
 	} else if (!__atomic_load_n(folding, __ATOMIC_RELAXED) &&
 		   !__atomic_exchange_n(folding, 1, __ATOMIC_ACQUIRE)) {
@@ -265,7 +322,7 @@ static __attribute__((noinline)) bool limited_refill(struct counter *ct, int64_t
 			     (uint64_t)__atomic_load_n(&ct->batch, __ATOMIC_RELAXED) - 1))
 		return false;
 	for (unsigned spins = 0; spins < 256; spins++) {
-		switch (limited_fold(ct)) {
+		switch (limited_fold(ct, amount)) {
 		case FOLD_GATED:
 			return false;
 		case FOLD_BUSY:
@@ -396,16 +453,13 @@ static __attribute__((noinline)) bool limited_widen(struct counter *ct, int64_t 
 						    int64_t amount)
 {
 	int32_t wide = counter_default_batch(cpu_nr_units);
-	int32_t seen = __atomic_load_n(&ct->batch, __ATOMIC_RELAXED);
 
-	if (seen >= wide || !limited_far(__atomic_load_n(ct->count, __ATOMIC_RELAXED),
-					 limit, amount, wide))
+	if (__atomic_load_n(&ct->batch, __ATOMIC_RELAXED) >= wide ||
+	    !limited_far(__atomic_load_n(ct->count, __ATOMIC_RELAXED), limit, amount,
+			 wide))
 		return false;
 	limited_gate_raise(ct);
-	while (seen < wide &&
-	       !__atomic_compare_exchange_n(&ct->batch, &seen, wide, true,
-					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
+	counter_record_batch(ct, wide);
 	__atomic_fetch_sub(&ct->gate, 1, __ATOMIC_RELEASE);
 	return true;
 }

@@ -24,7 +24,8 @@ struct counter {
 	int64_t *deltas; /* per-CPU */
 	int64_t *count;	 /* in a block of the group's counts, own cache lines */
 	int32_t batch;	 /* the largest batch an add has used */
-	uint32_t front_magic, front_group, front_reserved;
+	uint32_t front_magic, front_group;
+	uint32_t far;  /* pcpu/abi.h's far word: batch - 1, or 0 (counter.c) */
 	uint32_t gate; /* limited adds summing now, and GATE_CLOSED */
 	int lock;      /* the limited adds' slow paths take turns */
 	int64_t front_self;
@@ -42,6 +43,8 @@ void counter_set(struct counter *ct, int64_t value);
 bool counter_limited_add(struct counter *ct, int64_t limit, int64_t amount);
 /* The bound of |count - exact|: the largest batch used times the units. */
 int64_t counter_read_slack(const struct counter *ct);
+/* Record batch as the largest any add used, if it is (out of line: rare). */
+void counter_record_batch(struct counter *ct, int32_t batch);
 
 /*
  * Add amount with batch.  Inline here, so that the shim's entry point is
@@ -53,13 +56,10 @@ int64_t counter_read_slack(const struct counter *ct);
  */
 static inline void counter_add_batch(struct counter *ct, int64_t amount, int32_t batch)
 {
-	int32_t seen = __atomic_load_n(&ct->batch, __ATOMIC_RELAXED);
 	int64_t fold = amount;
 
-	while (__builtin_expect(batch > seen, 0) &&
-	       !__atomic_compare_exchange_n(&ct->batch, &seen, batch, true,
-					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
+	if (__builtin_expect(batch > __atomic_load_n(&ct->batch, __ATOMIC_RELAXED), 0))
+		counter_record_batch(ct, batch);
 	if (__builtin_expect(batch > 0 && pcpu_abi_within(amount, (uint64_t)batch - 1),
 			     1))
 		fold = cpu_this_add_take64(ct->deltas, amount, batch);

@@ -25,7 +25,7 @@
 enum cpu_mode cpu_mode = CPU_MODE_ATOMIC;
 
 /* Whether the mode's gated adds are restartable sequences. */
-static bool cpu_gated_sequences(void)
+bool cpu_gated_sequences(void)
 {
 	return cpu_mode == CPU_MODE_RSEQ || cpu_local_rseq;
 }
@@ -125,6 +125,6 @@ void cpu_closable_reopen(int64_t *p, int *gate)
 
 void cpu_gate_sync_fast_paths(void)
 {
-	cpu_gate_wait(CPU_GATE_NOT_SELF | CPU_GATE_FENCED |
+	cpu_gate_wait(CPU_GATE_NOT_SELF |
 		      (cpu_gated_sequences() ? CPU_GATE_SEQUENCES : 0));
 }

@@ -130,13 +130,14 @@ static inline bool cpu_this_add_within64(int64_t *p, int64_t v, int32_t batch)
 }
 
 /*
- * Empty the calling thread's copy of p into *taken where the thread owns
- * its copy (the local mode's owned slots): nobody else adds there.  False,
- * with nothing taken, where copies are shared (every other mode).
+ * Empty the calling thread's copy of p down to keep into *taken where the
+ * thread owns its copy (the local mode's owned slots): nobody else adds
+ * there.  False, with nothing taken, where copies are shared (every other
+ * mode).
  */
-static inline bool cpu_this_take_owned64(int64_t *p, int64_t *taken)
+static inline bool cpu_this_take_owned64(int64_t *p, int64_t keep, int64_t *taken)
 {
-	return cpu_mode == CPU_MODE_LOCAL && cpu_local_take_owned(p, taken);
+	return cpu_mode == CPU_MODE_LOCAL && cpu_local_take_owned(p, keep, taken);
 }
 
 /* The unit of p that the calling thread's this-CPU updates go to now
@@ -206,13 +207,21 @@ int64_t cpu_closable_close(int64_t *p, int *gate);
 void cpu_closable_reopen(int64_t *p, int *gate);
 
 /*
+ * Whether gated adds are restartable sequences: the rseq mode, and the
+ * local mode where every thread has an rseq area.
+ */
+bool cpu_gated_sequences(void);
+
+/*
  * Wait until every gated fast path that read its gate before the call has
- * finished: the sections entered with cpu_gate_enter_fenced() (gate.h),
- * and, in the rseq mode and the local mode with rseq areas, the inline
- * API's restartable sequences (a membarrier restarts them).  Not the caller's own
- * section, which a signal handler calling this may have interrupted (it would never
- * finish).  Elsewhere no barrier is needed, so the wait costs a scan of
- * the readers.
+ * finished: the reader sections (gate.h), and, in the rseq mode and the
+ * local mode with rseq areas, the inline API's restartable sequences (the
+ * membarrier that orders the readers restarts them too).  Not the
+ * caller's own section, which a signal handler calling this may have
+ * interrupted (it would never finish).  A membarrier costs microseconds,
+ * a fence on every fast limited add costs a locked instruction: near
+ * their limits, where slow paths are many, counters keep the gate closed
+ * and wait for nothing.
  */
 void cpu_gate_sync_fast_paths(void);
 

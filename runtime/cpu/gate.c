@@ -248,7 +248,7 @@ void cpu_gate_wait(unsigned how)
 
 	if (how & CPU_GATE_SEQUENCES)
 		cpu_rseq_fence();
-	if (cpu_gate_fenced || (how & CPU_GATE_FENCED))
+	if (cpu_gate_fenced)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	else if (!(how & CPU_GATE_SEQUENCES) &&
 		 cpu_gate_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED))

@@ -92,7 +92,6 @@ enum cpu_gated {
 /* cpu_gate_wait()'s how, or-ed. */
 #define CPU_GATE_SEQUENCES 1u /* gated adds are also sequences: restart them */
 #define CPU_GATE_NOT_SELF  2u /* never wait for the caller's own record */
-#define CPU_GATE_FENCED	   4u /* the sections waited for entered fenced */
 
 /* Registration for cpu_gate_wait(); 0 always (falls back to fences). */
 int cpu_gate_init(void);
@@ -109,10 +108,7 @@ int cpu_gate_readers_in_use(void);
  * CPU_GATE_SEQUENCES, restart every sequence in flight), then wait for the
  * readers inside a gated add.  CPU_GATE_NOT_SELF: the caller may be a
  * signal handler that interrupted a gated add of its own thread, which
- * would never finish while it waits.  CPU_GATE_FENCED: the only sections
- * the caller needs to wait for entered with cpu_gate_enter_fenced(), which
- * ordered them already: no barrier on every thread (a membarrier costs
- * microseconds).
+ * would never finish while it waits.
  */
 void cpu_gate_wait(unsigned how);
 
@@ -132,18 +128,7 @@ static inline struct cpu_gate_reader *cpu_gate_reader(void)
  */
 static inline uint64_t cpu_gate_enter(struct cpu_gate_reader *r)
 {
-	return pcpu_abi_gate_enter_light(&r->ctr,
-					 cpu_gate_fenced ? PCPU_ABI_GATE_FENCE : 0);
-}
-
-/*
- * The same, with a full fence of the reader's own: its section needs no
- * barrier from the waiter (CPU_GATE_FENCED), for gated sections that run
- * often enough that waiting on them must be cheap.
- */
-static inline uint64_t cpu_gate_enter_fenced(struct cpu_gate_reader *r)
-{
-	return pcpu_abi_gate_enter(&r->ctr);
+	return pcpu_abi_gate_enter(&r->ctr, cpu_gate_fenced ? PCPU_ABI_GATE_FENCE : 0);
 }
 
 /*

@@ -84,25 +84,34 @@ static inline void *cpu_local_this(void *p)
 }
 
 /* Add v to the calling thread's slot only if it stays inside the batch
- * (see pcpu_abi_add_within()): atomic against the owner's own signal
- * handlers, and the shared slot's other users; true if it added. */
+ * (see pcpu_abi_add_within()): safe against the owner's own signal
+ * handlers, and the shared slot's other users; true if it added.  An
+ * owned slot needs no locked instruction (pcpu_abi_add_within_owned()). */
 static inline bool cpu_local_add_within(int64_t *p, int64_t v, uint64_t bm1)
 {
-	return !pcpu_abi_add_within(cpu_local_this(p), v, bm1);
+	uintptr_t w = cpu_local_word;
+
+	if (__builtin_expect(w == CPU_LOCAL_UNCLAIMED, 0))
+		w = cpu_local_claim();
+	if (w & CPU_LOCAL_SHARED)
+		return !pcpu_abi_add_within(cpu_local_at(p, w), v, bm1);
+	return !pcpu_abi_add_within_owned(cpu_local_at(p, w), v, bm1);
 }
 
 /*
- * Empty the calling thread's slot of p into *taken, if the thread owns its
- * slot: nobody else adds there, so the value taken is all it held.  False,
- * and nothing taken, on the shared slot or none.
+ * Empty the calling thread's slot of p down to keep into *taken, if the
+ * thread owns its slot: nobody else adds there, so the value taken is all
+ * it held but keep.  False, and nothing taken, on the shared slot or none.
  */
-static inline bool cpu_local_take_owned(int64_t *p, int64_t *taken)
+static inline bool cpu_local_take_owned(int64_t *p, int64_t keep, int64_t *taken)
 {
 	uintptr_t w = cpu_local_word;
 
 	if (w & CPU_LOCAL_SHARED)
 		return false;
-	*taken = __atomic_exchange_n((int64_t *)((char *)p + w), 0, __ATOMIC_RELAXED);
+	*taken = (int64_t)((uint64_t)__atomic_exchange_n((int64_t *)((char *)p + w), keep,
+							 __ATOMIC_RELAXED) -
+			   (uint64_t)keep);
 	return true;
 }
 

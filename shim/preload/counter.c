@@ -17,6 +17,7 @@ ABI_FIELD_AT(struct counter, count, struct percpu_counter, __count);
 ABI_FIELD_AT(struct counter, batch, struct percpu_counter, __batch);
 ABI_FIELD_AT(struct counter, front_magic, struct percpu_counter, __magic);
 ABI_FIELD_AT(struct counter, front_group, struct percpu_counter, __group);
+ABI_FIELD_AT(struct counter, far, struct percpu_counter, __far);
 ABI_FIELD_AT(struct counter, gate, struct percpu_counter, __gate);
 ABI_FIELD_AT(struct counter, front_self, struct percpu_counter, __private);
 _Static_assert(sizeof(struct counter) == sizeof(struct percpu_counter),

@@ -310,6 +310,52 @@ static void test_limited_add(void)
 	is(percpu_counter_sum(&c), -FAR - 2, "now -FAR - 2");
 	percpu_counter_destroy(&c);
 
+	/*
+	 * Far from a large limit, beyond the far slack (pcpu/abi.h), inline
+	 * limited adds decide on the count with one comparison; nearer, the
+	 * deltas count.  500 in this thread's copy and a count 100 under
+	 * the limit: the total is past it, and an add that decided on the
+	 * count alone would go through.
+	 */
+	enum { NEAR = 100, HELD = 500 };
+	const int64_t LARGE = INT64_C(1) << 40;
+
+	percpu_counter_init(&c, 0);
+	for (int i = 0; i < HELD; i++)
+		percpu_counter_inc(&c);
+	percpu_counter_add(&c, LARGE - NEAR);
+	ok(!percpu_counter_limited_add(&c, LARGE, 1),
+	   "count LARGE - %d, %d in a copy: +1 refused under LARGE", NEAR, HELD);
+	percpu_counter_add(&c, -(INT64_C(1) << 25));
+	ok(percpu_counter_limited_add(&c, LARGE, 1), "2^25 further down: added");
+	is(percpu_counter_sum(&c), LARGE - NEAR + HELD - (INT64_C(1) << 25) + 1,
+	   "the sum has the one add");
+	percpu_counter_destroy(&c);
+	percpu_counter_init(&c, 0);
+	for (int i = 0; i < HELD; i++)
+		percpu_counter_dec(&c);
+	percpu_counter_add(&c, -LARGE + NEAR);
+	ok(!percpu_counter_limited_add(&c, -LARGE, -1),
+	   "count -LARGE + %d, -%d in a copy: -1 refused above floor -LARGE", NEAR, HELD);
+	percpu_counter_add(&c, INT64_C(1) << 25);
+	ok(percpu_counter_limited_add(&c, -LARGE, -1), "2^25 further up: added");
+	is(percpu_counter_sum(&c), -LARGE + NEAR - HELD + (INT64_C(1) << 25) - 1,
+	   "the sum has the one add");
+	percpu_counter_destroy(&c);
+
+	/* A batch whose deltas reach past the far slack (2^26 on any number
+	 * of CPUs): the far path must not decide on the count, though the
+	 * count lies beyond the slack and the copy has room for the add. */
+	const int32_t WIDE = INT32_C(1) << 26;
+
+	percpu_counter_init(&c, 0);
+	percpu_counter_add_batch(&c, WIDE / 2, WIDE);
+	percpu_counter_add(&c, LARGE - WIDE / 2);
+	ok(!percpu_counter_limited_add(&c, LARGE, 1),
+	   "2^25 in a delta of a batch-2^26 counter, count 2^25 under LARGE: +1 refused");
+	is(percpu_counter_sum(&c), LARGE, "nothing added");
+	percpu_counter_destroy(&c);
+
 	/* Counts at the ends of the range, a delta past them: the value
 	 * wraps (modulo 2^64) to the other end, past any limit. */
 	percpu_counter_init(&c, INT64_MIN + 10);

@@ -156,7 +156,16 @@ static void hot_calls(void)
 	else
 		is(refs, 2 * N, "without an inline path every get and put is a call");
 	ok(limited, "limited adds far from the limit all added");
-	if (limited_inline())
+	if (limited_inline() && pcpu_abi_process.mode == PCPU_ABI_LOCAL)
+		/* One call each time the owned slot is full, to empty it: the
+		 * library leaves it a batch under 0, so that is every
+		 * 2 * (batch - 1) adds; where it is a gate reader section, one
+		 * more, the first, for the thread's reader. */
+		ok(limits <= (unsigned long)(N / (2 * (percpu_counter_batch() - 1)) + 2),
+		   "%d limited adds far from the limit made %ld calls, one per twice "
+		   "a full slot",
+		   N, (long)limits);
+	else if (limited_inline())
 		/* One call each time a delta is full, to empty it (the rseq
 		 * and atomic modes' thread may fill the copies of several
 		 * CPUs), and where it is a gate reader section the first, for

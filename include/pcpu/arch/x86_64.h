@@ -428,6 +428,88 @@ PCPU_ARCH_DEFINE_RSEQ_LIMITED_ADD(pcpu_arch_rseq_limited_up, PCPU_RSEQ_LIMITED_U
 PCPU_ARCH_DEFINE_RSEQ_LIMITED_ADD(pcpu_arch_rseq_limited_down, "", PCPU_RSEQ_LIMITED_DOWN)
 
 /*
+ * A limited add's far path (pcpu/abi.h): one restartable sequence that
+ * adds v to a copy only if
+ *   - the 32-bit gate is 0;
+ *   - the count lies in the caller's window, which needs no overflow
+ *     check (the window already excludes every count near either end):
+ *     window is PCPU_RSEQ_FAR_SPAN (count - lo <= span, unsigned) or
+ *     PCPU_RSEQ_FAR_FROM0 (count <= span, unsigned: a window that starts
+ *     at 0, one comparison; lo is not read);
+ *   - the copy's new value n stays inside (-b, b), bm1 = b - 1 (the far
+ *     word the caller read): check is PCPU_RSEQ_FAR_UP (v > 0 and small:
+ *     n <= bm1), PCPU_RSEQ_FAR_DOWN (v < 0 and small: n >= -bm1) or
+ *     PCPU_RSEQ_FAR_ANY (any v: n + bm1 <= 2 bm1, unsigned).
+ * name_at: on an owned copy at; name: on this unit's copy of p.  0 added,
+ * 1 index out of range, 2 gate raised, 3 the copy is full, 4 the count is
+ * outside the window.  Uses %rcx, %rdx and %rsi.
+ */
+#define PCPU_RSEQ_FAR_ADD(copy, window, check)                                           \
+	"cmpl $0, %[gate]\n\t"                                                           \
+	"jne %l[closed]\n\t"                                                             \
+	"movq (%[count]), %%rdx\n\t" window "movq (" copy "), %%rdx\n\t"                 \
+	"addq %[v], %%rdx\n\t" check "movq %%rdx, (" copy ")\n\t" PCPU_RSEQ_END
+#define PCPU_RSEQ_FAR_SPAN  "subq %[lo], %%rdx\n\tcmpq %[span], %%rdx\n\tja %l[near]\n\t"
+#define PCPU_RSEQ_FAR_FROM0 "cmpq %[span], %%rdx\n\tja %l[near]\n\t"
+#define PCPU_RSEQ_FAR_UP    "cmpq %[bm1], %%rdx\n\tjg %l[full]\n\t"
+#define PCPU_RSEQ_FAR_DOWN                                                               \
+	"leaq (%%rdx, %[bm1]), %%rcx\n\t"                                                \
+	"testq %%rcx, %%rcx\n\t"                                                         \
+	"js %l[full]\n\t"
+#define PCPU_RSEQ_FAR_ANY                                                                \
+	"leaq (%%rdx, %[bm1]), %%rcx\n\t"                                                \
+	"leaq (%[bm1], %[bm1]), %%rsi\n\t"                                               \
+	"cmpq %%rsi, %%rcx\n\t"                                                          \
+	"ja %l[full]\n\t"
+#define PCPU_RSEQ_FAR_INPUTS                                                             \
+	[gate] "m"(*gate), [count] "r"(count), [lo] "r"(lo), [span] "r"(span),           \
+	    [bm1] "r"(bm1), [v] "er"(v)
+#define PCPU_RSEQ_FAR_ARGS                                                               \
+	int64_t v, uint64_t bm1, const uint32_t *gate, const int64_t *count,             \
+	    uint64_t lo, uint64_t span
+
+#define PCPU_ARCH_DEFINE_RSEQ_FAR_ADD(name, window, check)                               \
+	PCPU_ARCH_INLINE int name##_at(int64_t *at, PCPU_RSEQ_FAR_ARGS, long pcpu_cs)    \
+	{                                                                                \
+		__asm__ __volatile__ goto(                                               \
+		    PCPU_RSEQ_ARM_VIA("%%rcx") PCPU_RSEQ_FAR_ADD("%[at]", window, check) \
+		    :                                                                    \
+		    : [cs] "r"(pcpu_cs), [at] "r"(at), PCPU_RSEQ_FAR_INPUTS              \
+		    : "rcx", "rdx", "rsi", "memory", "cc"                                \
+		    : closed, full, near);                                               \
+		PCPU_RSEQ_LEAVE(pcpu_cs);                                                \
+		return 0;                                                                \
+		PCPU_RSEQ_EXIT(closed, 2)                                                \
+		PCPU_RSEQ_EXIT(full, 3)                                                  \
+		PCPU_RSEQ_EXIT(near, 4)                                                  \
+	}                                                                                \
+	PCPU_ARCH_INLINE int name(int64_t *p, PCPU_RSEQ_FAR_ARGS, PCPU_RSEQ_ARGS)        \
+	{                                                                                \
+		__asm__ __volatile__ goto(                                               \
+		    PCPU_RSEQ_BEGIN                                                      \
+		    "addq %[p], %%rax\n\t" PCPU_RSEQ_FAR_ADD("%%rax", window, check)     \
+		    :                                                                    \
+		    : [cs] "r"(pcpu_cs), [ix] "r"(pcpu_ix), [nr] "rm"(pcpu_nr),          \
+		      [stride] "rm"(pcpu_stride), [p] "r"(p), PCPU_RSEQ_FAR_INPUTS       \
+		    : "rax", "rcx", "rdx", "rsi", "memory", "cc"                         \
+		    : fold, closed, full, near);                                         \
+		PCPU_RSEQ_LEAVE(pcpu_cs);                                                \
+		return 0;                                                                \
+		PCPU_RSEQ_EXIT(fold, 1)                                                  \
+		PCPU_RSEQ_EXIT(closed, 2)                                                \
+		PCPU_RSEQ_EXIT(full, 3)                                                  \
+		PCPU_RSEQ_EXIT(near, 4)                                                  \
+	}
+PCPU_ARCH_DEFINE_RSEQ_FAR_ADD(pcpu_arch_rseq_far_up0, PCPU_RSEQ_FAR_FROM0,
+			      PCPU_RSEQ_FAR_UP)
+PCPU_ARCH_DEFINE_RSEQ_FAR_ADD(pcpu_arch_rseq_far_up0any, PCPU_RSEQ_FAR_FROM0,
+			      PCPU_RSEQ_FAR_ANY)
+PCPU_ARCH_DEFINE_RSEQ_FAR_ADD(pcpu_arch_rseq_far_down, PCPU_RSEQ_FAR_SPAN,
+			      PCPU_RSEQ_FAR_DOWN)
+PCPU_ARCH_DEFINE_RSEQ_FAR_ADD(pcpu_arch_rseq_far_any, PCPU_RSEQ_FAR_SPAN,
+			      PCPU_RSEQ_FAR_ANY)
+
+/*
  * Add-return on an owned copy at, as a restartable sequence: a load, an
  * add and a store that a signal handler cannot split (it restarts them),
  * cheaper than an xadd where that costs a locked instruction.
