@@ -211,13 +211,11 @@ PCPU_ARCH_INLINE int pcpu_counter_far(struct percpu_counter *c, int unit, int64_
 				      uint32_t far, int64_t amount, uint64_t lo,
 				      uint64_t span, const struct pcpu_abi_process *d)
 {
-	/* Adding up, only the window's part from 0 is tried: one unsigned
-	 * comparison, and none at all under a limit below the far slack
-	 * (counts below 0 take the exact window). */
+	/* Adding up, only the window's part from 0 (the caller's hi >= 0) is
+	 * tried: one unsigned comparison (counts below 0 take the exact
+	 * window). */
 	uint64_t hi = lo + span;
 
-	if (amount > 0 && (int64_t)hi < 0)
-		return 4;
 	if (__builtin_constant_p(amount) && amount > 0 && amount < PCPU_ABI_MIN_BATCH)
 		return PCPU_COUNTER_FAR(up0, c, unit, at, amount, far, hi, hi, d);
 	if (amount > 0)
@@ -290,13 +288,14 @@ PCPU_ARCH_INLINE int pcpu_counter_fast_limited(struct percpu_counter *c, int64_t
 	if (PCPU_ABI_UNLIKELY(c->__magic != PCPU_ABI_MAGIC_COUNTER || !amount))
 		return 1;
 #if PCPU_ARCH_RSEQ
-	{
+	/* Adding up, only the far window's part from 0 is tried (below): none
+	 * at all under a limit below the far slack. */
+	if (!pcpu_abi_limited_window(limit, amount, PCPU_ABI_FAR_SLACK, &lo, &span) &&
+	    (amount < 0 || (int64_t)(lo + span) >= 0)) {
 		uint32_t far = __atomic_load_n(&c->__far, __ATOMIC_RELAXED);
 		int res = 4;
 
-		if (PCPU_ABI_LIKELY(far) &&
-		    !pcpu_abi_limited_window(limit, amount, PCPU_ABI_FAR_SLACK, &lo,
-					     &span)) {
+		if (PCPU_ABI_LIKELY(far)) {
 			if (PCPU_ABI_LIKELY(!(w & 1)))
 				res = pcpu_counter_far(c, 0,
 						       (int64_t *)((char *)c->__pcpu + w),
