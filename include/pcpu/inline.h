@@ -177,7 +177,10 @@ PCPU_ARCH_INLINE int pcpu_counter_gated_limited(struct percpu_counter *c, int64_
 
 	if (PCPU_ABI_UNLIKELY(!g || !u))
 		return 1;
-	entered = pcpu_abi_gate_enter(g, d->flags);
+	/* A library of ABI version 3 waits for limited adds' sections without
+	 * a barrier on every thread: those fence themselves. */
+	entered =
+	    pcpu_abi_gate_enter(g, d->version >= 4 ? d->flags : PCPU_ABI_GATE_FENCE);
 	if (PCPU_ABI_LIKELY(
 		!__atomic_load_n(&c->__gate, __ATOMIC_ACQUIRE) &&
 		__atomic_load_n(&c->__batch, __ATOMIC_RELAXED) == batch &&

@@ -23,7 +23,9 @@
  * batch * (nr_units + 1) while a limited add folds a shared copy (below).
  * Limited adds and compare decide on the count alone when that bound
  * settles the outcome.  gate counts the limited adds deciding on the sum:
- * while it is not zero, fast limited adds stand aside (see below).
+ * while it is not zero, fast limited adds stand aside (see below).  far,
+ * pcpu/abi.h's far word, follows batch: batch - 1 while the far slack
+ * covers the counter's, else 0 (counter_far_word()).
  */
 #include "counter/counter.h"
 
@@ -446,8 +448,9 @@ static __attribute__((noinline)) bool limited_gate_drops(const struct counter *c
  * less often.  Under the gate, with the fast paths drained: no fast add is
  * then deciding with the smaller batch while copies grow past it (inline
  * ones read the batch inside their sequence, or compare the one they
- * decided with inside their section).  True if the batch is now the
- * default.
+ * decided with inside their section; the far path's slack does not
+ * depend on it, and its older far word bounds its copy tighter).  True if
+ * the batch is now the default.
  */
 static __attribute__((noinline)) bool limited_widen(struct counter *ct, int64_t limit,
 						    int64_t amount)

@@ -67,9 +67,17 @@ PCPU_ARCH_INLINE uint32_t pcpu_arch_tp_u32(long off)
 	return v;
 }
 
+/*
+ * The owned updates address the copy through one register, never a base
+ * and an index: cores that rename memory (Intel's since Ice Lake, AMD's
+ * since Zen 2) forward a read-modify-write's result to the next one at no
+ * cost only through a simple address, and a loop of indexed adds to one
+ * copy runs at the store-forwarding latency instead (1.96 against 0.28 ns
+ * an add, measured here).  "+m" only tells the compiler what is updated.
+ */
 PCPU_ARCH_INLINE void pcpu_arch_add_owned(int64_t *at, int64_t v)
 {
-	__asm__("addq %1, %0" : "+m"(*at) : "er"(v) : "cc");
+	__asm__("addq %1, (%2)" : "+m"(*at) : "er"(v), "r"(at) : "cc");
 }
 
 /*
@@ -83,10 +91,10 @@ PCPU_ARCH_INLINE int64_t pcpu_arch_add_load_owned64(int64_t *at, int64_t v)
 {
 	int64_t n;
 
-	__asm__("addq %2, %0\n\t"
-		"movq %0, %1"
+	__asm__("addq %2, (%3)\n\t"
+		"movq (%3), %1"
 		: "+m"(*at), "=r"(n)
-		: "er"(v)
+		: "er"(v), "r"(at)
 		: "cc");
 	return n;
 }
@@ -95,7 +103,7 @@ PCPU_ARCH_INLINE int64_t pcpu_arch_add_load_owned64(int64_t *at, int64_t v)
 #define PCPU_ARCH_DEFINE_XADD_OWNED(name, type)                                          \
 	PCPU_ARCH_INLINE type name(type *at, type v)                                     \
 	{                                                                                \
-		__asm__("xadd %1, %0" : "+m"(*at), "+r"(v) : : "cc");                    \
+		__asm__("xadd %1, (%2)" : "+m"(*at), "+r"(v) : "r"(at) : "cc");          \
 		return v;                                                                \
 	}
 PCPU_ARCH_DEFINE_XADD_OWNED(pcpu_arch_xadd_owned64, int64_t)
@@ -159,8 +167,8 @@ PCPU_ARCH_DEFINE_XADD_OWNED(pcpu_arch_xadd_owned32, uint32_t)
 /* Add v to this unit's copy of p; 0, or 1 for "index out of range". */
 PCPU_ARCH_INLINE int pcpu_arch_rseq_add(int64_t *p, int64_t v, PCPU_RSEQ_ARGS)
 {
-	__asm__ __volatile__ goto(PCPU_RSEQ_BEGIN
-				  "addq %[v], (%[p], %%rax)\n\t" PCPU_RSEQ_END
+	__asm__ __volatile__ goto(PCPU_RSEQ_BEGIN "addq %[p], %%rax\n\t"
+						  "addq %[v], (%%rax)\n\t" PCPU_RSEQ_END
 				  :
 				  : PCPU_RSEQ_INPUTS
 				  : "rax", "memory", "cc"
@@ -284,10 +292,10 @@ full:
 PCPU_ARCH_INLINE int pcpu_arch_rseq_gated_add(int64_t *p, int64_t v, const int *gate,
 					      PCPU_RSEQ_ARGS)
 {
-	__asm__ __volatile__ goto(PCPU_RSEQ_BEGIN
-				  "cmpl $0, (%[gate])\n\t"
-				  "jne %l[closed]\n\t"
-				  "addq %[v], (%[p], %%rax)\n\t" PCPU_RSEQ_END
+	__asm__ __volatile__ goto(PCPU_RSEQ_BEGIN "cmpl $0, (%[gate])\n\t"
+						  "jne %l[closed]\n\t"
+						  "addq %[p], %%rax\n\t"
+						  "addq %[v], (%%rax)\n\t" PCPU_RSEQ_END
 				  :
 				  : PCPU_RSEQ_INPUTS, [gate] "r"(gate)
 				  : "rax", "memory", "cc"
