@@ -75,7 +75,9 @@ Every figure comes from \`pcpu-bench\` linked against \`libpcpu-api\`
 access mode the runtime provides (columns named by the mode
 \`pcpu_runtime()\` reported).  Each cell is the median of at least 5 timed
 repetitions after a warm-up (15 for the updates), threads pinned one per
-CPU, each thread timed from its own start to its own end.  The updates
+CPU, each thread timed from its own start to its own end, every timed
+loop compiled to start on a 32-byte boundary (its time would otherwise
+move with where the linker put it).  The updates
 and their baselines, on 1, 2, ... threads, are measured in rounds: each
 repetition runs every one of them in turn, so that the ratios (an update
 over its baseline, N threads over one) compare runs made under the same
