@@ -389,49 +389,60 @@ PCPU_ARCH_DEFINE_RSEQ_GATED_ADD_AT(pcpu_arch_rseq_gated_add_locked_at, "lock ")
 	int64_t v, const uint32_t *gate, const int32_t *batchp, const int64_t *count,    \
 	    int64_t lim
 
-/*
- * name_at: on an owned copy at, 0 added, 2 not (gate raised or count
- * outside the window), 3 not (the copy is full: fold it first); name: on
- * this unit's copy of p, the same, and 1 for "index out of range".
- */
 /* A way out of a sequence's function: label, the disarm, the result. */
 #define PCPU_RSEQ_EXIT(label, res)                                                       \
 	label:                                                                           \
 	PCPU_RSEQ_LEAVE(pcpu_cs);                                                        \
 	return res;
 
-#define PCPU_ARCH_DEFINE_RSEQ_LIMITED_ADD(name, up, down)                                \
-	PCPU_ARCH_INLINE int name##_at(int64_t *at, PCPU_RSEQ_LIMITED_ARGS, uint32_t nr, \
-				       long pcpu_cs)                                     \
+#define PCPU_ARCH_STRIP(...) __VA_ARGS__
+/*
+ * The two functions of a sequence that decides before it adds (the
+ * limited adds'): name_at on an owned copy at, name on this unit's copy of
+ * p, each the sequence body(copy register, ...) with the parameters args
+ * and their asm operands inputs (parenthesised lists; name_at takes
+ * at_args and at_inputs too, before them: the unit count, which name has
+ * from PCPU_RSEQ_ARGS).  0 added, 1 index out of range (name only), 2 gate
+ * raised (or, for the exact window, count outside it), 3 copy full (fold
+ * it first), 4 count outside the far window.
+ */
+#define PCPU_ARCH_DEFINE_RSEQ_DECIDED(name, args, inputs, at_args, at_inputs, body, ...) \
+	PCPU_ARCH_INLINE int name##_at(int64_t *at, PCPU_ARCH_STRIP args,                \
+				       PCPU_ARCH_STRIP at_args long pcpu_cs)             \
 	{                                                                                \
 		__asm__ __volatile__ goto(                                               \
-		    PCPU_RSEQ_ARM_VIA("%%rcx") PCPU_RSEQ_LIMITED_ADD("%[at]", up, down)  \
+		    PCPU_RSEQ_ARM_VIA("%%rcx") body("%[at]", __VA_ARGS__)                \
 		    :                                                                    \
-		    : [cs] "r"(pcpu_cs), [at] "r"(at), [nr] "rm"(nr),                    \
-		      PCPU_RSEQ_LIMITED_INPUTS                                           \
+		    : [cs] "r"(pcpu_cs), [at] "r"(at),                                   \
+		      PCPU_ARCH_STRIP at_inputs PCPU_ARCH_STRIP inputs                   \
 		    : "rcx", "rdx", "rsi", "memory", "cc"                                \
-		    : closed, full);                                                     \
+		    : closed, full, near);                                               \
 		PCPU_RSEQ_LEAVE(pcpu_cs);                                                \
 		return 0;                                                                \
 		PCPU_RSEQ_EXIT(closed, 2)                                                \
 		PCPU_RSEQ_EXIT(full, 3)                                                  \
+		PCPU_RSEQ_EXIT(near, 4)                                                  \
 	}                                                                                \
-	PCPU_ARCH_INLINE int name(int64_t *p, PCPU_RSEQ_LIMITED_ARGS, PCPU_RSEQ_ARGS)    \
+	PCPU_ARCH_INLINE int name(int64_t *p, PCPU_ARCH_STRIP args, PCPU_RSEQ_ARGS)      \
 	{                                                                                \
 		__asm__ __volatile__ goto(                                               \
-		    PCPU_RSEQ_BEGIN                                                      \
-		    "addq %[p], %%rax\n\t" PCPU_RSEQ_LIMITED_ADD("%%rax", up, down)      \
+		    PCPU_RSEQ_BEGIN "addq %[p], %%rax\n\t" body("%%rax", __VA_ARGS__)    \
 		    :                                                                    \
 		    : [cs] "r"(pcpu_cs), [ix] "r"(pcpu_ix), [nr] "rm"(pcpu_nr),          \
-		      [stride] "rm"(pcpu_stride), [p] "r"(p), PCPU_RSEQ_LIMITED_INPUTS   \
+		      [stride] "rm"(pcpu_stride), [p] "r"(p), PCPU_ARCH_STRIP inputs     \
 		    : "rax", "rcx", "rdx", "rsi", "memory", "cc"                         \
-		    : fold, closed, full);                                               \
+		    : fold, closed, full, near);                                         \
 		PCPU_RSEQ_LEAVE(pcpu_cs);                                                \
 		return 0;                                                                \
 		PCPU_RSEQ_EXIT(fold, 1)                                                  \
 		PCPU_RSEQ_EXIT(closed, 2)                                                \
 		PCPU_RSEQ_EXIT(full, 3)                                                  \
+		PCPU_RSEQ_EXIT(near, 4)                                                  \
 	}
+#define PCPU_ARCH_DEFINE_RSEQ_LIMITED_ADD(name, up, down)                                \
+	PCPU_ARCH_DEFINE_RSEQ_DECIDED(                                                   \
+	    name, (PCPU_RSEQ_LIMITED_ARGS), (PCPU_RSEQ_LIMITED_INPUTS), (uint32_t nr, ), \
+	    ([nr] "rm"(nr), ), PCPU_RSEQ_LIMITED_ADD, up, down)
 PCPU_ARCH_DEFINE_RSEQ_LIMITED_ADD(pcpu_arch_rseq_limited_up, PCPU_RSEQ_LIMITED_UP, "")
 PCPU_ARCH_DEFINE_RSEQ_LIMITED_ADD(pcpu_arch_rseq_limited_down, "", PCPU_RSEQ_LIMITED_DOWN)
 
@@ -477,37 +488,9 @@ PCPU_ARCH_DEFINE_RSEQ_LIMITED_ADD(pcpu_arch_rseq_limited_down, "", PCPU_RSEQ_LIM
 	    uint64_t lo, uint64_t span
 
 #define PCPU_ARCH_DEFINE_RSEQ_FAR_ADD(name, window, check)                               \
-	PCPU_ARCH_INLINE int name##_at(int64_t *at, PCPU_RSEQ_FAR_ARGS, long pcpu_cs)    \
-	{                                                                                \
-		__asm__ __volatile__ goto(                                               \
-		    PCPU_RSEQ_ARM_VIA("%%rcx") PCPU_RSEQ_FAR_ADD("%[at]", window, check) \
-		    :                                                                    \
-		    : [cs] "r"(pcpu_cs), [at] "r"(at), PCPU_RSEQ_FAR_INPUTS              \
-		    : "rcx", "rdx", "rsi", "memory", "cc"                                \
-		    : closed, full, near);                                               \
-		PCPU_RSEQ_LEAVE(pcpu_cs);                                                \
-		return 0;                                                                \
-		PCPU_RSEQ_EXIT(closed, 2)                                                \
-		PCPU_RSEQ_EXIT(full, 3)                                                  \
-		PCPU_RSEQ_EXIT(near, 4)                                                  \
-	}                                                                                \
-	PCPU_ARCH_INLINE int name(int64_t *p, PCPU_RSEQ_FAR_ARGS, PCPU_RSEQ_ARGS)        \
-	{                                                                                \
-		__asm__ __volatile__ goto(                                               \
-		    PCPU_RSEQ_BEGIN                                                      \
-		    "addq %[p], %%rax\n\t" PCPU_RSEQ_FAR_ADD("%%rax", window, check)     \
-		    :                                                                    \
-		    : [cs] "r"(pcpu_cs), [ix] "r"(pcpu_ix), [nr] "rm"(pcpu_nr),          \
-		      [stride] "rm"(pcpu_stride), [p] "r"(p), PCPU_RSEQ_FAR_INPUTS       \
-		    : "rax", "rcx", "rdx", "rsi", "memory", "cc"                         \
-		    : fold, closed, full, near);                                         \
-		PCPU_RSEQ_LEAVE(pcpu_cs);                                                \
-		return 0;                                                                \
-		PCPU_RSEQ_EXIT(fold, 1)                                                  \
-		PCPU_RSEQ_EXIT(closed, 2)                                                \
-		PCPU_RSEQ_EXIT(full, 3)                                                  \
-		PCPU_RSEQ_EXIT(near, 4)                                                  \
-	}
+	PCPU_ARCH_DEFINE_RSEQ_DECIDED(name, (PCPU_RSEQ_FAR_ARGS),                        \
+				      (PCPU_RSEQ_FAR_INPUTS), (), (), PCPU_RSEQ_FAR_ADD, \
+				      window, check)
 PCPU_ARCH_DEFINE_RSEQ_FAR_ADD(pcpu_arch_rseq_far_up0, PCPU_RSEQ_FAR_FROM0,
 			      PCPU_RSEQ_FAR_UP)
 PCPU_ARCH_DEFINE_RSEQ_FAR_ADD(pcpu_arch_rseq_far_up0any, PCPU_RSEQ_FAR_FROM0,
