@@ -73,14 +73,18 @@ static inline int64_t *cpu_local_at(int64_t *p, uintptr_t word)
 	return (int64_t *)((char *)p + (word & ~CPU_LOCAL_SHARED));
 }
 
-/* The unit of p the calling thread updates, claiming a slot first. */
-static inline void *cpu_local_this(void *p)
+/* The calling thread's word, claiming a slot first. */
+static inline uintptr_t cpu_local_claimed(void)
 {
 	uintptr_t w = cpu_local_word;
 
-	if (__builtin_expect(w == CPU_LOCAL_UNCLAIMED, 0))
-		w = cpu_local_claim();
-	return cpu_local_at(p, w);
+	return __builtin_expect(w == CPU_LOCAL_UNCLAIMED, 0) ? cpu_local_claim() : w;
+}
+
+/* The unit of p the calling thread updates, claiming a slot first. */
+static inline void *cpu_local_this(void *p)
+{
+	return cpu_local_at(p, cpu_local_claimed());
 }
 
 /* Add v to the calling thread's slot only if it stays inside the batch
@@ -89,10 +93,8 @@ static inline void *cpu_local_this(void *p)
  * owned slot needs no locked instruction (pcpu_abi_add_within_owned()). */
 static inline bool cpu_local_add_within(int64_t *p, int64_t v, uint64_t bm1)
 {
-	uintptr_t w = cpu_local_word;
+	uintptr_t w = cpu_local_claimed();
 
-	if (__builtin_expect(w == CPU_LOCAL_UNCLAIMED, 0))
-		w = cpu_local_claim();
 	if (w & CPU_LOCAL_SHARED)
 		return !pcpu_abi_add_within(cpu_local_at(p, w), v, bm1);
 	return !pcpu_abi_add_within_owned(cpu_local_at(p, w), v, bm1);
